@@ -1,0 +1,174 @@
+"""The connection types every cloud hands to Rasa.
+
+A cloud package (or the bring-your-own path) returns one connection per backing service. Rasa's
+workload never sees a cloud type: it only reads these. Each type is used in two states:
+
+* while deploying, fields hold ``pulumi.Input`` values (outputs of cloud resources), and every
+  credential is a Pulumi secret;
+* after ``resolve_connections``, the same dataclass holds plain Python values; that is what the
+  pure ``endpoints.yml`` renderer takes.
+
+Fields that shape the generated configuration (TLS on/off, auth mode, ports, the connection
+limit) are plain values from the start, so the renderer's decisions never wait on the cloud.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, Optional, TypeVar
+
+import pulumi
+
+Origin = Literal["managed", "existing"]
+ModelStorageProvider = Literal["aws", "gcs", "azure"]
+KafkaSecurityProtocol = Literal["SSL", "SASL_SSL"]
+KafkaSaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]
+PostgresSslMode = Literal["verify-full", "verify-ca", "require"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class NetworkAccess:
+    """Where the Rasa pod must be allowed to connect (used for its egress NetworkPolicy)."""
+
+    ports: tuple[int, ...]
+    cidrs: pulumi.Input[list[str]] = ("0.0.0.0/0",)
+
+
+@dataclass(frozen=True)
+class PostgresConnection:
+    host: pulumi.Input[str]
+    port: int
+    database: str
+    username: pulumi.Input[str]
+    # The connection limit of the server: Rasa's pool is sized against it (connection budget).
+    max_connections: int
+    origin: Origin
+    network: NetworkAccess
+    password: Optional[pulumi.Input[str]] = None  # secret; None with IAM auth
+    ca_cert_pem: Optional[pulumi.Input[str]] = None  # None: trust the image's CA bundle
+    ssl_mode: PostgresSslMode = "verify-full"
+    iam_auth: bool = False
+    # A server-side name for the policy pack / outputs (RDS identifier, "existing", ...).
+    resource_name: pulumi.Input[str] = "existing"
+
+
+@dataclass(frozen=True)
+class RedisConnection:
+    host: pulumi.Input[str]
+    port: int
+    origin: Origin
+    network: NetworkAccess
+    username: pulumi.Input[str] = "default"  # password-only Redis needs "default" (Rasa trap)
+    password: Optional[pulumi.Input[str]] = None  # secret; None with IAM auth
+    use_ssl: bool = True
+    ca_cert_pem: Optional[pulumi.Input[str]] = None
+    db: int = 1
+    key_prefix: str = "rasa"
+    iam_auth: bool = False
+    # ElastiCache IAM auth signs tokens for this replication group / cache name.
+    iam_cluster_name: Optional[pulumi.Input[str]] = None
+    resource_name: pulumi.Input[str] = "existing"
+
+
+@dataclass(frozen=True)
+class KafkaConnection:
+    bootstrap_servers: pulumi.Input[list[str]]
+    topic: pulumi.Input[str]
+    origin: Origin
+    network: NetworkAccess
+    security_protocol: KafkaSecurityProtocol = "SASL_SSL"
+    sasl_mechanism: Optional[KafkaSaslMechanism] = "SCRAM-SHA-512"
+    username: Optional[pulumi.Input[str]] = None
+    password: Optional[pulumi.Input[str]] = None  # secret
+    ca_cert_pem: Optional[pulumi.Input[str]] = None
+    iam_auth: bool = False
+    client_id: str = "rasa"
+    resource_name: pulumi.Input[str] = "existing"
+
+
+@dataclass(frozen=True)
+class ModelStorageConnection:
+    provider: ModelStorageProvider
+    bucket: pulumi.Input[str]  # bucket (S3/GCS) or container (Azure)
+    model_key: str  # object key passed to `rasa run --model`
+    origin: Origin
+    region: Optional[pulumi.Input[str]] = None
+    endpoint_url: Optional[pulumi.Input[str]] = None  # S3-compatible endpoints only
+    account_name: Optional[pulumi.Input[str]] = None  # Azure
+    account_key: Optional[pulumi.Input[str]] = None  # Azure, secret (Rasa supports keys only)
+    network: NetworkAccess = NetworkAccess(ports=(443,))
+    resource_name: pulumi.Input[str] = "existing"
+
+
+@dataclass(frozen=True)
+class VaultConnection:
+    address: pulumi.Input[str]  # https://host:port
+    origin: Origin
+    network: NetworkAccess
+    mount_point: str = "secret"  # KV v2 mount
+    secrets_path: str = "rasa-secrets"  # one secret holding every key of the deployment
+    namespace: Optional[str] = None
+    ca_cert_pem: Optional[pulumi.Input[str]] = None
+    token: Optional[pulumi.Input[str]] = None  # secret: Rasa's Vault token (token auth only)
+
+
+@dataclass(frozen=True)
+class WorkloadIdentity:
+    """What the cloud hands the Rasa pod so it can reach cloud APIs without static keys."""
+
+    service_account_annotations: pulumi.Input[dict[str, str]] = field(default_factory=dict)
+    pod_labels: dict[str, str] = field(default_factory=dict)
+    env: pulumi.Input[dict[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlatformConnections:
+    tracker_store: PostgresConnection
+    lock_store: RedisConnection
+    event_queue: KafkaConnection
+    model_storage: ModelStorageConnection
+    vault: VaultConnection
+    identity: WorkloadIdentity
+
+
+C = TypeVar("C")
+
+
+def resolve(connection: C) -> pulumi.Output[C]:
+    """Wait for every Input field of a connection dataclass and rebuild it with plain values.
+
+    Nested dataclasses are resolved too. Secrets stay secret: the resulting Output is marked
+    secret when any field was, so callers must not export it unmasked.
+    """
+    if not dataclasses.is_dataclass(connection):
+        return pulumi.Output.from_input(connection)
+    names = [f.name for f in dataclasses.fields(connection)]
+    values = [resolve(getattr(connection, n)) for n in names]
+    return pulumi.Output.all(*values).apply(
+        lambda resolved: dataclasses.replace(connection, **dict(zip(names, resolved)))
+    )
+
+
+SECRET_FIELDS = ("password", "account_key", "token")
+SECRET_PRESENT = "[secret]"
+
+
+def redact(connection: C) -> C:
+    """The same connection with every credential replaced by a marker of its presence.
+
+    The endpoints.yml renderer only needs to know whether a credential exists; handing it the
+    redacted connection keeps its output free of secrets (and not marked secret by Pulumi).
+    """
+    if not dataclasses.is_dataclass(connection):
+        return connection
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(connection):
+        value = getattr(connection, f.name)
+        if f.name in SECRET_FIELDS:
+            changes[f.name] = None if value is None else SECRET_PRESENT
+        elif dataclasses.is_dataclass(value):
+            changes[f.name] = redact(value)
+    return dataclasses.replace(connection, **changes)

@@ -1,0 +1,183 @@
+"""Settings: presets, overrides, and one clear line for every class of bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pydantic import ValidationError
+
+from infra.settings import PLACEHOLDER_SECRET, ConfigError, load_settings
+
+PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+
+# A complete bring-your-own stack: every service existing, every secret set as a Pulumi secret.
+BYO = {
+    "cloud": "aws",
+    "environment": "dev",
+    "region": "eu-central-1",
+    "cluster": {"mode": "existing", "context": "dev"},
+    "modelStorage": {"mode": "existing", "bucket": "models"},
+    "trackerStore": {"mode": "existing", "host": "db.internal", "maxConnections": 100, "password": "pw"},
+    "lockStore": {"mode": "existing", "host": "redis.internal", "password": "pw"},
+    "eventQueue": {"mode": "existing", "bootstrapServers": ["k1:9096"], "username": "rasa", "password": "pw"},
+    "vault": {"mode": "existing", "address": "https://vault.internal:8200", "token": "t"},
+    "rasa": {"license": "lic"},
+}
+SECRET_SECTIONS = {"trackerStore", "lockStore", "eventQueue", "vault", "rasa"}
+
+
+def load(overrides: dict | None = None, *, drop: tuple[str, ...] = (), secret_keys=None, **kwargs):
+    config = json.loads(json.dumps(BYO))
+    for key, value in (overrides or {}).items():
+        if isinstance(value, dict) and isinstance(config.get(key), dict):
+            config[key] = {**config[key], **value}
+        else:
+            config[key] = value
+    for path in drop:
+        section, _, field = path.partition(".")
+        if field:
+            config[section].pop(field)
+        else:
+            config.pop(section)
+    keys = SECRET_SECTIONS if secret_keys is None else secret_keys
+    return load_settings(config, set(keys), "test", **kwargs)
+
+
+def error_of(overrides=None, **kwargs) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load(overrides, **kwargs)
+    message = str(caught.value)
+    assert "\n" not in message, "a config error is exactly one line"
+    assert message.startswith("config error: rasa-platform:")
+    return message
+
+
+def test_valid_byo_stack_loads():
+    s = load()
+    assert s.cloud == "aws" and s.environment == "dev"
+    assert s.tracker_store.host == "db.internal"
+    assert s.tracker_store.password.get_secret_value() == "pw"
+    assert not s.any_managed()
+
+
+def test_environment_presets_and_overrides():
+    dev = load()
+    prod = load({"environment": "prod"})
+    assert dev.rasa.replicas == 1 and not dev.rasa.autoscaling.enabled and not dev.rasa.pod_disruption_budget
+    assert prod.rasa.autoscaling.enabled and prod.rasa.autoscaling.min_replicas >= 2 and prod.rasa.pod_disruption_budget
+    assert prod.tracker_store.backup_days >= 14 and prod.tracker_store.deletion_protection
+    assert prod.tracker_store.high_availability and not dev.tracker_store.high_availability
+    overridden = load({"environment": "prod", "trackerStore": {"backupDays": 30}})
+    assert overridden.tracker_store.backup_days == 30
+    assert overridden.tracker_store.deletion_protection  # the rest of the preset stays
+
+
+def test_objects_arrive_as_json_text_like_pulumi_sends_them():
+    config = {k: json.dumps(v) if isinstance(v, dict) else v for k, v in BYO.items()}
+    s = load_settings(config, SECRET_SECTIONS, "test")
+    assert s.event_queue.bootstrap_servers == ("k1:9096",)
+
+
+def test_settings_are_immutable():
+    s = load()
+    with pytest.raises(ValidationError):
+        s.environment = "prod"
+
+
+def test_range_error_names_key_value_and_bounds():
+    assert error_of({"trackerStore": {"backupDays": 0}}) == (
+        "config error: rasa-platform:trackerStore.backupDays = 0: must be between 7 and 35"
+    )
+
+
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        ({"cloud": "azur"}, "rasa-platform:cloud = azur: unknown cloud; allowed: aws, azure, gcp"),
+        ({"environment": "production"}, "rasa-platform:environment = production: allowed: dev, staging, prod"),
+        ({"trackerStor": {"host": "x"}}, "rasa-platform:trackerStor = "),
+        ({"trackerStore": {"backupDayz": 9}}, "rasa-platform:trackerStore.backupDayz = 9: unknown key; allowed keys here: "),
+        ({"lockStore": {"port": "six"}}, "rasa-platform:lockStore.port = six: must be a whole number"),
+        ({"lockStore": {"port": 70000}}, "rasa-platform:lockStore.port = 70000: must be between 1 and 65535"),
+        ({"lockStore": {"tls": "maybe"}}, "rasa-platform:lockStore.tls = maybe: must be true or false"),
+        ({"lockStore": {"mode": "manual"}}, "rasa-platform:lockStore.mode = manual: allowed: managed or existing"),
+        ({"lockStore": {"keyPrefix": "rasa-prod"}}, "rasa-platform:lockStore.keyPrefix = rasa-prod: must be alphanumeric"),
+        ({"rasa": {"tag": "latest"}}, "rasa-platform:rasa.tag = latest: must be a pinned version"),
+        ({"cluster": {"publicAccessCidrs": ["10.0.0.1/8"]}}, "rasa-platform:cluster.publicAccessCidrs.0 = 10.0.0.1/8: must be a CIDR"),
+        ({"trackerStore": {"caCert": "not a pem"}}, "rasa-platform:trackerStore.caCert = not a pem: must be a PEM certificate"),
+        ({"vault": {"address": "http://vault:8200"}}, "rasa-platform:vault.address = http://vault:8200: must be an https:// URL"),
+        ({"eventQueue": {"bootstrapServers": ["kafka"]}}, "rasa-platform:eventQueue.bootstrapServers.0 = kafka: must be host:port"),
+        ({"rasa": {"resources": {"cpuLimit": "two"}}}, "rasa-platform:rasa.resources.cpuLimit = two: must be a Kubernetes quantity"),
+        ({"tags": "team=x"}, "rasa-platform:tags = team=x: must be a mapping"),
+    ],
+)
+def test_each_class_of_bad_value_is_one_clear_line(overrides, expected):
+    assert expected in error_of(overrides)
+
+
+def test_unknown_key_lists_allowed_keys():
+    message = error_of({"rasa": {"replica": 3}})
+    assert "allowed keys here:" in message and "replicas" in message
+
+
+@pytest.mark.parametrize(
+    "drop, expected",
+    [
+        (("cloud",), "rasa-platform:cloud = (not set): is required; allowed: aws, azure, gcp"),
+        (("environment",), "rasa-platform:environment = (not set): is required"),
+        (("trackerStore.host",), "rasa-platform:trackerStore.host = (not set): is required when trackerStore.mode is existing"),
+        (("trackerStore.maxConnections",), "rasa-platform:trackerStore.maxConnections = (not set): is required"),
+        (("lockStore.host",), "rasa-platform:lockStore.host = (not set)"),
+        (("eventQueue.bootstrapServers",), "rasa-platform:eventQueue.bootstrapServers = (not set)"),
+        (("modelStorage.bucket",), "rasa-platform:modelStorage.bucket = (not set)"),
+        (("vault.address",), "rasa-platform:vault.address = (not set)"),
+        (("cluster.context",), "rasa-platform:cluster.context = (not set): an existing cluster needs"),
+    ],
+)
+def test_missing_required_keys(drop, expected):
+    assert expected in error_of(drop=drop)
+
+
+@pytest.mark.parametrize(
+    "secret", ["rasa.license", "vault.token", "trackerStore.password", "lockStore.password", "eventQueue.password"]
+)
+def test_missing_secret_is_an_error_outside_the_offline_preview(secret):
+    message = error_of(drop=(secret,))
+    assert f"rasa-platform:{secret} = (not set): is required" in message
+    assert f"pulumi config set --secret --path 'rasa-platform:{secret}'" in message
+
+
+def test_offline_preview_fills_missing_secrets_with_listed_placeholders():
+    s = load(drop=("rasa.license", "vault.token"), placeholder_for_missing_secrets=True)
+    assert s.placeholder_secrets == ("vault.token", "rasa.license")
+    assert s.rasa.license.get_secret_value() == PLACEHOLDER_SECRET
+
+
+def test_plain_text_credential_in_a_stack_file_is_rejected():
+    message = error_of(secret_keys=SECRET_SECTIONS - {"lockStore"})
+    assert "rasa-platform:lockStore.password = [plain text]: credentials must be Pulumi secrets" in message
+    assert "pw" not in message
+
+
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        ({"cloud": "gcp", "trackerStore": {"mode": "managed"}},
+         "rasa-platform:trackerStore.mode = managed: managed services are available on aws so far; on gcp allowed: existing"),
+        ({"vault": {"mode": "managed"}}, "rasa-platform:vault.mode = managed: the in-cluster Vault deployment is not built yet"),
+        ({"region": "", "lockStore": {"mode": "managed"}}, "rasa-platform:region = : is required when a service is managed"),
+        ({"rasa": {"autoscaling": {"enabled": True, "minReplicas": 4, "maxReplicas": 2}}},
+         "rasa-platform:rasa.autoscaling.minReplicas = 4: must not exceed rasa.autoscaling.maxReplicas (2)"),
+        ({"rasa": {"replicas": 9, "autoscaling": {"enabled": True, "minReplicas": 2, "maxReplicas": 4}}},
+         "rasa-platform:rasa.replicas = 9: must be between"),
+        ({"rasa": {"ingress": {"enabled": True}}}, "rasa-platform:rasa.ingress.host = (not set): is required when rasa.ingress.enabled"),
+        ({"rasa": {"ingress": {"enabled": True, "host": "bot.acme.com"}}}, "rasa-platform:rasa.ingress.clusterIssuer = (not set)"),
+        ({"rasa": {"actionServer": {"enabled": True}}}, "rasa-platform:rasa.actionServer.image = (not set)"),
+        ({"modelStorage": {"endpointUrl": "https://minio:9000"}, "cloud": "gcp"},
+         "rasa-platform:modelStorage.endpointUrl = https://minio:9000: applies to S3"),
+        ({"cloud": "azure"}, "rasa-platform:modelStorage.accountName = (not set): is required for Azure"),
+    ],
+)
+def test_cross_field_rules(overrides, expected):
+    assert expected in error_of(overrides)
