@@ -78,6 +78,13 @@ class RecordingMonitor(MockMonitor):
         super().__init__(mocks)
         self.recorded: list[RecordedResource] = []
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # Like the engine: a child's type is qualified by its parent's whole type chain, and
+        # children of the root stack are not qualified at all.
+        if parent and "::pulumi:pulumi:Stack::" not in parent:
+            type_ = parent.split("::")[2] + "$" + type_
+        return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{type_}::{name}"
+
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
@@ -89,7 +96,8 @@ class RecordingMonitor(MockMonitor):
                     urn=response.urn,
                     parent=request.parent or None,
                     custom=bool(request.custom),
-                    provider=request.provider.split("::")[0] if request.provider else None,
+                    # a provider reference is "<urn>::<id>"
+                    provider=request.provider.rsplit("::", 1)[0] if request.provider else None,
                     dependencies=sorted(set(request.dependencies)),
                     property_dependencies={
                         k: sorted(set(v.urns)) for k, v in request.propertyDependencies.items() if v.urns
@@ -381,15 +389,16 @@ def main(argv: Optional[list[str]] = None) -> int:
     which.add_argument("--stack", action="append", help="stack name (stacks/Pulumi.NAME.yaml); repeatable")
     which.add_argument("--all", action="store_true", help="every stack in stacks/ (the default)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"artifact folder (default {DEFAULT_OUT.relative_to(REPO)})")
+    parser.add_argument("--stacks-dir", type=Path, default=STACKS_DIR, help="where the stack files are (default stacks/)")
     args = parser.parse_args(argv)
 
-    names = args.stack or all_stacks()
+    names = args.stack or all_stacks(args.stacks_dir)
     if not names:
         print("no stacks found in stacks/", file=sys.stderr)
         return 2
     worst = 0
     for name in names:
-        preview = run_stack(name)
+        preview = run_stack(name, stacks_dir=args.stacks_dir)
         if preview.config_error:
             print(f"{name}: {preview.config_error}", file=sys.stderr)
             worst = max(worst, 2)

@@ -1,0 +1,186 @@
+"""The Rasa Pro workload as it will be applied, from the real program under the mock engine."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from tests.previewing import env_of, manifest, manifests_of_kind, preview, rasa_container
+
+
+@pytest.fixture(scope="module")
+def dev():
+    return preview("byo-dev")
+
+
+@pytest.fixture(scope="module")
+def prod():
+    return preview(
+        "byo-dev",
+        environment="prod",
+        rasa={
+            "replicas": 2,
+            "ingress": {"enabled": True, "host": "bot.acme.com", "clusterIssuer": "letsencrypt"},
+            "actionServer": {"enabled": True, "image": "acme/actions", "tag": "1.4.2"},
+            "nlgUrl": "https://nlg.acme.com/nlg",
+            "sanicWorkers": 2,
+        },
+    )
+
+
+def test_container_is_non_root_read_only_without_privilege_escalation(dev):
+    deployment = manifest(dev, "Deployment", "rasa-pro")
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] == 1001
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert pod["automountServiceAccountToken"] is False
+    sc = rasa_container(dev)["securityContext"]
+    assert sc["allowPrivilegeEscalation"] is False
+    assert sc["readOnlyRootFilesystem"] is True
+    assert sc["capabilities"]["drop"] == ["ALL"]
+    mounts = {m["mountPath"]: m for m in rasa_container(dev)["volumeMounts"]}
+    assert "/tmp" in mounts and "/app/models" in mounts  # writable scratch space on a read-only root
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert "emptyDir" in volumes[mounts["/tmp"]["name"]]
+    assert mounts["/app/config"]["readOnly"] is True
+
+
+def test_image_command_and_resources_come_from_settings(dev):
+    c = rasa_container(dev)
+    assert c["image"] == "rasa/rasa-pro:3.21.0"
+    assert c["args"][:2] == ["run", "--enable-api"]
+    assert c["args"][c["args"].index("--model") + 1] == "models/assistant.tar.gz"
+    assert c["resources"]["requests"] == {"cpu": "1", "memory": "2Gi"}
+    assert c["resources"]["limits"] == {"cpu": "2", "memory": "4Gi"}
+
+
+def test_probes_liveness_on_root_readiness_on_status_with_token_from_env(dev):
+    c = rasa_container(dev)
+    assert c["livenessProbe"]["httpGet"]["path"] == "/"
+    command = " ".join(c["readinessProbe"]["exec"]["command"])
+    assert "/status?token=" in command and "os.environ['AUTH_TOKEN']" in command
+    assert c["startupProbe"]["httpGet"]["path"] == "/"
+
+
+def test_budget_env_matches_the_annotation(dev):
+    env = env_of(rasa_container(dev))
+    deployment = manifest(dev, "Deployment", "rasa-pro")
+    budget = json.loads(deployment["metadata"]["annotations"]["rasa-platform.io/connection-budget"])
+    assert budget["maxConnections"] == 100 and budget["maxProcesses"] == 2  # 1 replica + 1 surge
+    assert env["SQL_POOL_SIZE"] == str(budget["poolSize"])
+    assert env["SQL_MAX_OVERFLOW"] == str(budget["maxOverflow"])
+    assert budget["maxProcesses"] * (budget["poolSize"] + budget["maxOverflow"]) < 80
+
+
+def test_credentials_reach_the_pod_only_through_secret_refs(dev):
+    env = rasa_container(dev)["env"]
+    by_name = {e["name"]: e for e in env}
+    for name in ("RASA_LICENSE", "AUTH_TOKEN", "VAULT_TOKEN", "LOCK_STORE_PASSWORD", "KAFKA_SASL_PASSWORD"):
+        assert "value" not in by_name[name]
+        assert by_name[name]["valueFrom"]["secretKeyRef"]["name"] == "rasa-credentials"
+    secret = manifest(dev, "Secret", "rasa-credentials")
+    assert set(secret["stringData"]) == {
+        "rasa-license", "rasa-auth-token", "vault-token", "lock-store-password", "event-queue-password"
+    }
+    assert set(secret["stringData"].values()) == {"[secret]"}
+
+
+def test_endpoints_configmap_is_what_the_pod_mounts(dev):
+    cm = manifest(dev, "ConfigMap", "rasa-endpoints")
+    endpoints = yaml.safe_load(cm["data"]["endpoints.yml"])
+    assert endpoints["tracker_store"]["url"] == "rasa-db.dev.acme.internal"
+    origins = json.loads(cm["metadata"]["annotations"]["rasa-platform.io/service-origins"])
+    assert set(origins.values()) == {"existing"}
+    volumes = manifest(dev, "Deployment", "rasa-pro")["spec"]["template"]["spec"]["volumes"]
+    assert {"name": "endpoints", "configMap": {"name": "rasa-endpoints"}} in volumes
+
+
+def test_labels_and_selector(dev):
+    deployment = manifest(dev, "Deployment", "rasa-pro")
+    labels = deployment["metadata"]["labels"]
+    assert labels["app.kubernetes.io/name"] == "rasa-pro"
+    assert labels["app.kubernetes.io/instance"] == "byo-dev"
+    assert labels["rasa-platform.io/environment"] == "dev"
+    selector = deployment["spec"]["selector"]["matchLabels"]
+    assert selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+    namespace = manifest(dev, "Namespace", "rasa")
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def test_dev_has_fixed_replicas_and_no_hpa_or_pdb(dev):
+    assert manifest(dev, "Deployment", "rasa-pro")["spec"]["replicas"] == 1
+    assert not manifests_of_kind(dev, "HorizontalPodAutoscaler")
+    assert not manifests_of_kind(dev, "PodDisruptionBudget")
+
+
+def test_prod_has_hpa_pdb_and_zone_spread(prod):
+    deployment = manifest(prod, "Deployment", "rasa-pro")
+    assert "replicas" not in deployment["spec"]  # the HPA owns the count
+    hpa = manifest(prod, "HorizontalPodAutoscaler", "rasa-pro")
+    assert hpa["spec"]["minReplicas"] >= 2 and hpa["spec"]["maxReplicas"] == 6
+    assert hpa["spec"]["scaleTargetRef"]["name"] == "rasa-pro"
+    pdb = manifest(prod, "PodDisruptionBudget", "rasa-pro")
+    assert pdb["spec"]["maxUnavailable"] == 1
+    spread = deployment["spec"]["template"]["spec"]["topologySpreadConstraints"]
+    zone = next(s for s in spread if s["topologyKey"] == "topology.kubernetes.io/zone")
+    assert zone["whenUnsatisfiable"] == "DoNotSchedule"
+    budget = json.loads(deployment["metadata"]["annotations"]["rasa-platform.io/connection-budget"])
+    assert budget["maxProcesses"] == (6 + 1) * 2
+
+
+def test_prod_lock_store_is_concurrent_redis(prod):
+    endpoints = yaml.safe_load(manifest(prod, "ConfigMap", "rasa-endpoints")["data"]["endpoints.yml"])
+    assert endpoints["lock_store"]["type"] == "concurrent_redis"
+
+
+def test_network_policy_allows_only_backing_services_dns_and_vault(dev):
+    policy = manifest(dev, "NetworkPolicy", "rasa-pro")["spec"]
+    assert set(policy["policyTypes"]) == {"Ingress", "Egress"}
+    (ingress,) = policy["ingress"]
+    assert ingress["ports"] == [{"protocol": "TCP", "port": 5005}]
+    egress_ports = {(p["port"], p["protocol"]) for rule in policy["egress"] for p in rule["ports"]}
+    assert egress_ports == {(53, "UDP"), (53, "TCP"), (5432, "TCP"), (6380, "TCP"), (9096, "TCP"), (443, "TCP"), (8200, "TCP")}
+    postgres_rule = next(r for r in policy["egress"] if r["ports"][0]["port"] == 5432)
+    assert postgres_rule["to"] == [{"ipBlock": {"cidr": "10.20.0.0/16"}}]
+
+
+def test_ingress_with_tls_and_issuer(prod):
+    ingress = manifest(prod, "Ingress", "rasa-pro")
+    assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "letsencrypt"
+    assert ingress["spec"]["tls"] == [{"hosts": ["bot.acme.com"], "secretName": "rasa-pro-tls"}]
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    ingress_from = manifest(prod, "NetworkPolicy", "rasa-pro")["spec"]["ingress"][0]["from"]
+    namespaces = {p["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for p in ingress_from}
+    assert namespaces == {"rasa", "ingress-nginx"}
+    assert prod.outputs["rasaPublicUrl"] == "https://bot.acme.com"
+
+
+def test_action_server_is_deployed_wired_and_isolated(prod):
+    deployment = manifest(prod, "Deployment", "rasa-action-server")
+    c = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert c["image"] == "acme/actions:1.4.2"
+    assert c["securityContext"]["readOnlyRootFilesystem"] is True
+    endpoints = yaml.safe_load(manifest(prod, "ConfigMap", "rasa-endpoints")["data"]["endpoints.yml"])
+    assert endpoints["action_endpoint"]["url"] == "http://rasa-action-server.rasa.svc.cluster.local:5055/webhook"
+    assert endpoints["nlg"]["url"] == "https://nlg.acme.com/nlg"
+    policy = manifest(prod, "NetworkPolicy", "rasa-action-server")["spec"]
+    assert policy["ingress"][0]["from"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "server"
+    rasa_egress = manifest(prod, "NetworkPolicy", "rasa-pro")["spec"]["egress"]
+    assert any(r["ports"][0]["port"] == 5055 and "podSelector" in r["to"][0] for r in rasa_egress)
+
+
+def test_service_account_carries_configured_annotations():
+    result = preview("byo-dev", rasa={"serviceAccountAnnotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/rasa"}})
+    sa = manifest(result, "ServiceAccount", "rasa-pro")
+    assert sa["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/rasa"}
+    assert sa["automountServiceAccountToken"] is False
+
+
+def test_existing_cluster_provider_uses_the_configured_context(dev):
+    providers = [r for r in dev.resources if r.type == "pulumi:providers:kubernetes"]
+    assert len(providers) == 1 and providers[0].inputs["context"] == "platform-dev"
+    k8s_resources = [r for r in dev.resources if r.type.startswith("kubernetes:")]
+    assert k8s_resources and all(r.provider == providers[0].urn for r in k8s_resources)
