@@ -78,4 +78,6 @@ class Section(BaseModel):
         alias_generator=to_camel,
         populate_by_name=True,
         hide_input_in_errors=True,
+        # The string under each field is its description (the README's settings reference).
+        use_attribute_docstrings=True,
     )

@@ -1,10 +1,88 @@
-"""AWS-only settings (`rasa-platform:aws`)."""
+"""AWS-only settings (`rasa-platform:aws`).
+
+Generic things (sizes of the services, backups, high availability, versions) live in the generic
+sections of infra/settings.py; this section holds only what has no meaning on another cloud.
+Per-environment defaults come from components/aws/presets.py.
+"""
 
 from __future__ import annotations
 
-from infra.config_types import Section
+from typing import Annotated, Literal, Optional
+
+from pydantic import AfterValidator, Field
+
+from infra.config_types import DnsLabel, Section, between, matching
+
+AccountId = Annotated[str, matching(r"[0-9]{12}", "a 12-digit AWS account id")]
+IamRoleArn = Annotated[
+    str,
+    matching(r"arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}", "an IAM role ARN (arn:aws:iam::<account>:role/<name>)"),
+]
+IamPolicyArn = Annotated[
+    str,
+    matching(r"arn:aws(-cn|-us-gov)?:iam::([0-9]{12}|aws):policy/[A-Za-z0-9+=,.@_/-]{1,512}", "an IAM policy ARN"),
+]
+SecurityGroupId = Annotated[str, matching(r"sg-[0-9a-f]{8,17}", "a security group id (sg-...)")]
+
+# The values CloudWatch Logs accepts for a log group's retention.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+
+# The EKS add-ons the platform installs (and whose versions may be pinned).
+EKS_ADDONS = ("vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver")
+
+
+def _log_retention(value: int) -> int:
+    if value not in LOG_RETENTION_DAYS:
+        raise ValueError(f"must be one of CloudWatch's retention periods: {', '.join(map(str, LOG_RETENTION_DAYS))}")
+    return value
+
+
+def _addon_versions(value: dict[str, str]) -> dict[str, str]:
+    for name, version in value.items():
+        if name not in EKS_ADDONS:
+            raise ValueError(f"unknown add-on {name}; allowed: {', '.join(EKS_ADDONS)}")
+        if not version.startswith("v"):
+            raise ValueError(f"add-on {name}: version must look like v1.19.0-eksbuild.1")
+    return value
+
+
+class NodeGroupSettings(Section):
+    """The managed node group (its instance type and size are the generic cluster.* keys)."""
+
+    # AL2023 only: the launch template's root device (/dev/xvda) assumes it.
+    ami_type: Literal["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD"] = "AL2023_x86_64_STANDARD"
+    capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
+    disk_gb: Annotated[int, between(20, 2000)] = 50
+    max_unavailable: Annotated[int, between(1, 10)] = 1
+
+
+class VaultSealSettings(Section):
+    """A KMS key and an IRSA role for Vault's awskms auto-unseal (used by the in-cluster Vault)."""
+
+    enabled: bool = False
+    namespace: DnsLabel = "vault"
+    service_account: DnsLabel = "vault"
 
 
 class AwsSettings(Section):
     # Reach RDS, ElastiCache and MSK with IAM (IRSA) instead of passwords (Rasa Pro 3.14+).
     iam_auth: bool = False
+    # The provider refuses to touch any other account: a wrong profile fails before any change.
+    allowed_account_ids: tuple[AccountId, ...] = ()
+    # Pulumi `protect` on data-holding resources and their keys (bucket, databases, brokers, KMS keys).
+    protect: bool = False
+    nat_gateways: Literal["single", "perZone"] = "single"
+    flow_logs: bool = False
+    log_retention_days: Annotated[int, AfterValidator(_log_retention)] = 30
+    # EKS access entries with AmazonEKSClusterAdminPolicy (authentication mode API, no aws-auth).
+    cluster_admin_role_arns: tuple[IamRoleArn, ...] = ()
+    # Also grant cluster admin to the identity running `pulumi up` (it deploys the workload).
+    grant_deployer_cluster_admin: bool = True
+    # Security groups (besides the EKS cluster security group) allowed into the data services.
+    client_security_group_ids: tuple[SecurityGroupId, ...] = ()
+    permissions_boundary_arn: Optional[IamPolicyArn] = None
+    node_group: NodeGroupSettings = NodeGroupSettings()
+    # Pin EKS add-on versions (default: the version EKS recommends for the cluster's Kubernetes).
+    addon_versions: Annotated[dict[str, str], AfterValidator(_addon_versions)] = Field(default_factory=dict)
+    msk_brokers_per_zone: Annotated[int, between(1, 4)] = 1
+    vault_seal: VaultSealSettings = VaultSealSettings()

@@ -1,0 +1,104 @@
+"""Generate the settings reference of the README from the settings models themselves.
+
+    python -m infra.settings_reference            # prints the markdown table
+    python -m infra.settings_reference --write    # replaces the README's copy
+
+tests/test_readme.py fails when the README's copy is stale, so the reference never drifts.
+"""
+
+from __future__ import annotations
+
+import sys
+import typing
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel, SecretStr
+
+from infra.presets import preset_for
+from infra.settings import PROJECT, StackSettings
+
+BEGIN = "<!-- settings-reference:begin -->"
+END = "<!-- settings-reference:end -->"
+HIDDEN = {"stack", "placeholder_secrets"}
+
+
+def _type_name(annotation: Any) -> str:
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return " \\| ".join(str(a) for a in get_args(annotation))
+    if origin is typing.Annotated:
+        base, *meta = get_args(annotation)
+        return _type_name(base)
+    if origin in (Union, getattr(__import__("types"), "UnionType", Union)):
+        names = [_type_name(a) for a in get_args(annotation) if a is not type(None)]
+        return " \\| ".join(names)
+    if origin in (tuple, list):
+        return f"list of {_type_name(get_args(annotation)[0])}"
+    if origin is dict:
+        return "map"
+    if annotation is SecretStr:
+        return "secret"
+    if isinstance(annotation, type):
+        return {"str": "string", "int": "integer", "bool": "boolean"}.get(annotation.__name__, annotation.__name__)
+    return str(annotation)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(str(v) for v in value) + "]" if value else "[]"
+    if isinstance(value, dict):
+        return "{}" if not value else str(value)
+    return str(value)
+
+
+def _rows(model: type[BaseModel], prefix: str, presets: dict[str, dict[str, Any]]) -> list[str]:
+    rows = []
+    for name, info in model.model_fields.items():
+        if name in HIDDEN:
+            continue
+        key = f"{prefix}{info.alias or name}"
+        annotation = info.annotation
+        nested = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+        if nested is not None:
+            sub = {env: (p.get(info.alias or name) or {}) for env, p in presets.items()}
+            rows += _rows(nested, f"{key}.", sub)
+            continue
+        default = None if info.is_required() else info.get_default(call_default_factory=True)
+        per_env = [_show(presets[env].get(info.alias or name, "")) if (info.alias or name) in presets[env] else ""
+                   for env in ("dev", "staging", "prod")]
+        description = (info.description or "").replace("|", "\\|")
+        rows.append(
+            f"| `{key}` | {_type_name(annotation)} | {_show(default)} | " + " | ".join(per_env) + f" | {description} |"
+        )
+    return rows
+
+
+def reference_table(cloud: str = "aws") -> str:
+    presets = {env: preset_for(env, cloud) for env in ("dev", "staging", "prod")}
+    header = [
+        f"Keys live under `{PROJECT}:` in `stacks/Pulumi.<stack>.yaml`. Preset columns show what the",
+        f"environment sets before the stack's own values (for `cloud: {cloud}`); an empty cell means the default.",
+        "",
+        "| key | type / allowed | default | dev | staging | prod | meaning |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    return "\n".join(header + _rows(StackSettings, "", presets)) + "\n"
+
+
+def write_readme(readme: Path = Path(__file__).resolve().parent.parent / "README.md") -> None:
+    text = readme.read_text()
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    readme.write_text(f"{head}{BEGIN}\n{reference_table()}{END}{tail}")
+
+
+if __name__ == "__main__":
+    if "--write" in sys.argv[1:]:
+        write_readme()
+    else:
+        print(reference_table(), end="")
