@@ -102,7 +102,6 @@ def deploy(settings: StackSettings) -> Platform:
     rasa = settings.rasa
     options = RenderOptions(
         budget=budget,
-        max_replicas=rasa.autoscaling.max_replicas if rasa.autoscaling.enabled else rasa.replicas,
         sanic_workers=rasa.sanic_workers,
         lock_lifetime_seconds=settings.lock_store.lock_lifetime_seconds,
         action_endpoint_url=action_server_url(rasa.namespace, rasa.action_server.port) if rasa.action_server.enabled else None,

@@ -55,6 +55,7 @@ class RecordedResource:
     dependencies: list[str]
     property_dependencies: dict[str, list[str]]
     inputs: dict[str, Any]
+    protect: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -66,6 +67,7 @@ class RecordedResource:
             "provider": self.provider,
             "dependencies": self.dependencies,
             "propertyDependencies": self.property_dependencies,
+            "protect": self.protect,
             "inputs": self.inputs,
         }
 
@@ -103,6 +105,7 @@ class RecordingMonitor(MockMonitor):
                         k: sorted(set(v.urns)) for k, v in request.propertyDependencies.items() if v.urns
                     },
                     inputs=mask(inputs),
+                    protect=bool(request.protect),
                 )
             )
         return response
@@ -253,7 +256,8 @@ def evaluate_policies(result: StackPreview) -> dict[str, Any]:
         return {"pack": None, "rulesEvaluated": [], "violations": [], "mandatoryFailures": 0}
     resources = [
         {"type": r.type, "name": r.name, "urn": r.urn, "props": r.inputs, "parent": r.parent,
-         "dependencies": r.dependencies}
+         "dependencies": r.dependencies, "propertyDependencies": r.property_dependencies,
+         "provider": r.provider, "protect": r.protect}
         for r in result.resources
     ]
     assert result.settings is not None
@@ -353,12 +357,15 @@ def summary_markdown(p: StackPreview) -> str:
     counts = Counter(r.type for r in p.resources if r.custom)
     lines += ["", "| resource type | count |", "|---|---|"]
     lines += [f"| `{t}` | {n} |" for t, n in sorted(counts.items())]
+    lines += ["", "#### Policy", "", _policy_line(p.policy)]
     violations = p.policy.get("violations") or []
     if violations:
-        lines += ["", "| policy rule | level | resource | message |", "|---|---|---|---|"]
+        lines += ["", "| rule | level | resource | message |", "|---|---|---|---|"]
         lines += [
             f"| {v['rule']} | {v['enforcement']} | {v.get('resource') or '(stack)'} | {v['message']} |" for v in violations
         ]
+    elif p.policy.get("pack"):
+        lines += ["", "No violations."]
     return "\n".join(lines) + "\n"
 
 

@@ -56,11 +56,10 @@ def connections(**changes) -> PlatformConnections:
     return base
 
 
-def render(conns=None, *, max_replicas=1, workers=1, **options):
-    budget = plan_budget(200, (max_replicas + 1) * workers)
+def render(conns=None, *, processes=2, workers=1, **options):
     return render_endpoints(
         conns or connections(),
-        RenderOptions(budget=budget, max_replicas=max_replicas, sanic_workers=workers, **options),
+        RenderOptions(budget=plan_budget(200, processes), sanic_workers=workers, **options),
     )
 
 
@@ -70,19 +69,23 @@ def loaded(rendered) -> dict:
 
 # -- lock store ----------------------------------------------------------------------------------
 
-def test_several_replicas_get_concurrent_redis_with_host_not_url():
-    data = loaded(render(max_replicas=3))
+def test_several_processes_get_concurrent_redis_with_host_not_url():
+    data = loaded(render(processes=4))
     lock = data["lock_store"]
     assert lock["type"] == "concurrent_redis"  # lower case: Rasa compares case-sensitively
     assert lock["host"] == "redis.internal"
     assert "url" not in lock  # concurrent_redis ignores url and would connect to localhost
 
 
-def test_one_replica_still_gets_a_redis_lock_store_never_in_memory():
-    for workers in (1, 4):
-        lock = loaded(render(max_replicas=1, workers=workers))["lock_store"]
-        assert lock["type"] == "redis"
-        assert lock["host"] == "redis.internal"
+def test_one_process_still_gets_a_redis_lock_store_never_in_memory():
+    lock = loaded(render(processes=1))["lock_store"]
+    assert lock["type"] == "redis"
+    assert lock["host"] == "redis.internal"
+
+
+def test_one_replica_with_a_rolling_update_surge_shares_locks():
+    # one replica plus the surge pod of a rollout: two processes serve at once
+    assert loaded(render(processes=2))["lock_store"]["type"] == "concurrent_redis"
 
 
 def test_password_only_redis_sends_username_default():
@@ -131,7 +134,7 @@ def test_tracker_tls_is_verify_full_with_a_root_certificate():
 
 
 def test_pool_size_env_comes_from_the_budget():
-    rendered = render(max_replicas=3, workers=2)
+    rendered = render(processes=8, workers=2)
     budget = plan_budget(200, 8)
     assert rendered.env["SQL_POOL_SIZE"] == str(budget.pool_size)
     assert rendered.env["SQL_MAX_OVERFLOW"] == str(budget.max_overflow)

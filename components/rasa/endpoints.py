@@ -44,8 +44,7 @@ VAULT_KEY_SQL_PASSWORD = "sql_store_password"
 class RenderOptions:
     """What the renderer needs besides the connections."""
 
-    budget: ConnectionBudget
-    max_replicas: int  # the most Rasa pods that can run at once (HPA max, or replicas)
+    budget: ConnectionBudget  # also says how many Rasa processes can run at once
     sanic_workers: int = 1
     lock_lifetime_seconds: int = 60
     action_endpoint_url: Optional[str] = None
@@ -112,11 +111,12 @@ def render_endpoints(connections: PlatformConnections, options: RenderOptions) -
     out.env["SQL_POOL_SIZE"] = str(options.budget.pool_size)
     out.env["SQL_MAX_OVERFLOW"] = str(options.budget.max_overflow)
 
-    # -- lock store: Redis, shared between pods when more than one can run -----------------------
+    # -- lock store: Redis, shared between processes when more than one can run ------------------
     redis = connections.lock_store
     lock: dict[str, Any] = {
-        # concurrent_redis is Rasa's choice for several replicas; it reads `host`, never `url`.
-        "type": "concurrent_redis" if options.max_replicas > 1 else "redis",
+        # concurrent_redis is Rasa's choice for several replicas (a rolling update's surge pod
+        # counts: it serves beside the old one); it reads `host`, never `url`.
+        "type": "concurrent_redis" if options.budget.max_processes > 1 else "redis",
         "host": redis.host,
         "port": redis.port,
         "db": redis.db,
