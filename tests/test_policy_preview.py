@@ -33,6 +33,7 @@ def fired(result) -> set[str]:
         ("aws-prod", {"rasa": {"replicas": 1, "autoscaling": {"enabled": False, "minReplicas": 1, "maxReplicas": 1}}},
          "k8s-prod-replicas"),
         ("aws-prod", {"cluster": {"publicAccessCidrs": ["0.0.0.0/0"]}}, "cluster-private-endpoint"),
+        ("byo-dev", {"lockStore": {"tls": False}}, "rasa-services-tls"),
     ],
 )
 def test_insecure_variant_fails_the_matching_rule(stack, overrides, rule):

@@ -382,6 +382,49 @@ rules.stack(
 )
 
 
+# -- TLS to the other services ---------------------------------------------------------------------
+
+VERIFYING_SSL_MODES = ("verify-full", "verify-ca")
+
+
+def _services_tls(stack: StackIndex, ctx: RuleContext, f: Findings) -> None:
+    for w in _workloads(stack, need_deployment=False):
+        endpoints = load_endpoints(w.configmap, f)
+        if endpoints is None:
+            continue
+        lock = endpoints.get("lock_store")
+        if isinstance(lock, dict) and str(lock.get("type", "")).lower() in ("redis", "concurrent_redis"):
+            f.check(lock.get("use_ssl") is True,
+                    f"lock_store.use_ssl must be the boolean true (got {lock.get('use_ssl')!r})", w.configmap.urn)
+        vault = endpoints.get("secrets_manager")
+        if isinstance(vault, dict) and vault.get("url") is not None:
+            f.check(str(vault["url"]).startswith("https://"),
+                    f"secrets_manager.url must be https:// (got {vault['url']})", w.configmap.urn)
+        tracker = endpoints.get("tracker_store")
+        if w.deployment is None or not isinstance(tracker, dict) or tracker.get("type") != "sql":
+            continue
+        mode = _env(w.deployment, "SQL_TRACKER_STORE_SSL_MODE")
+        if is_unknown(mode):
+            f.cannot_decide(f"env SQL_TRACKER_STORE_SSL_MODE of '{w.deployment.name}'")
+            continue
+        query_mode = get(tracker, "query", "sslmode")
+        effective = query_mode if query_mode is not None else mode
+        f.check(effective in VERIFYING_SSL_MODES,
+                f"the tracker store connects with sslmode {effective or 'unset (libpq prefer: no verification)'}; "
+                f"need one of {', '.join(VERIFYING_SSL_MODES)}", w.deployment.urn)
+
+
+rules.stack(
+    "rasa-services-tls",
+    "Rasa reaches the lock store, the tracker store and Vault over TLS with the server verified: "
+    "lock_store.use_ssl true, SQL_TRACKER_STORE_SSL_MODE verify-full (or verify-ca), an https Vault URL.",
+    "Set lockStore.tls true, trackerStore.sslMode verify-full and an https vault.address; give caCert for a "
+    "private CA.",
+    _services_tls,
+    resource_types=(CONFIG_MAP, DEPLOYMENT),
+)
+
+
 # -- tracker store --------------------------------------------------------------------------------
 
 

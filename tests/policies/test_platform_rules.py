@@ -319,3 +319,30 @@ def test_rendered_endpoints_pass_the_rules():
                  "rasa-tracker-store-vault", "rasa-service-origins"):
         outcome = run_stack(rule, resources)
         assert outcome.ok, (rule, outcome.messages, outcome.undecided)
+
+
+# -- TLS to the lock store, tracker store and Vault --------------------------------------------------
+
+def test_services_tls_passes_for_the_secure_stack():
+    assert run_stack("rasa-services-tls", stack()).ok
+
+
+@pytest.mark.parametrize("blocks,expected", [
+    ({"lock_store": {**fx.ENDPOINTS["lock_store"], "use_ssl": False}}, "lock_store.use_ssl"),
+    ({"lock_store": {**fx.ENDPOINTS["lock_store"], "use_ssl": "${REDIS_TLS}"}}, "lock_store.use_ssl"),
+    ({"secrets_manager": {**fx.ENDPOINTS["secrets_manager"], "url": "http://vault:8200"}}, "https://"),
+    ({"tracker_store": {**fx.ENDPOINTS["tracker_store"], "query": {"sslmode": "disable"}}}, "sslmode disable"),
+])
+def test_services_tls_fails_on_plaintext(blocks, expected):
+    assert run_stack("rasa-services-tls", stack(endpoints_with(**blocks))).has(expected)
+
+
+def test_services_tls_fails_when_tracker_ssl_mode_does_not_verify():
+    deployment = with_env(fx.rasa_deployment(), "SQL_TRACKER_STORE_SSL_MODE", "require")
+    assert run_stack("rasa-services-tls", stack(deployment=deployment)).has("sslmode require")
+
+
+def test_services_tls_unknown_ssl_mode_is_undecided():
+    deployment = with_env(fx.rasa_deployment(), "SQL_TRACKER_STORE_SSL_MODE", U)
+    outcome = run_stack("rasa-services-tls", stack(deployment=deployment))
+    assert not outcome.violations and outcome.undecided
