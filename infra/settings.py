@@ -120,7 +120,7 @@ class LockStoreSettings(Section):
     ca_cert: Optional[PemCertificate] = None
     """existing: PEM of a private CA that signed the server certificate."""
     username: str = "default"
-    """existing: ACL user; `default` for password-only Redis."""
+    """ACL user; `default` for password-only Redis (managed ElastiCache with an AUTH token: `default`)."""
     password: Optional[SecretStr] = None
     """existing: AUTH password, as a secret."""
     db: Annotated[int, between(0, 15)] = 1
@@ -155,11 +155,11 @@ class TrackerStoreSettings(Section):
     password: Optional[SecretStr] = None
     """existing: the role's password, as a secret (written to Vault for Rasa)."""
     ca_cert: Optional[PemCertificate] = None
-    """existing: PEM of the CA that signed the server certificate (else the image's bundle)."""
+    """PEM of the CA that signed the server certificate (else the image's bundle); managed RDS needs the RDS CA bundle."""
     ssl_mode: Literal["verify-full", "verify-ca"] = "verify-full"
     """libpq sslmode Rasa connects with."""
     max_connections: Optional[Annotated[int, between(10, 100000)]] = None
-    """existing: the server's max_connections, for Rasa's connection budget (required)."""
+    """The server's max_connections, which sizes Rasa's connection budget: required for existing; managed: sets it."""
     engine_version: Version = "16"
     """managed: PostgreSQL major version."""
     instance_class: Optional[str] = None

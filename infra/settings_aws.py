@@ -49,40 +49,51 @@ def _addon_versions(value: dict[str, str]) -> dict[str, str]:
 class NodeGroupSettings(Section):
     """The managed node group (its instance type and size are the generic cluster.* keys)."""
 
-    # AL2023 only: the launch template's root device (/dev/xvda) assumes it.
     ami_type: Literal["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD"] = "AL2023_x86_64_STANDARD"
+    """Node image; AL2023 only (the launch template's root device /dev/xvda assumes it). ARM needs Graviton types."""
     capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
+    """On-demand or spot nodes."""
     disk_gb: Annotated[int, between(20, 2000)] = 50
+    """Root volume of each node (gp3, encrypted with the platform's EBS key)."""
     max_unavailable: Annotated[int, between(1, 10)] = 1
+    """Nodes replaced at once during a node group update."""
 
 
 class VaultSealSettings(Section):
     """A KMS key and an IRSA role for Vault's awskms auto-unseal (used by the in-cluster Vault)."""
 
     enabled: bool = False
+    """Create the seal key and the Vault server's IRSA role (outputs vaultSealKmsKeyId, vaultSealRoleArn)."""
     namespace: DnsLabel = "vault"
+    """Namespace of the Vault server's service account."""
     service_account: DnsLabel = "vault"
+    """Name of the Vault server's service account."""
 
 
 class AwsSettings(Section):
-    # Reach RDS, ElastiCache and MSK with IAM (IRSA) instead of passwords (Rasa Pro 3.14+).
     iam_auth: bool = False
-    # The provider refuses to touch any other account: a wrong profile fails before any change.
+    """Reach RDS, ElastiCache and MSK with IAM (IRSA) instead of passwords (Rasa Pro 3.14+)."""
     allowed_account_ids: tuple[AccountId, ...] = ()
-    # Pulumi `protect` on data-holding resources and their keys (bucket, databases, brokers, KMS keys).
+    """The only AWS accounts this stack may touch: a wrong profile fails before any change."""
     protect: bool = False
+    """Pulumi `protect` on data-holding resources and their KMS keys, EKS deletion protection, a final ElastiCache snapshot, RDS backups kept after deletion."""
     nat_gateways: Literal["single", "perZone"] = "single"
+    """One NAT gateway for the VPC, or one per zone (survives a zone outage)."""
     flow_logs: bool = False
+    """VPC flow logs (all traffic) to an encrypted CloudWatch log group."""
     log_retention_days: Annotated[int, AfterValidator(_log_retention)] = 30
-    # EKS access entries with AmazonEKSClusterAdminPolicy (authentication mode API, no aws-auth).
+    """Retention of every log group the platform creates (EKS, RDS, ElastiCache, MSK, flow logs)."""
     cluster_admin_role_arns: tuple[IamRoleArn, ...] = ()
-    # Also grant cluster admin to the identity running `pulumi up` (it deploys the workload).
+    """IAM roles given EKS access entries with AmazonEKSClusterAdminPolicy (authentication mode API, no aws-auth)."""
     grant_deployer_cluster_admin: bool = True
-    # Security groups (besides the EKS cluster security group) allowed into the data services.
+    """Also give cluster admin to the identity running `pulumi up` (it deploys the workload). Do not list that role above too."""
     client_security_group_ids: tuple[SecurityGroupId, ...] = ()
+    """Security groups (besides the EKS cluster security group) allowed into the data services."""
     permissions_boundary_arn: Optional[IamPolicyArn] = None
+    """Permissions boundary attached to every IAM role the platform creates."""
     node_group: NodeGroupSettings = NodeGroupSettings()
-    # Pin EKS add-on versions (default: the version EKS recommends for the cluster's Kubernetes).
     addon_versions: Annotated[dict[str, str], AfterValidator(_addon_versions)] = Field(default_factory=dict)
+    """Pin EKS add-on versions (vpc-cni, kube-proxy, coredns, aws-ebs-csi-driver); unset: EKS's default for the Kubernetes version."""
     msk_brokers_per_zone: Annotated[int, between(1, 4)] = 1
+    """MSK brokers in each zone (total = zones × this)."""
     vault_seal: VaultSealSettings = VaultSealSettings()

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.rasa import labels as rasa_labels
+from components.rasa.hardening import container_security_context, pod_security_context
 from infra.settings import ActionServerSettings
 
 meta = k8s.meta.v1
@@ -43,12 +44,7 @@ class ActionServer(pulumi.ComponentResource):
                     metadata=meta.ObjectMetaArgs(labels=labels),
                     spec=core.PodSpecArgs(
                         automount_service_account_token=False,
-                        security_context=core.PodSecurityContextArgs(
-                            run_as_non_root=True,
-                            run_as_user=ACTION_SERVER_USER_ID,
-                            run_as_group=ACTION_SERVER_USER_ID,
-                            seccomp_profile=core.SeccompProfileArgs(type="RuntimeDefault"),
-                        ),
+                        security_context=pod_security_context(ACTION_SERVER_USER_ID, fs_group=False),
                         containers=[
                             core.ContainerArgs(
                                 name="action-server",
@@ -64,13 +60,7 @@ class ActionServer(pulumi.ComponentResource):
                                 readiness_probe=core.ProbeArgs(
                                     http_get=core.HTTPGetActionArgs(path="/health", port="http"), period_seconds=10
                                 ),
-                                security_context=core.SecurityContextArgs(
-                                    run_as_non_root=True,
-                                    allow_privilege_escalation=False,
-                                    read_only_root_filesystem=True,
-                                    privileged=False,
-                                    capabilities=core.CapabilitiesArgs(drop=["ALL"]),
-                                ),
+                                security_context=container_security_context(),
                                 volume_mounts=[core.VolumeMountArgs(name="tmp", mount_path="/tmp")],
                             )
                         ],

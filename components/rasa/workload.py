@@ -21,6 +21,7 @@ import pulumi_kubernetes as k8s
 
 from components.contracts import NetworkAccess, PlatformConnections
 from components.rasa import labels as rasa_labels
+from components.rasa.hardening import container_security_context, pod_security_context
 from components.rasa.budget import ConnectionBudget
 from components.rasa.endpoints import CA_DIR, ENDPOINTS_DIR, RASA_PORT, RenderedEndpoints
 from components.cloud import RASA_SERVICE_ACCOUNT
@@ -275,13 +276,7 @@ class RasaWorkload(pulumi.ComponentResource):
                 service_account_name=RASA_SERVICE_ACCOUNT,
                 automount_service_account_token=False,
                 termination_grace_period_seconds=60,
-                security_context=core.PodSecurityContextArgs(
-                    run_as_non_root=True,
-                    run_as_user=RASA_USER_ID,
-                    run_as_group=RASA_USER_ID,
-                    fs_group=RASA_USER_ID,
-                    seccomp_profile=core.SeccompProfileArgs(type="RuntimeDefault"),
-                ),
+                security_context=pod_security_context(RASA_USER_ID),
                 topology_spread_constraints=_zone_spread(rasa_labels.selector(args.stack, "server"), prod),
                 containers=[
                     core.ContainerArgs(
@@ -316,13 +311,7 @@ class RasaWorkload(pulumi.ComponentResource):
                             timeout_seconds=5,
                             failure_threshold=3,
                         ),
-                        security_context=core.SecurityContextArgs(
-                            run_as_non_root=True,
-                            allow_privilege_escalation=False,
-                            read_only_root_filesystem=True,
-                            privileged=False,
-                            capabilities=core.CapabilitiesArgs(drop=["ALL"]),
-                        ),
+                        security_context=container_security_context(),
                         volume_mounts=[
                             core.VolumeMountArgs(name="endpoints", mount_path=ENDPOINTS_DIR, read_only=True),
                             core.VolumeMountArgs(name="ca-certificates", mount_path=CA_DIR, read_only=True),

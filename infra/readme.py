@@ -1,9 +1,10 @@
-"""Generate the settings reference of the README from the settings models themselves.
+"""Generate the README's reference tables from the code they describe.
 
-    python -m infra.settings_reference            # prints the markdown table
-    python -m infra.settings_reference --write    # replaces the README's copy
+    python -m infra.readme            # prints every generated block
+    python -m infra.readme --write    # replaces the README's copies
 
-tests/test_readme.py fails when the README's copy is stale, so the reference never drifts.
+Blocks: the settings reference (from the settings models and presets) and the policy rules (from
+the policy pack). tests/test_readme.py fails when a copy is stale, so the README never drifts.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ from pydantic import BaseModel, SecretStr
 from infra.presets import preset_for
 from infra.settings import PROJECT, StackSettings
 
-BEGIN = "<!-- settings-reference:begin -->"
-END = "<!-- settings-reference:end -->"
+README = Path(__file__).resolve().parent.parent / "README.md"
 HIDDEN = {"stack", "placeholder_secrets"}
 
 
@@ -90,15 +90,44 @@ def reference_table(cloud: str = "aws") -> str:
     return "\n".join(header + _rows(StackSettings, "", presets)) + "\n"
 
 
-def write_readme(readme: Path = Path(__file__).resolve().parent.parent / "README.md") -> None:
+def policy_table() -> str:
+    from policies.pack import ALL_POLICIES
+
+    lines = [
+        "| rule | level | what it protects |",
+        "|---|---|---|",
+    ]
+    for policy in ALL_POLICIES:
+        description = policy.description.replace("|", "\\|")
+        lines.append(f"| `{policy.name}` | {policy.enforcement_level.value} | {description} |")
+    return "\n".join(lines) + "\n"
+
+
+BLOCKS = {"settings-reference": reference_table, "policy-rules": policy_table}
+
+
+def markers(block: str) -> tuple[str, str]:
+    return f"<!-- {block}:begin -->", f"<!-- {block}:end -->"
+
+
+def current_block(text: str, block: str) -> str:
+    begin, end = markers(block)
+    return text.split(begin, 1)[1].split(end, 1)[0]
+
+
+def write_readme(readme: Path = README) -> None:
     text = readme.read_text()
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    readme.write_text(f"{head}{BEGIN}\n{reference_table()}{END}{tail}")
+    for block, render in BLOCKS.items():
+        begin, end = markers(block)
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        text = f"{head}{begin}\n{render()}{end}{tail}"
+    readme.write_text(text)
 
 
 if __name__ == "__main__":
     if "--write" in sys.argv[1:]:
         write_readme()
     else:
-        print(reference_table(), end="")
+        for render in BLOCKS.values():
+            print(render())

@@ -1,0 +1,222 @@
+"""MSK provisioned for Rasa's event broker: TLS everywhere, SASL/SCRAM-SHA-512 (or IAM), no
+public access, encrypted at rest with a customer key, broker logs, and the topic as a resource.
+
+SCRAM users live in Secrets Manager: the secret's name must start with `AmazonMSK_` and it must
+be encrypted with a customer key (MSK refuses the AWS-managed one).
+
+With `allow.everyone.if.no.acl.found=false` a SCRAM user may only do what Kafka ACLs grant, and
+MSK has no super users: a SCRAM-only cluster could never get its first ACL. So IAM client
+authentication is on in SCRAM mode too (it admits only principals an IAM policy allows, none by
+default): the in-cluster bootstrap (a later issue) connects with an IAM role allowed
+`kafka-cluster:AlterCluster` and grants the Rasa user WRITE and DESCRIBE on the topic. Rasa
+itself uses SCRAM; with aws.iamAuth it uses IAM and needs no ACL.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from components.aws.context import AwsContext, ClusterAccess, NetworkInfo, data_security_group, log_group, policy_document
+from components.aws.kms import CustomerKey, CustomerKeyArgs
+from components.contracts import KafkaConnection, NetworkAccess
+
+SCRAM_PORT = 9096
+IAM_PORT = 9098
+# MSK's version strings per Kafka major.minor (MSK names recent releases `<x.y>.x`).
+MSK_KAFKA_VERSIONS = {"3.6": "3.6.0", "3.7": "3.7.x", "3.8": "3.8.x", "3.9": "3.9.x"}
+DEFAULT_SCRAM_USERNAME = "rasa"
+
+
+def msk_kafka_version(version: str) -> Optional[str]:
+    return MSK_KAFKA_VERSIONS.get(".".join(version.split(".")[:2]))
+
+
+def min_insync_replicas(replication_factor: int) -> int:
+    """2 once there are 3 copies (a write survives one broker down); 1 below that."""
+    return 2 if replication_factor >= 3 else 1
+
+
+def server_properties(replication_factor: int, partitions: int, retention_hours: int) -> str:
+    properties = {
+        "auto.create.topics.enable": "false",  # topics exist only as reviewed resources
+        "allow.everyone.if.no.acl.found": "false",  # no ACL means no access, never everyone
+        "default.replication.factor": str(replication_factor),
+        "min.insync.replicas": str(min_insync_replicas(replication_factor)),
+        "num.partitions": str(partitions),
+        "unclean.leader.election.enable": "false",  # never elect a replica that lost writes
+        "log.retention.hours": str(retention_hours),
+    }
+    return "".join(f"{key}={value}\n" for key, value in properties.items())
+
+
+@dataclass(frozen=True)
+class EventQueueArgs:
+    context: AwsContext
+    network: NetworkInfo
+    cluster: ClusterAccess
+
+
+class EventQueue(pulumi.ComponentResource):
+    connection: KafkaConnection
+    cluster: aws.msk.Cluster
+    topic: aws.msk.Topic
+
+    def __init__(self, name: str, args: EventQueueArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("rasa-platform:aws:EventQueue", name, None, opts)
+        ctx = args.context
+        settings = ctx.settings.event_queue
+        iam = ctx.settings.aws.iam_auth
+        child = pulumi.ResourceOptions(parent=self)
+        cluster_name = ctx.name("events", 64)
+        port = IAM_PORT if iam else SCRAM_PORT  # the port Rasa uses
+        # IAM is always on (see the module docstring); SCRAM only without aws.iamAuth.
+        listener_ports = [IAM_PORT] if iam else [SCRAM_PORT, IAM_PORT]
+        version = msk_kafka_version(settings.kafka_version)
+        brokers = args.network.zones * ctx.settings.aws.msk_brokers_per_zone
+        replication = settings.replication_factor
+
+        key = CustomerKey(f"{name}-key", CustomerKeyArgs(ctx, "event-queue", "MSK event queue at rest and its SCRAM secret"), opts=child)
+        security_group = data_security_group(
+            ctx, f"{name}-sg", parent=self, network=args.network,
+            cluster_sources=args.cluster.client_security_group_ids, ports=listener_ports,
+            description="Rasa event queue (Kafka SASL over TLS)",
+        )
+        broker_logs = log_group(ctx, f"{name}-broker-logs", f"/aws/msk/{cluster_name}/broker", parent=self)
+        configuration = aws.msk.Configuration(
+            f"{name}-configuration",
+            kafka_versions=[version],
+            description="Rasa event queue: no topic auto-creation, no access without ACLs",
+            server_properties=server_properties(replication, settings.partitions, settings.retention_hours),
+            opts=child,
+        )
+
+        self.cluster = aws.msk.Cluster(
+            f"{name}-kafka",
+            cluster_name=cluster_name,
+            kafka_version=version,
+            number_of_broker_nodes=brokers,
+            broker_node_group_info={
+                "instance_type": settings.broker_instance_type,
+                "client_subnets": list(args.network.data_subnet_ids),
+                "security_groups": [security_group.id],
+                "az_distribution": "DEFAULT",
+                "connectivity_info": {"public_access": {"type": "DISABLED"}},
+                "storage_info": {"ebs_storage_info": {"volume_size": settings.broker_storage_gb}},
+            },
+            client_authentication={
+                "sasl": {"scram": not iam, "iam": True},
+                "unauthenticated": False,
+            },
+            encryption_info={
+                "encryption_at_rest_kms_key_arn": key.arn,
+                "encryption_in_transit": {"client_broker": "TLS", "in_cluster": True},
+            },
+            configuration_info={"arn": configuration.arn, "revision": configuration.latest_revision},
+            enhanced_monitoring="DEFAULT",
+            open_monitoring={"prometheus": {
+                "jmx_exporter": {"enabled_in_broker": False},
+                "node_exporter": {"enabled_in_broker": False},
+            }},
+            logging_info={"broker_logs": {
+                "cloudwatch_logs": {"enabled": True, "log_group": broker_logs.name},
+                "firehose": {"enabled": False},
+                "s3": {"enabled": False},
+            }},
+            storage_mode="LOCAL",
+            tags=ctx.tags(cluster_name),
+            opts=pulumi.ResourceOptions(parent=self, protect=ctx.protect),
+        )
+
+        self.topic = aws.msk.Topic(
+            f"{name}-topic",
+            cluster_arn=self.cluster.arn,
+            name=settings.topic,
+            partition_count=settings.partitions,
+            replication_factor=replication,
+            configs=json.dumps({
+                "cleanup.policy": "delete",
+                "retention.ms": str(settings.retention_hours * 3600 * 1000),
+                "min.insync.replicas": str(min_insync_replicas(replication)),
+            }),
+            opts=pulumi.ResourceOptions(parent=self, protect=ctx.protect),
+        )
+
+        username: Optional[str] = None
+        password: Optional[pulumi.Output[str]] = None
+        if iam:
+            servers = self.cluster.bootstrap_brokers_sasl_iam
+        else:
+            username = settings.username or DEFAULT_SCRAM_USERNAME
+            password = self._scram_user(ctx, name, key, username)
+            servers = self.cluster.bootstrap_brokers_sasl_scram
+
+        self.connection = KafkaConnection(
+            bootstrap_servers=servers.apply(lambda text: sorted(text.split(",")) if text else []),
+            topic=self.topic.name,
+            origin="managed",
+            network=NetworkAccess(ports=(port,), cidrs=args.network.data_cidrs),
+            security_protocol="SASL_SSL",
+            sasl_mechanism="OAUTHBEARER" if iam else "SCRAM-SHA-512",
+            username=username,
+            password=password,
+            ca_cert_pem=None,  # MSK broker certificates chain to Amazon's public roots
+            iam_auth=iam,
+            resource_name=self.cluster.cluster_name,
+        )
+        self.iam_bootstrap_servers = self.cluster.bootstrap_brokers_sasl_iam
+        self.register_outputs({
+            "clusterArn": self.cluster.arn,
+            "bootstrapServers": servers,
+            "topic": self.topic.name,
+            "securityGroupId": security_group.id,
+        })
+
+    def _scram_user(self, ctx: AwsContext, name: str, key: CustomerKey, username: str) -> pulumi.Output[str]:
+        child = pulumi.ResourceOptions(parent=self)
+        generated = random.RandomPassword(
+            f"{name}-scram-password", length=40, special=True, override_special="-_.~", min_lower=4, min_upper=4,
+            min_numeric=4, opts=child,
+        )
+        password = pulumi.Output.secret(generated.result)
+        secret = aws.secretsmanager.Secret(
+            f"{name}-scram-secret",
+            name_prefix=f"AmazonMSK_{ctx.name('rasa', 40)}-",  # MSK only reads secrets named AmazonMSK_*
+            description=f"SCRAM credentials of the Rasa user on {ctx.name('events', 64)}",
+            kms_key_id=key.arn,  # MSK rejects secrets under the AWS-managed key
+            recovery_window_in_days=30 if ctx.protect else 7,
+            tags=ctx.tags(),
+            opts=child,
+        )
+        version = aws.secretsmanager.SecretVersion(
+            f"{name}-scram-secret-value",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.json_dumps({"username": username, "password": password}),
+            opts=child,
+        )
+        aws.secretsmanager.SecretPolicy(
+            f"{name}-scram-secret-policy",
+            secret_arn=secret.arn,
+            block_public_policy=True,
+            policy=policy_document([{
+                "Sid": "AWSKafkaResourcePolicy",
+                "Effect": "Allow",
+                "Principal": {"Service": ctx.service_principal("kafka")},
+                "Action": "secretsmanager:getSecretValue",
+                "Resource": secret.arn,
+            }]),
+            opts=child,
+        )
+        # Authoritative: the Rasa user is the only SCRAM user this cluster knows.
+        aws.msk.ScramSecretAssociation(
+            f"{name}-scram-users",
+            cluster_arn=self.cluster.arn,
+            secret_arn_lists=[secret.arn],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[version]),
+        )
+        return password

@@ -1,0 +1,234 @@
+"""Run `AWS.provision` under the Pulumi mock engine and look at what it registered.
+
+Every RegisterResource request is recorded with its parent, protect flag, provider, dependencies
+and inputs (plain, plus the paths that arrived as secrets). Data-source calls are answered by
+components/aws/mock_outputs.py and recorded; an unexpected call fails the test.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import pulumi
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.settings import set_root_resource
+
+from components.aws import AWS
+from components.aws.mock_outputs import fake_call, fake_outputs
+from components.cloud import CloudServices
+from components.contracts import resolve
+from infra.presets import deep_merge
+from infra.settings import PROJECT, StackSettings, load_settings
+
+REGION = "eu-central-1"
+VAULT = {"mode": "existing", "address": "https://vault.example.com:8200", "egressCidrs": ["172.25.16.0/20"]}
+
+
+def settings_for(environment: str = "prod", stack: str = "aws-test", **sections: Any) -> StackSettings:
+    """Stack settings as the program gets them: generic + AWS presets, then these values."""
+    raw: dict[str, Any] = {
+        "cloud": "aws",
+        "environment": environment,
+        "region": REGION,
+        "tags": {"team": "conversational-ai"},
+        "vault": VAULT,
+    }
+    raw = deep_merge(raw, sections)
+    return load_settings(raw, set(), stack, placeholder_for_missing_secrets=True)
+
+
+@dataclass
+class Registered:
+    type: str
+    name: str
+    urn: str
+    parent: str
+    custom: bool
+    protect: bool
+    provider: str
+    dependencies: list[str]
+    inputs: dict[str, Any]
+    secret_paths: set[str]
+    ignore_changes: list[str] = field(default_factory=list)
+
+    def policy(self, key: str = "policy") -> dict[str, Any]:
+        return json.loads(self.inputs[key])
+
+
+class AwsMocks(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[Optional[str], dict[str, Any]]:
+        if not args.custom:
+            return None, {}
+        return fake_outputs(args.typ, args.name, _unwrap(args.inputs), REGION)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        self.calls.append((args.token, dict(args.args)))
+        result = fake_call(args.token, dict(args.args), REGION)
+        if result is None:
+            raise NotImplementedError(f"unexpected data source call {args.token}")
+        return result
+
+
+def _secret_paths(value: Any, path: str = "") -> set[str]:
+    if rpc.is_rpc_secret(value):
+        return {path or "."}
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found |= _secret_paths(v, f"{path}.{k}" if path else k)
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            found |= _secret_paths(v, f"{path}[{i}]")
+    return found
+
+
+def _unwrap(value: Any) -> Any:
+    if rpc.is_rpc_secret(value):
+        return _unwrap(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, dict):
+        return {k: _unwrap(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_unwrap(v) for v in value]
+    return value
+
+
+class RecordingMonitor(MockMonitor):
+    def __init__(self, mocks: AwsMocks):
+        super().__init__(mocks)
+        self.recorded: list[Registered] = []
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # As the engine does: a child's type is qualified by its parent's whole type chain (not
+        # its name), so two children of the same name under two parents of one type collide.
+        if parent and "::pulumi:pulumi:Stack::" not in parent:
+            type_ = parent.split("::")[2] + "$" + type_
+        return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{type_}::{name}"
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            with_secrets = rpc.deserialize_properties(request.object)
+            self.recorded.append(Registered(
+                type=request.type,
+                name=request.name,
+                urn=response.urn,
+                parent=request.parent,
+                custom=bool(request.custom),
+                protect=bool(request.protect),
+                provider=request.provider,
+                dependencies=list(request.dependencies),
+                inputs=_unwrap(with_secrets),
+                secret_paths=_secret_paths(with_secrets),
+                ignore_changes=list(request.ignoreChanges),
+            ))
+        return response
+
+
+@dataclass
+class Run:
+    settings: StackSettings
+    services: CloudServices
+    resources: list[Registered]
+    calls: list[tuple[str, dict[str, Any]]]
+    resolved: dict[str, Any] = field(default_factory=dict)
+    secret_outputs: dict[str, bool] = field(default_factory=dict)
+
+    def of_type(self, type_: str) -> list[Registered]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str, name: Optional[str] = None) -> Registered:
+        found = [r for r in self.of_type(type_) if name is None or r.name == name]
+        assert len(found) == 1, f"expected one {type_} {name or ''}, found {[r.name for r in found]}"
+        return found[0]
+
+    def by_urn(self, urn: str) -> Registered:
+        return next(r for r in self.resources if r.urn == urn)
+
+    def component_of(self, resource: Registered) -> Registered:
+        """The nearest `rasa-platform:aws:*` service component above a resource."""
+        current = resource
+        while current.parent:
+            current = self.by_urn(current.parent)
+            if current.type.startswith("rasa-platform:aws:") and current.type != "rasa-platform:aws:CustomerKey":
+                return current
+        raise AssertionError(f"{resource.type} {resource.name} has no service component")
+
+    def outputs_of(self, resource: Registered) -> dict[str, Any]:
+        """The outputs the mocks give a registered resource (what other resources reference)."""
+        return fake_outputs(resource.type, resource.name, resource.inputs, REGION)[1]
+
+    def arn_of(self, resource: Registered) -> str:
+        return self.outputs_of(resource)["arn"]
+
+    @property
+    def cluster_security_group_id(self) -> str:
+        return self.outputs_of(self.one("aws:eks/cluster:Cluster"))["vpcConfig"]["clusterSecurityGroupId"]
+
+    def key(self, purpose: str) -> Registered:
+        """The KMS key of one purpose (tagged Name=<base>-<purpose>, aliased alias/<base>/<purpose>)."""
+        found = [k for k in self.of_type("aws:kms/key:Key") if k.inputs["tags"]["Name"].endswith(f"-{purpose}")]
+        assert len(found) == 1, f"expected one {purpose} key, found {len(found)}"
+        return found[0]
+
+    def key_arn(self, purpose: str) -> str:
+        """The ARN the mocks give that key: what resources encrypted with it must reference."""
+        return self.arn_of(self.key(purpose))
+
+    @property
+    def calls_made(self) -> list[str]:
+        return [token for token, _ in self.calls]
+
+
+def provision(settings: StackSettings) -> Run:
+    mocks = AwsMocks()
+    monitor = RecordingMonitor(mocks)
+    set_root_resource(None)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=settings.stack, preview=False, monitor=monitor)
+    holder: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def program():
+        services = AWS.provision(settings)
+        holder["services"] = services
+        values: dict[str, Any] = {}
+        for name in ("tracker_store", "lock_store", "event_queue", "model_storage", "identity"):
+            connection = getattr(services, name)
+            if connection is not None:
+                values[name] = resolve(connection)
+        values["outputs"] = pulumi.Output.all(**{k: pulumi.Output.from_input(v) for k, v in services.outputs.items()})
+        values["secret_outputs"] = pulumi.Output.all(
+            **{k: pulumi.Output.from_input(pulumi.Output.from_input(v).is_secret()) for k, v in services.outputs.items()}
+        )
+        return pulumi.Output.all(**values).apply(holder.update)
+
+    program()
+    run = Run(settings, holder["services"], monitor.recorded, mocks.calls)
+    run.secret_outputs = holder.pop("secret_outputs")
+    run.resolved = {k: v for k, v in holder.items() if k != "services"}
+    return run
+
+
+def provision_error(settings: StackSettings) -> tuple[Exception, list[Registered]]:
+    """Provision a plan that must fail; return the error and whatever was registered before it."""
+    mocks = AwsMocks()
+    monitor = RecordingMonitor(mocks)
+    set_root_resource(None)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=settings.stack, preview=False, monitor=monitor)
+    caught: list[Exception] = []
+
+    @pulumi.runtime.test
+    def program():
+        try:
+            AWS.provision(settings)
+        except Exception as exc:  # noqa: BLE001 (the test inspects it)
+            caught.append(exc)
+
+    program()
+    assert caught, "provision succeeded"
+    return caught[0], monitor.recorded
