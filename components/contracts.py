@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, Optional, TypeVar
+from typing import Any, Literal, Optional, TypeVar
 
 import pulumi
 
