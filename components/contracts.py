@@ -26,7 +26,6 @@ KafkaSecurityProtocol = Literal["SSL", "SASL_SSL"]
 KafkaSaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]
 PostgresSslMode = Literal["verify-full", "verify-ca", "require"]
 
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)

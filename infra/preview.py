@@ -76,9 +76,9 @@ class RecordingMonitor(MockMonitor):
     """The mock monitor, plus a record of every RegisterResource request (inputs with secrets
     masked, and the dependency graph the engine would see)."""
 
-    def __init__(self, mocks: PlatformMocks):
+    def __init__(self, mocks: pulumi.runtime.Mocks):
         super().__init__(mocks)
-        self.recorded: list[RecordedResource] = []
+        self.recorded: list[Any] = []
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # Like the engine: a child's type is qualified by its parent's whole type chain, and
@@ -90,25 +90,25 @@ class RecordingMonitor(MockMonitor):
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
-            inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
-            self.recorded.append(
-                RecordedResource(
-                    type=request.type,
-                    name=request.name,
-                    urn=response.urn,
-                    parent=request.parent or None,
-                    custom=bool(request.custom),
-                    # a provider reference is "<urn>::<id>"
-                    provider=request.provider.rsplit("::", 1)[0] if request.provider else None,
-                    dependencies=sorted(set(request.dependencies)),
-                    property_dependencies={
-                        k: sorted(set(v.urns)) for k, v in request.propertyDependencies.items() if v.urns
-                    },
-                    inputs=mask(inputs),
-                    protect=bool(request.protect),
-                )
-            )
+            self.recorded.append(self.record(request, response.urn))
         return response
+
+    def record(self, request, urn: str) -> Any:
+        """What is kept of one registration (subclasses may keep more)."""
+        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+        return RecordedResource(
+            type=request.type,
+            name=request.name,
+            urn=urn,
+            parent=request.parent or None,
+            custom=bool(request.custom),
+            # a provider reference is "<urn>::<id>"
+            provider=request.provider.rsplit("::", 1)[0] if request.provider else None,
+            dependencies=sorted(set(request.dependencies)),
+            property_dependencies={k: sorted(set(v.urns)) for k, v in request.propertyDependencies.items() if v.urns},
+            inputs=mask(inputs),
+            protect=bool(request.protect),
+        )
 
 
 def mask(value: Any) -> Any:

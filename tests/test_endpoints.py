@@ -289,3 +289,16 @@ def test_action_server_and_nlg_endpoints():
 @pytest.mark.parametrize("key", ["tracker_store", "lock_store", "event_broker", "secrets_manager"])
 def test_every_service_is_present(key):
     assert key in loaded(render())
+
+
+def test_redis_without_auth_sends_no_username():
+    # Rasa's `redis` store refuses a user name without a password at start
+    no_auth = dataclasses.replace(connections().lock_store, password=None)
+    lock = loaded(render(connections(lock_store=no_auth), processes=1))["lock_store"]
+    assert "username" not in lock and "password" not in lock
+
+
+def test_iam_redis_without_cluster_name_is_refused():
+    iam = dataclasses.replace(connections().lock_store, password=None, iam_auth=True, iam_cluster_name=None)
+    with pytest.raises(ValueError, match="replication group"):
+        render(connections(lock_store=iam))

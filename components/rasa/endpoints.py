@@ -50,6 +50,7 @@ class RenderOptions:
     action_endpoint_url: Optional[str] = None
     nlg_url: Optional[str] = None
     region: Optional[str] = None  # cloud region for SDKs (AWS_DEFAULT_REGION)
+    ca_dir: str = CA_DIR  # where the pod mounts the CA files (tests point it at a temp folder)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ def vault_ref(key: str) -> dict[str, str]:
 
 
 class _Collector:
-    def __init__(self) -> None:
+    def __init__(self, ca_dir: str) -> None:
+        self.ca_dir = ca_dir
         self.env: dict[str, str] = {}
         self.secret_env: dict[str, str] = {}
         self.ca_files: dict[str, str] = {}
@@ -81,11 +83,11 @@ class _Collector:
         if not pem:
             return None
         self.ca_files[name] = pem
-        return f"{CA_DIR}/{name}"
+        return f"{self.ca_dir}/{name}"
 
 
 def render_endpoints(connections: PlatformConnections, options: RenderOptions) -> RenderedEndpoints:
-    out = _Collector()
+    out = _Collector(options.ca_dir)
     aws_iam = False
     data: dict[str, Any] = {}
 
@@ -122,13 +124,18 @@ def render_endpoints(connections: PlatformConnections, options: RenderOptions) -
         "db": redis.db,
         "key_prefix": redis.key_prefix,
         "use_ssl": bool(redis.use_ssl),  # a real boolean: an interpolated "false" would be truthy
-        "username": redis.username,  # password-only Redis still needs "default"
     }
+    if redis.password or redis.iam_auth:
+        # Rasa's `redis` store refuses a password without a user name and a user name without a
+        # password: password-only Redis gets "default".
+        lock["username"] = redis.username
     if redis.use_ssl:
         ca = out.ca("lock-store-ca.pem", redis.ca_cert_pem)
         if ca:
             lock["ssl_ca_certs"] = ca
     if redis.iam_auth:
+        if not redis.iam_cluster_name:
+            raise ValueError("ElastiCache IAM auth needs the replication group's name to sign tokens for")
         out.env["ELASTICACHE_REDIS_AWS_IAM_ENABLED"] = "true"
         out.env["AWS_ELASTICACHE_CLUSTER_NAME"] = str(redis.iam_cluster_name)
         aws_iam = True

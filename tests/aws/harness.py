@@ -13,7 +13,6 @@ from typing import Any, Optional
 
 import pulumi
 from pulumi.runtime import rpc
-from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.settings import set_root_resource
 
 from components.aws import AWS
@@ -21,6 +20,7 @@ from components.aws.mock_outputs import fake_call, fake_outputs
 from components.cloud import CloudServices
 from components.contracts import resolve
 from infra.presets import deep_merge
+from infra.preview import RecordingMonitor as PreviewRecordingMonitor
 from infra.settings import PROJECT, StackSettings, load_settings
 
 REGION = "eu-central-1"
@@ -98,36 +98,24 @@ def _unwrap(value: Any) -> Any:
     return value
 
 
-class RecordingMonitor(MockMonitor):
-    def __init__(self, mocks: AwsMocks):
-        super().__init__(mocks)
-        self.recorded: list[Registered] = []
+class RecordingMonitor(PreviewRecordingMonitor):
+    """The preview's recording monitor, keeping plain inputs and which paths were secret."""
 
-    def make_urn(self, parent: str, type_: str, name: str) -> str:
-        # As the engine does: a child's type is qualified by its parent's whole type chain (not
-        # its name), so two children of the same name under two parents of one type collide.
-        if parent and "::pulumi:pulumi:Stack::" not in parent:
-            type_ = parent.split("::")[2] + "$" + type_
-        return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{type_}::{name}"
-
-    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)
-        if request.type != "pulumi:pulumi:Stack":
-            with_secrets = rpc.deserialize_properties(request.object)
-            self.recorded.append(Registered(
-                type=request.type,
-                name=request.name,
-                urn=response.urn,
-                parent=request.parent,
-                custom=bool(request.custom),
-                protect=bool(request.protect),
-                provider=request.provider,
-                dependencies=list(request.dependencies),
-                inputs=_unwrap(with_secrets),
-                secret_paths=_secret_paths(with_secrets),
-                ignore_changes=list(request.ignoreChanges),
-            ))
-        return response
+    def record(self, request, urn: str) -> Registered:
+        with_secrets = rpc.deserialize_properties(request.object)
+        return Registered(
+            type=request.type,
+            name=request.name,
+            urn=urn,
+            parent=request.parent,
+            custom=bool(request.custom),
+            protect=bool(request.protect),
+            provider=request.provider,
+            dependencies=list(request.dependencies),
+            inputs=_unwrap(with_secrets),
+            secret_paths=_secret_paths(with_secrets),
+            ignore_changes=list(request.ignoreChanges),
+        )
 
 
 @dataclass
