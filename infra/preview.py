@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -190,6 +191,7 @@ class StackPreview:
     outputs: dict[str, Any] = field(default_factory=dict)
     config_error: Optional[str] = None
     policy: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # what `pulumi up` would print as warnings
 
     @property
     def exit_code(self) -> int:
@@ -224,7 +226,10 @@ def run_stack(name: str, overrides: Optional[dict[str, Any]] = None, stacks_dir:
     monitor = RecordingMonitor(PlatformMocks())
     pulumi.runtime.set_all_config({f"{PROJECT}:{k}": v for k, v in raw.items()}, [f"{PROJECT}:{k}" for k in secret_keys])
     set_root_resource(None)  # a fresh root Stack resource for every previewed stack
-    pulumi.runtime.set_mocks(PlatformMocks(), project=PROJECT, stack=name, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(
+        PlatformMocks(), project=PROJECT, stack=name, preview=False, monitor=monitor,
+        logger=_warnings_logger(name, result.warnings),
+    )
 
     async def collect_outputs() -> dict[str, Any]:
         root = pulumi.runtime.get_root_resource()
@@ -247,6 +252,23 @@ def run_stack(name: str, overrides: Optional[dict[str, Any]] = None, stacks_dir:
     result.resources = monitor.recorded
     result.policy = evaluate_policies(result)
     return result
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self, sink: list[str]):
+        super().__init__(logging.WARNING)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(record.getMessage())
+
+
+def _warnings_logger(stack: str, sink: list[str]) -> logging.Logger:
+    """The mock engine's log: warnings from the program are kept for the summary, not printed."""
+    logger = logging.getLogger(f"rasa-platform.preview.{stack}")
+    logger.handlers = [_ListHandler(sink)]
+    logger.propagate = False
+    return logger
 
 
 def evaluate_policies(result: StackPreview) -> dict[str, Any]:
@@ -337,6 +359,8 @@ def summary_rows(p: StackPreview) -> list[tuple[str, str]]:
     ]
     if s.placeholder_secrets:
         rows.append(("secrets to set before `pulumi up`", ", ".join(s.placeholder_secrets)))
+    for warning in p.warnings:
+        rows.append(("warning", warning))
     return rows
 
 

@@ -120,3 +120,12 @@ def test_bad_value_under_the_command_line_has_no_traceback(tmp_path):
     )
     assert run.returncode == 2
     assert run.stderr.strip() == "variant: config error: rasa-platform:cloud = azur: unknown cloud; allowed: aws, azure, gcp"
+
+
+def test_program_warnings_reach_the_summary_not_the_console(tmp_path, capsys):
+    result = run_stack("aws-dev")
+    assert any("trackerStore.caCert is not set" in w for w in result.warnings)
+    assert main(["--stack", "aws-dev", "--out", str(tmp_path)]) == 0
+    assert "| warning | trackerStore.caCert is not set" in (tmp_path / "aws-dev" / "summary.md").read_text()
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    assert run_stack("aws-dev", overrides={"trackerStore": {"caCert": pem}}).warnings == []

@@ -132,7 +132,7 @@ class TrackerStore(pulumi.ComponentResource):
             pulumi.log.warn(
                 "trackerStore.caCert is not set: Rasa verifies RDS with sslmode verify-full, and the RDS CA "
                 f"bundle is not in the image's system bundle. Set it to https://truststore.pki.rds.amazonaws.com/"
-                f"{ctx.region}/{ctx.region}-bundle.pem (see components/aws/README.md).",
+                f"{ctx.region}/{ctx.region}-bundle.pem (README: AWS, Things to know).",
                 resource=self,
             )
         protect = ctx.protect
@@ -190,7 +190,7 @@ class TrackerStore(pulumi.ComponentResource):
             network=NetworkAccess(ports=(settings.port,), cidrs=args.network.data_cidrs),
             password=app_password,
             # RDS certificates chain to the RDS CA bundle, which is not in the image's system bundle:
-            # supply it as trackerStore.caCert (see components/aws/README.md).
+            # supply it as trackerStore.caCert (README: AWS, Things to know).
             ca_cert_pem=settings.ca_cert,
             ssl_mode=settings.ssl_mode,
             iam_auth=iam,
