@@ -7,7 +7,6 @@ package returns, so Rasa cannot tell the difference.
 
 from __future__ import annotations
 
-import re
 from typing import Optional
 from urllib.parse import urlparse
 
@@ -121,6 +120,3 @@ def vault(s: StackSettings) -> VaultConnection:
         network=NetworkAccess(ports=(parsed.port or 443,), cidrs=_cidrs(v.egress_cidrs)),
     )
 
-
-def host_of(address: str) -> str:
-    return re.sub(r"^[a-z]+://", "", address).split("/")[0].split(":")[0]
