@@ -378,6 +378,9 @@ def load_settings(
     if environment not in ENVIRONMENTS:
         raise ConfigError("environment", environment, f"allowed: {', '.join(ENVIRONMENTS)}")
 
+    for internal in ("stack", "placeholderSecrets", "placeholder_secrets"):
+        if internal in values:  # set by the program, never by config
+            raise ConfigError(internal, values[internal], "unknown key; allowed keys here: " + ", ".join(_allowed_keys(())))
     merged = deep_merge(preset_for(environment, cloud), values)
     merged["stack"] = stack
     try:
@@ -385,7 +388,7 @@ def load_settings(
     except ValidationError as exc:
         raise _first_error(exc, merged) from None
 
-    _check_secrets_are_secret(settings, values, secret_keys)
+    _check_secrets_are_secret(values, secret_keys)
     placeholders = _check_required(settings, placeholder_for_missing_secrets)
     if placeholders:
         settings = _with_placeholders(settings, placeholders)
@@ -429,7 +432,7 @@ SECRET_FIELDS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def _check_secrets_are_secret(settings: StackSettings, values: dict[str, Any], secret_keys: set[str]) -> None:
+def _check_secrets_are_secret(values: dict[str, Any], secret_keys: set[str]) -> None:
     for path in SECRET_FIELDS:
         section = values.get(path[0])
         if isinstance(section, dict) and section.get(path[1]) is not None and path[0] not in secret_keys:

@@ -116,6 +116,11 @@ def test_each_class_of_bad_value_is_one_clear_line(overrides, expected):
     assert expected in error_of(overrides)
 
 
+@pytest.mark.parametrize("key", ["stack", "placeholderSecrets"])
+def test_internal_fields_cannot_be_set_from_config(key):
+    assert f"rasa-platform:{key} = x: unknown key" in error_of({key: "x"})
+
+
 def test_unknown_key_lists_allowed_keys():
     message = error_of({"rasa": {"replica": 3}})
     assert "allowed keys here:" in message and "replicas" in message
