@@ -293,17 +293,24 @@ rules.stack(
 # -- connection budget ------------------------------------------------------------------------------
 
 
+def _annotation(resource: PolicyResource, kind: str, key: str, f: Findings) -> Any:
+    """An annotation the program must set: None (reported) when unknown or missing."""
+    raw = get(resource.props, "metadata", "annotations", key)
+    if is_unknown(raw):
+        f.cannot_decide(f"{key} of '{resource.name}'")
+        return None
+    if raw is None:
+        f.violation(f"Rasa {kind} '{resource.name}' has no {key} annotation", resource.urn)
+    return raw
+
+
 def _budget(stack: StackIndex, ctx: RuleContext, f: Findings) -> None:
     for w in find_rasa(stack):
         deployment = w.deployment
         if deployment is None:
             continue
-        raw = get(deployment.props, "metadata", "annotations", BUDGET_ANNOTATION)
-        if is_unknown(raw):
-            f.cannot_decide(f"{BUDGET_ANNOTATION} of '{deployment.name}'")
-            continue
+        raw = _annotation(deployment, "Deployment", BUDGET_ANNOTATION, f)
         if raw is None:
-            f.violation(f"Rasa Deployment '{deployment.name}' has no {BUDGET_ANNOTATION} annotation", deployment.urn)
             continue
         try:
             budget = json.loads(str(raw))
@@ -489,12 +496,8 @@ rules.stack(
 def _origins(stack: StackIndex, ctx: RuleContext, f: Findings) -> None:
     for w in _workloads(stack, need_deployment=False):
         cm = w.configmap
-        raw = get(cm.props, "metadata", "annotations", ORIGINS_ANNOTATION)
-        if is_unknown(raw):
-            f.cannot_decide(f"{ORIGINS_ANNOTATION} of '{cm.name}'")
-            continue
+        raw = _annotation(cm, "ConfigMap", ORIGINS_ANNOTATION, f)
         if raw is None:
-            f.violation(f"Rasa ConfigMap '{cm.name}' has no {ORIGINS_ANNOTATION} annotation", cm.urn)
             continue
         try:
             origins = json.loads(str(raw))
