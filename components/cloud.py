@@ -1,16 +1,25 @@
-"""What a cloud package hands to the cloud-agnostic platform wiring (infra/platform.py).
+"""The seam between cloud-neutral code and a cloud package.
 
-Each cloud package (components/aws, later azure and gcp) exposes one object satisfying `Cloud`.
-Only services whose settings say `managed` (and the cluster when `create`) are asked of the cloud;
-`existing` services are built from settings by components/existing.py, the same on every cloud.
+Each cloud package (`components/<cloud>/`) exports one `CloudSpec`; components/registry.py lists
+them. Settings, presets, the mock engine, the README generator and bring-your-own services iterate
+the registry, so adding a cloud is its package plus one registry line.
+
+A spec carries:
+* its settings section (`rasa-platform:<cloud>`): every size, id and key that only means something
+  on that cloud, and its presets per environment (its own section only);
+* its plan step: every check and derived number (such as the tracker database's connection limit)
+  computed once, before anything is registered, reporting all problems together;
+* its provision step: the components that create what settings call `managed` / `create`;
+* its mock outputs for the offline engine, and its tag (label) scheme.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 import pulumi
+from pydantic import SecretStr
 
 from components.contracts import (
     KafkaConnection,
@@ -19,14 +28,62 @@ from components.contracts import (
     RedisConnection,
     WorkloadIdentity,
 )
+from components.settings.errors import Problems
+from components.settings.stack import StackSettings
+from components.settings.values import Section
 
 if TYPE_CHECKING:
     import pulumi_kubernetes as k8s
 
-    from infra.settings import StackSettings
-
 # The Kubernetes service account Rasa runs as; clouds bind workload identities to it.
 RASA_SERVICE_ACCOUNT = "rasa-pro"
+
+
+@dataclass(frozen=True)
+class TagScheme:
+    """How the platform's own tags are spelled on a cloud, and which user tags it accepts."""
+
+    stack_key: str  # e.g. `rasa-platform:stack` on AWS; GCP label keys allow no `:`
+    environment_key: str
+    max_user_tags: int
+    # Why the cloud would reject this user tag, or None.
+    problem: Callable[[str, str], Optional[str]]
+
+    def platform_tags(self, stack: str, environment: str, user_tags: Mapping[str, str]) -> dict[str, str]:
+        return {**user_tags, self.stack_key: stack, self.environment_key: environment}
+
+    def check(self, user_tags: Mapping[str, str], problems: Problems) -> None:
+        if len(user_tags) > self.max_user_tags:
+            problems.add("tags", f"{len(user_tags)} tags", f"at most {self.max_user_tags} besides the platform's own")
+        for key, value in user_tags.items():
+            if key in (self.stack_key, self.environment_key):
+                problems.add(f"tags.{key}", value, "set by the platform itself")
+                continue
+            why = self.problem(key, value)
+            if why:
+                problems.add(f"tags.{key}", value, why)
+
+
+@dataclass(frozen=True)
+class ExistingAccess:
+    """How Rasa reaches bring-your-own services on this cloud (components/existing.py)."""
+
+    iam_auth: bool = False  # existing PostgreSQL and Kafka (OAUTHBEARER) reached with the cloud's IAM
+    model_storage_endpoint_url: Optional[str] = None  # S3-compatible stores
+    model_storage_account_name: Optional[str] = None  # Azure Blob Storage
+    model_storage_account_key: Optional[SecretStr] = None
+
+
+@dataclass(frozen=True)
+class CloudPlan:
+    """What a cloud's plan step decided; clouds extend it with what their provision step needs."""
+
+    settings: StackSettings
+    # The managed tracker database's connection limit (from its size), for the connection budget,
+    # and the stack key that sets that size (named when the budget cannot fit).
+    tracker_store_max_connections: Optional[int] = None
+    tracker_store_size_key: str = "trackerStore.maxConnections"
+    existing: ExistingAccess = ExistingAccess()
 
 
 @dataclass(frozen=True)
@@ -45,14 +102,47 @@ class CloudServices:
     workload_depends_on: tuple[pulumi.Resource, ...] = ()
 
 
-class Cloud(Protocol):
-    name: str
+# The offline engine's answers: (id, outputs) for a resource, a result for a data source.
+MockResource = Callable[[str, str, dict[str, Any], str], tuple[str, dict[str, Any]]]
+MockCall = Callable[[str, dict[str, Any], str], dict[str, Any]]
 
-    def tracker_store_max_connections(self, settings: "StackSettings") -> int:
-        """The managed tracker database's connection limit, known before anything is created
-        (from the instance size), so the connection budget is checked up front."""
-        ...
 
-    def provision(self, settings: "StackSettings") -> CloudServices:
-        """Create the managed services and, if asked, the cluster."""
-        ...
+@dataclass(frozen=True)
+class CloudMocks:
+    """What the cloud would compute for each resource type and data source it uses (offline only).
+    Every type its provision step registers must be listed: the conformance suite checks it."""
+
+    resource_types: frozenset[str] = frozenset()
+    call_tokens: frozenset[str] = frozenset()
+    resource: Optional[MockResource] = None  # (type, name, inputs, region) -> (id, outputs)
+    call: Optional[MockCall] = None  # (token, args, region) -> result
+
+
+def _no_plan(settings: StackSettings, section: Section, problems: Problems) -> CloudPlan:
+    return CloudPlan(settings)
+
+
+@dataclass(frozen=True)
+class CloudSpec:
+    name: str  # the `cloud` value and the settings section key (`rasa-platform:<name>`)
+    title: str
+    settings_model: type[Section]
+    regions: frozenset[str]
+    # `rasa run --remote-storage` for this cloud's object store (aws | gcs | azure).
+    remote_storage: str
+    tags: TagScheme
+    # Environment → values of this cloud's own section.
+    presets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # What `StackSettings.managed()` may name on this cloud (empty: bring-your-own only so far).
+    managed: frozenset[str] = frozenset()
+    # Credentials inside this cloud's section (paths below `rasa-platform:<name>`): must be secrets.
+    secret_fields: tuple[tuple[str, ...], ...] = ()
+    # Existing PostgreSQL / Kafka are reached with the cloud's IAM (no password) under these settings.
+    existing_iam_auth: Callable[[Any], bool] = lambda section: False
+    # Credentials this stack must set, as (full key path, why); the offline preview fills placeholders.
+    required_secrets: Callable[[StackSettings, Any], list[tuple[tuple[str, ...], str]]] = lambda settings, section: []
+    # Checks and derived numbers, registering nothing; adds every problem to `problems`.
+    plan: Callable[[StackSettings, Any, Problems], CloudPlan] = _no_plan
+    provision: Optional[Callable[[Any], CloudServices]] = None
+    mocks: CloudMocks = CloudMocks()
+    description: str = ""

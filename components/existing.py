@@ -2,7 +2,8 @@
 
 A section with `mode: existing` names an endpoint the platform team already runs (host, port, TLS
 CA, user) and its credential as a Pulumi secret. The result is the same connection type a cloud
-package returns, so Rasa cannot tell the difference.
+package returns, so Rasa cannot tell the difference. What differs per cloud (IAM auth, an
+S3-compatible endpoint, an Azure account key) arrives as the cloud plan's `ExistingAccess`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from urllib.parse import urlparse
 import pulumi
 from pydantic import SecretStr
 
+from components.cloud import ExistingAccess
 from components.contracts import (
     KafkaConnection,
     ModelStorageConnection,
@@ -21,7 +23,9 @@ from components.contracts import (
     RedisConnection,
     VaultConnection,
 )
-from infra.settings import StackSettings
+from components.settings.sections import (
+    EventQueueSettings, LockStoreSettings, ModelStorageSettings, TrackerStoreSettings, VaultSettings,
+)
 
 ANYWHERE = ("0.0.0.0/0",)
 
@@ -36,8 +40,7 @@ def _cidrs(configured: tuple[str, ...]) -> tuple[str, ...]:
     return configured or ANYWHERE
 
 
-def tracker_store(s: StackSettings) -> PostgresConnection:
-    ts = s.tracker_store
+def tracker_store(ts: TrackerStoreSettings, access: ExistingAccess) -> PostgresConnection:
     assert ts.host is not None and ts.max_connections is not None  # checked by settings
     return PostgresConnection(
         host=ts.host,
@@ -48,14 +51,13 @@ def tracker_store(s: StackSettings) -> PostgresConnection:
         ca_cert_pem=ts.ca_cert,
         ssl_mode=ts.ssl_mode,
         max_connections=ts.max_connections,
-        iam_auth=s.cloud == "aws" and s.aws.iam_auth,
+        iam_auth=access.iam_auth,
         origin="existing",
         network=NetworkAccess(ports=(ts.port,), cidrs=_cidrs(ts.egress_cidrs)),
     )
 
 
-def lock_store(s: StackSettings) -> RedisConnection:
-    ls = s.lock_store
+def lock_store(ls: LockStoreSettings) -> RedisConnection:
     assert ls.host is not None
     return RedisConnection(
         host=ls.host,
@@ -71,8 +73,7 @@ def lock_store(s: StackSettings) -> RedisConnection:
     )
 
 
-def event_queue(s: StackSettings) -> KafkaConnection:
-    eq = s.event_queue
+def event_queue(eq: EventQueueSettings, access: ExistingAccess) -> KafkaConnection:
     ports = tuple(sorted({int(server.rsplit(":", 1)[1]) for server in eq.bootstrap_servers}))
     return KafkaConnection(
         bootstrap_servers=list(eq.bootstrap_servers),
@@ -82,31 +83,31 @@ def event_queue(s: StackSettings) -> KafkaConnection:
         username=eq.username,
         password=secret(eq.password),
         ca_cert_pem=eq.ca_cert,
-        iam_auth=eq.sasl_mechanism == "OAUTHBEARER" and s.cloud == "aws",
+        iam_auth=eq.sasl_mechanism == "OAUTHBEARER" and access.iam_auth,
         origin="existing",
         network=NetworkAccess(ports=ports, cidrs=_cidrs(eq.egress_cidrs)),
     )
 
 
-def model_storage(s: StackSettings) -> ModelStorageConnection:
-    ms = s.model_storage
+def model_storage(
+    ms: ModelStorageSettings, remote_storage: str, region: Optional[str], access: ExistingAccess,
+) -> ModelStorageConnection:
+    """`remote_storage` is the cloud's `rasa run --remote-storage` value (aws | gcs | azure)."""
     assert ms.bucket is not None
-    provider = {"aws": "aws", "gcp": "gcs", "azure": "azure"}[s.cloud]
     return ModelStorageConnection(
-        provider=provider,
+        provider=remote_storage,  # type: ignore[arg-type]  (a registered cloud's value)
         bucket=ms.bucket,
         model_key=ms.model_key,
-        region=ms.region or s.region,
-        endpoint_url=ms.endpoint_url,
-        account_name=ms.account_name,
-        account_key=secret(ms.account_key),
+        region=ms.region or region,
+        endpoint_url=access.model_storage_endpoint_url,
+        account_name=access.model_storage_account_name,
+        account_key=secret(access.model_storage_account_key),
         origin="existing",
         network=NetworkAccess(ports=(443,), cidrs=_cidrs(ms.egress_cidrs)),
     )
 
 
-def vault(s: StackSettings) -> VaultConnection:
-    v = s.vault
+def vault(v: VaultSettings) -> VaultConnection:
     assert v.address is not None
     parsed = urlparse(v.address)
     return VaultConnection(

@@ -1,12 +1,12 @@
-"""Cloud-agnostic wiring: settings → cloud services (or existing ones) → connections → Rasa.
+"""Cloud-agnostic wiring: a planned stack → cloud services (or existing ones) → connections → Rasa.
 
-Everything that can be decided from settings alone (including the connection budget) is decided
-before the first resource is registered, so a bad plan fails with one line and creates nothing.
+Everything that can be decided from settings alone (the cloud's plan, the connection budget) was
+decided by infra/settings before the first resource is registered, so a bad plan fails with one
+line per problem and creates nothing. The cloud is reached only through its registered spec.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 from dataclasses import dataclass
 from typing import Optional
@@ -16,10 +16,10 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components import existing
-from components.cloud import Cloud, CloudServices
+from components.cloud import CloudServices
 from components.contracts import PlatformConnections, WorkloadIdentity, redact, resolve
 from components.rasa.action_server import action_server_url
-from components.rasa.budget import BudgetError, ConnectionBudget, max_processes, plan_budget
+from components.rasa.budget import ConnectionBudget
 from components.rasa.endpoints import (
     SECRET_AUTH_TOKEN,
     SECRET_KAFKA_PASSWORD,
@@ -31,11 +31,8 @@ from components.rasa.endpoints import (
     RenderOptions,
     render_endpoints,
 )
-from components.rasa.workload import ROLLING_SURGE, RasaWorkload, RasaWorkloadArgs
-from infra.settings import ConfigError, StackSettings, load_from_pulumi
-
-# Cloud packages are imported only when a stack uses them (pulumi_aws alone is a large import).
-CLOUD_PACKAGES = {"aws": "components.aws"}
+from components.rasa.workload import RasaWorkload, RasaWorkloadArgs
+from infra.settings import StackPlan, StackSettings, load_stack_from_pulumi
 
 
 @dataclass
@@ -46,31 +43,6 @@ class Platform:
     rendered: pulumi.Output[RenderedEndpoints]
     workload: RasaWorkload
     cloud_outputs: dict[str, pulumi.Input]
-
-
-def load_cloud(settings: StackSettings) -> Optional[Cloud]:
-    if not settings.any_managed():
-        return None
-    module = importlib.import_module(CLOUD_PACKAGES[settings.cloud])
-    return getattr(module, settings.cloud.upper())
-
-
-def connection_budget(settings: StackSettings, cloud: Optional[Cloud]) -> ConnectionBudget:
-    rasa = settings.rasa
-    replicas = rasa.autoscaling.max_replicas if rasa.autoscaling.enabled else rasa.replicas
-    processes = max_processes(replicas, ROLLING_SURGE, rasa.sanic_workers)
-    if settings.tracker_store.mode == "existing":
-        key, limit = "trackerStore.maxConnections", settings.tracker_store.max_connections
-    else:
-        assert cloud is not None
-        key, limit = "trackerStore.instanceClass", cloud.tracker_store_max_connections(settings)
-    assert limit is not None
-    try:
-        return plan_budget(limit, processes)
-    except BudgetError as exc:
-        shown = settings.tracker_store.instance_class if key.endswith("instanceClass") else limit
-        raise ConfigError(key, shown, f"connection budget: {exc}; lower rasa.autoscaling.maxReplicas or "
-                          "rasa.sanicWorkers, or use a database with more connections") from None
 
 
 def kubernetes_provider(settings: StackSettings, services: CloudServices) -> k8s.Provider:
@@ -86,17 +58,20 @@ def kubernetes_provider(settings: StackSettings, services: CloudServices) -> k8s
     )
 
 
-def deploy(settings: StackSettings) -> Platform:
-    cloud = load_cloud(settings)
-    budget = connection_budget(settings, cloud)  # before any resource exists
-    services = cloud.provision(settings) if cloud is not None else CloudServices()
+def deploy(plan: StackPlan) -> Platform:
+    settings, budget, access = plan.settings, plan.budget, plan.cloud_plan.existing
+    provision = plan.cloud.provision
+    services = provision(plan.cloud_plan) if (settings.any_managed() and provision) else CloudServices()
 
+    s = settings
     connections = PlatformConnections(
-        tracker_store=services.tracker_store or existing.tracker_store(settings),
-        lock_store=services.lock_store or existing.lock_store(settings),
-        event_queue=services.event_queue or existing.event_queue(settings),
-        model_storage=services.model_storage or existing.model_storage(settings),
-        vault=existing.vault(settings),
+        tracker_store=services.tracker_store or existing.tracker_store(s.tracker_store, access),
+        lock_store=services.lock_store or existing.lock_store(s.lock_store),
+        event_queue=services.event_queue or existing.event_queue(s.event_queue, access),
+        model_storage=services.model_storage or existing.model_storage(
+            s.model_storage, plan.cloud.remote_storage, s.region, access,
+        ),
+        vault=existing.vault(s.vault),
         identity=services.identity or WorkloadIdentity(),
     )
     rasa = settings.rasa
@@ -182,4 +157,4 @@ def _budget_json(b: ConnectionBudget) -> str:
 
 def program() -> None:
     """The Pulumi program: settings → platform → exports. Used by `pulumi up` and the offline preview."""
-    export(deploy(load_from_pulumi()))
+    export(deploy(load_stack_from_pulumi()))

@@ -32,7 +32,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from infra.mocks import PlatformMocks
 from infra.presets import deep_merge
-from infra.settings import PROJECT, ConfigError, StackSettings, load_settings
+from infra.settings import PROJECT, ConfigError, StackSettings, load_stack
 
 REPO = Path(__file__).resolve().parent.parent
 STACKS_DIR = REPO / "stacks"
@@ -217,17 +217,19 @@ def run_stack(name: str, overrides: Optional[dict[str, Any]] = None, stacks_dir:
             value = deep_merge(current, value)
         raw[key] = json.dumps(value) if isinstance(value, (dict, list, bool)) else str(value)
     try:
-        settings = load_settings(raw, secret_keys, name, placeholder_for_missing_secrets=True)
+        plan = load_stack(raw, secret_keys, name, placeholder_for_missing_secrets=True)
     except ConfigError as exc:
         result.config_error = str(exc)
         return result
+    settings = plan.settings
     result.settings = settings
 
-    monitor = RecordingMonitor(PlatformMocks())
+    mocks = PlatformMocks(settings.region)
+    monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_all_config({f"{PROJECT}:{k}": v for k, v in raw.items()}, [f"{PROJECT}:{k}" for k in secret_keys])
     set_root_resource(None)  # a fresh root Stack resource for every previewed stack
     pulumi.runtime.set_mocks(
-        PlatformMocks(), project=PROJECT, stack=name, preview=False, monitor=monitor,
+        mocks, project=PROJECT, stack=name, preview=False, monitor=monitor,
         logger=_warnings_logger(name, result.warnings),
     )
 
@@ -241,7 +243,7 @@ def run_stack(name: str, overrides: Optional[dict[str, Any]] = None, stacks_dir:
         return collected
 
     def body():
-        platform.export(platform.deploy(settings))
+        platform.export(platform.deploy(plan))
 
     try:
         _sync_await(run_pulumi_func(body))

@@ -1,23 +1,35 @@
 """The AWS cloud package: EKS, S3, ElastiCache, RDS PostgreSQL and MSK for Rasa Pro.
 
-`AWS` (components/aws/services.py) satisfies `components.cloud.Cloud`. It is imported lazily:
-infra/settings.py loads `components.aws.presets` while settings are validated, and that must not
-pull in the Pulumi provider SDKs (or import infra.settings back).
+`AWS` is its one spec object (listed in components/registry.py): the `rasa-platform:aws` settings
+section and presets, the plan step (components/aws/plan.py), the provision step
+(components/aws/provision.py), the offline mock outputs and the tag scheme.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from components.aws.mock_outputs import AWS_MOCKS
+from components.aws.plan import plan
+from components.aws.presets import AWS_PRESETS
+from components.aws.provision import provision
+from components.aws.regions import AWS_REGIONS
+from components.aws.settings import AwsSettings
+from components.aws.tags import AWS_TAGS
+from components.cloud import CloudSpec
 
-if TYPE_CHECKING:
-    from components.aws.services import AWS as AWS
+AWS = CloudSpec(
+    name="aws",
+    title="AWS",
+    description="EKS, S3, ElastiCache (Redis OSS), RDS PostgreSQL, MSK, IRSA, a KMS key for Vault's seal",
+    settings_model=AwsSettings,
+    regions=AWS_REGIONS,
+    remote_storage="aws",
+    tags=AWS_TAGS,
+    presets=AWS_PRESETS,
+    managed=frozenset({"cluster", "modelStorage", "lockStore", "trackerStore", "eventQueue"}),
+    existing_iam_auth=lambda aws: aws.iam_auth,
+    plan=plan,
+    provision=provision,
+    mocks=AWS_MOCKS,
+)
 
 __all__ = ["AWS"]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "AWS":
-        from components.aws.services import AWS
-
-        return AWS
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

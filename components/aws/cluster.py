@@ -9,8 +9,8 @@ come from the AWS API by cluster name, so the data services and IRSA work the sa
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -29,8 +29,8 @@ DEFAULT_STORAGE_CLASS = "gp3-encrypted"
 BEFORE_NODES = ("vpc-cni", "kube-proxy")
 
 
-def cluster_name(ctx: AwsContext) -> str:
-    return ctx.settings.cluster.name or ctx.name("eks", 100)
+def cluster_name(ctx: AwsContext, configured: Optional[str]) -> str:
+    return configured or ctx.name("eks", 100)
 
 
 def kubeconfig(name: pulumi.Input[str], endpoint: pulumi.Input[str], ca_data: pulumi.Input[str], region: str) -> pulumi.Output[str]:
@@ -58,9 +58,8 @@ def kubeconfig(name: pulumi.Input[str], endpoint: pulumi.Input[str], ca_data: pu
     return pulumi.Output.all(name, endpoint, ca_data).apply(render)
 
 
-def lookup_existing_cluster(ctx: AwsContext) -> ClusterAccess:
+def lookup_existing_cluster(ctx: AwsContext, name: str, client_security_group_ids: tuple[str, ...] = ()) -> ClusterAccess:
     """The facts IRSA and the data services need from a cluster this program does not manage."""
-    name = ctx.settings.cluster.name
     cluster = aws.eks.get_cluster_output(name=name, opts=ctx.invoke_options())
     issuer = cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)
     provider = aws.iam.get_open_id_connect_provider_output(url=issuer, opts=ctx.invoke_options())
@@ -69,7 +68,7 @@ def lookup_existing_cluster(ctx: AwsContext) -> ClusterAccess:
         security_group_id=cluster.vpc_config.cluster_security_group_id,
         oidc_provider_arn=provider.arn,
         oidc_issuer_url=issuer,
-        extra_client_security_group_ids=ctx.settings.aws.client_security_group_ids,
+        extra_client_security_group_ids=client_security_group_ids,
     )
 
 
@@ -77,6 +76,20 @@ def lookup_existing_cluster(ctx: AwsContext) -> ClusterAccess:
 class ClusterArgs:
     context: AwsContext
     network: NetworkInfo
+    kubernetes_version: str
+    node_instance_type: str
+    node_count_min: int
+    node_count_max: int
+    name: Optional[str] = None  # the EKS name; default `<base>-eks`
+    public_access_cidrs: tuple[str, ...] = ()  # empty: the API endpoint is private only
+    node_ami_type: str = "AL2023_x86_64_STANDARD"
+    node_capacity_type: str = "ON_DEMAND"
+    node_disk_gb: int = 50
+    node_max_unavailable: int = 1
+    admin_role_arns: tuple[str, ...] = ()  # EKS access entries with cluster admin
+    grant_deployer_admin: bool = True  # also the identity running `pulumi up` (it deploys the workload)
+    client_security_group_ids: tuple[str, ...] = ()  # besides the cluster security group, into the data services
+    addon_versions: Mapping[str, str] = field(default_factory=dict)  # unset: EKS's default for the version
 
 
 class Cluster(pulumi.ComponentResource):
@@ -91,8 +104,8 @@ class Cluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: ClusterArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("rasa-platform:aws:Cluster", name, None, opts)
         ctx = args.context
-        settings = ctx.settings.cluster
-        self.eks_name = cluster_name(ctx)
+        self._args = args
+        self.eks_name = cluster_name(ctx, args.name)
         self._n = n = name
         child = pulumi.ResourceOptions(parent=self)
 
@@ -122,7 +135,7 @@ class Cluster(pulumi.ComponentResource):
             }]),
         )
 
-        public_cidrs = list(settings.public_access_cidrs)
+        public_cidrs = list(args.public_access_cidrs)
         vpc_config: dict = {
             "subnet_ids": list(args.network.private_subnet_ids),
             "endpoint_private_access": True,
@@ -136,7 +149,7 @@ class Cluster(pulumi.ComponentResource):
         self.cluster = aws.eks.Cluster(
             f"{n}-eks",
             name=self.eks_name,
-            version=settings.kubernetes_version,
+            version=args.kubernetes_version,
             role_arn=cluster_role.arn,
             vpc_config=vpc_config,
             access_config={
@@ -170,7 +183,7 @@ class Cluster(pulumi.ComponentResource):
             security_group_id=self.cluster.vpc_config.cluster_security_group_id,
             oidc_provider_arn=oidc.arn,
             oidc_issuer_url=issuer,
-            extra_client_security_group_ids=ctx.settings.aws.client_security_group_ids,
+            extra_client_security_group_ids=args.client_security_group_ids,
         )
 
         admin_grants = self._access_entries(ctx)
@@ -256,9 +269,9 @@ class Cluster(pulumi.ComponentResource):
 
     def _access_entries(self, ctx: AwsContext) -> list[pulumi.Resource]:
         principals: list[tuple[str, pulumi.Input[str]]] = [
-            (f"{self._n}-admin-{i}", arn) for i, arn in enumerate(ctx.settings.aws.cluster_admin_role_arns)
+            (f"{self._n}-admin-{i}", arn) for i, arn in enumerate(self._args.admin_role_arns)
         ]
-        if ctx.settings.aws.grant_deployer_cluster_admin:
+        if self._args.grant_deployer_admin:
             caller = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self))
             # An assumed-role session ARN is not a valid principal: access entries need the role.
             deployer = aws.iam.get_session_context_output(arn=caller.arn, opts=pulumi.InvokeOptions(parent=self))
@@ -297,7 +310,7 @@ class Cluster(pulumi.ComponentResource):
             f"{self._n}-{addon}",
             cluster_name=self.cluster.name,
             addon_name=addon,
-            addon_version=ctx.settings.aws.addon_versions.get(addon),
+            addon_version=self._args.addon_versions.get(addon),
             service_account_role_arn=role_arn,
             configuration_values=json.dumps(configuration) if configuration else None,
             resolve_conflicts_on_create="OVERWRITE",
@@ -310,8 +323,7 @@ class Cluster(pulumi.ComponentResource):
     def _node_group(
         self, ctx: AwsContext, network: NetworkInfo, ebs_key: CustomerKey, depends_on: list[pulumi.Resource],
     ) -> aws.eks.NodeGroup:
-        settings = ctx.settings.cluster
-        group = ctx.settings.aws.node_group
+        args = self._args
         node_role = role(
             ctx, f"{self._n}-node-role", parent=self,
             assume_role_policy=service_trust_policy(ctx, "ec2"),
@@ -336,7 +348,7 @@ class Cluster(pulumi.ComponentResource):
             block_device_mappings=[{
                 "device_name": "/dev/xvda",  # AL2023 root volume
                 "ebs": {
-                    "volume_size": group.disk_gb,
+                    "volume_size": args.node_disk_gb,
                     "volume_type": "gp3",
                     "encrypted": "true",
                     "kms_key_id": ebs_key.arn,
@@ -354,16 +366,16 @@ class Cluster(pulumi.ComponentResource):
             cluster_name=self.cluster.name,
             node_role_arn=node_role.arn,
             subnet_ids=list(network.private_subnet_ids),  # spread over every zone
-            version=settings.kubernetes_version,
-            ami_type=group.ami_type,
-            capacity_type=group.capacity_type,
-            instance_types=[settings.node_instance_type],
+            version=args.kubernetes_version,
+            ami_type=args.node_ami_type,
+            capacity_type=args.node_capacity_type,
+            instance_types=[args.node_instance_type],
             scaling_config={
-                "min_size": settings.node_count_min,
-                "max_size": settings.node_count_max,
-                "desired_size": settings.node_count_min,
+                "min_size": args.node_count_min,
+                "max_size": args.node_count_max,
+                "desired_size": args.node_count_min,
             },
-            update_config={"max_unavailable": group.max_unavailable},
+            update_config={"max_unavailable": args.node_max_unavailable},
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
             tags=ctx.tags(f"{self.eks_name}-nodes"),
             opts=pulumi.ResourceOptions(

@@ -1,9 +1,10 @@
 """What every AWS component receives besides its own arguments, and the small helpers they share.
 
-`AwsContext` carries the settings, the explicit AWS provider (region pinned from settings, so the
-ambient `aws:region` can never move a stack), the account, naming, tags and protection. Network
-and cluster facts travel as `NetworkInfo` and `ClusterAccess`, the same whether this program
-created them or looked them up (`mode: existing`).
+`AwsContext` carries the common arguments (name prefix, tags, protection), the explicit AWS
+provider (region pinned from settings, so the ambient `aws:region` can never move a stack), the
+account, and the account-wide choices every IAM role and log group follows. Network and cluster
+facts travel as `NetworkInfo` and `ClusterAccess`, the same whether this program created them or
+looked them up (`mode: existing`).
 """
 
 from __future__ import annotations
@@ -11,15 +12,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Optional, Sequence
+from dataclasses import replace
+from typing import Any, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.tags import platform_tags, with_name
-
-if TYPE_CHECKING:
-    from infra.settings import StackSettings
+from components.aws.tags import with_name
+from components.common import CommonArgs
 
 
 def partition_for(region: str) -> str:
@@ -34,25 +34,31 @@ def dns_suffix_for(partition: str) -> str:
     return "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
 
 
+def base_name(stack: str) -> str:
+    """`rasa-<stack>`, reduced to what every AWS name accepts (lower-case letters, digits, -)."""
+    cleaned = re.sub(r"[^a-z0-9-]+", "-", f"rasa-{stack}".lower()).strip("-")
+    return re.sub(r"-{2,}", "-", cleaned)
+
+
 @dataclass(frozen=True)
 class AwsContext:
-    settings: "StackSettings"
+    common: CommonArgs
     provider: aws.Provider
     region: str
     partition: str
     account_id: pulumi.Output[str]
+    log_retention_days: int  # of every log group the platform creates
+    permissions_boundary_arn: Optional[str] = None  # attached to every IAM role the platform creates
     # The customer key every CloudWatch log group of the platform is encrypted with.
     logs_key_arn: Optional[pulumi.Input[str]] = None
 
     @property
     def protect(self) -> bool:
-        return self.settings.aws.protect
+        return self.common.protect
 
     @property
     def base_name(self) -> str:
-        """`rasa-<stack>`, reduced to what every AWS name accepts (lower-case letters, digits, -)."""
-        cleaned = re.sub(r"[^a-z0-9-]+", "-", f"rasa-{self.settings.stack}".lower()).strip("-")
-        return re.sub(r"-{2,}", "-", cleaned)
+        return self.common.name
 
     def name(self, suffix: str, max_length: int = 63) -> str:
         """A physical name `<base>-<suffix>` that fits `max_length`, trimming the base, never the suffix."""
@@ -60,7 +66,11 @@ class AwsContext:
         return f"{self.base_name[:room].rstrip('-')}-{suffix}"
 
     def tags(self, name: Optional[str] = None) -> dict[str, str]:
-        return with_name(platform_tags(self.settings), name)
+        return with_name(dict(self.common.tags), name)
+
+    def with_encryption_key(self, key: Optional[pulumi.Input[str]]) -> "AwsContext":
+        """The same context, with a customer key the next component should use instead of its own."""
+        return replace(self, common=replace(self.common, encryption_key=key))
 
     def arn(self, service: str, resource: str, *, regional: bool = True, account: bool = True) -> pulumi.Output[str]:
         region = self.region if regional else ""
@@ -176,7 +186,7 @@ def role(
         assume_role_policy=assume_role_policy,
         description=description,
         max_session_duration=3600,
-        permissions_boundary=ctx.settings.aws.permissions_boundary_arn,
+        permissions_boundary=ctx.permissions_boundary_arn,
         force_detach_policies=True,
         tags=ctx.tags(),
         opts=pulumi.ResourceOptions(parent=parent),
@@ -211,7 +221,7 @@ def log_group(
     return aws.cloudwatch.LogGroup(
         logical_name,
         name=name,
-        retention_in_days=ctx.settings.aws.log_retention_days,
+        retention_in_days=ctx.log_retention_days,
         kms_key_id=ctx.logs_key_arn,
         log_group_class="STANDARD",
         skip_destroy=False,

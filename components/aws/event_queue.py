@@ -23,7 +23,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.aws.context import AwsContext, ClusterAccess, NetworkInfo, data_security_group, log_group, policy_document
-from components.aws.kms import CustomerKey, CustomerKeyArgs
+from components.aws.kms import service_key_arn
 from components.contracts import KafkaConnection, NetworkAccess
 
 SCRAM_PORT = 9096
@@ -60,6 +60,16 @@ class EventQueueArgs:
     context: AwsContext
     network: NetworkInfo
     cluster: ClusterAccess
+    kafka_version: str  # MSK's version string (msk_kafka_version), checked by the plan
+    broker_instance_type: str
+    broker_storage_gb: int
+    brokers: int  # zones × brokers per zone, from the plan
+    topic: str
+    partitions: int
+    replication_factor: int
+    retention_hours: int
+    scram_username: Optional[str] = None  # Rasa's SCRAM user (default `rasa`); unused with IAM auth
+    iam_auth: bool = False
 
 
 class EventQueue(pulumi.ComponentResource):
@@ -70,18 +80,17 @@ class EventQueue(pulumi.ComponentResource):
     def __init__(self, name: str, args: EventQueueArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("rasa-platform:aws:EventQueue", name, None, opts)
         ctx = args.context
-        settings = ctx.settings.event_queue
-        iam = ctx.settings.aws.iam_auth
+        iam = args.iam_auth
         child = pulumi.ResourceOptions(parent=self)
         cluster_name = ctx.name("events", 64)
         port = IAM_PORT if iam else SCRAM_PORT  # the port Rasa uses
         # IAM is always on (see the module docstring); SCRAM only without aws.iamAuth.
         listener_ports = [IAM_PORT] if iam else [SCRAM_PORT, IAM_PORT]
-        version = msk_kafka_version(settings.kafka_version)
-        brokers = args.network.zones * ctx.settings.aws.msk_brokers_per_zone
-        replication = settings.replication_factor
+        version = args.kafka_version
+        brokers = args.brokers
+        replication = args.replication_factor
 
-        key = CustomerKey(f"{name}-key", CustomerKeyArgs(ctx, "event-queue", "MSK event queue at rest and its SCRAM secret"), opts=child)
+        key_arn = service_key_arn(ctx, name, "event-queue", "MSK event queue at rest and its SCRAM secret", self)
         security_group = data_security_group(
             ctx, f"{name}-sg", parent=self, network=args.network,
             cluster_sources=args.cluster.client_security_group_ids, ports=listener_ports,
@@ -92,7 +101,7 @@ class EventQueue(pulumi.ComponentResource):
             f"{name}-configuration",
             kafka_versions=[version],
             description="Rasa event queue: no topic auto-creation, no access without ACLs",
-            server_properties=server_properties(replication, settings.partitions, settings.retention_hours),
+            server_properties=server_properties(replication, args.partitions, args.retention_hours),
             opts=child,
         )
 
@@ -102,19 +111,19 @@ class EventQueue(pulumi.ComponentResource):
             kafka_version=version,
             number_of_broker_nodes=brokers,
             broker_node_group_info={
-                "instance_type": settings.broker_instance_type,
+                "instance_type": args.broker_instance_type,
                 "client_subnets": list(args.network.data_subnet_ids),
                 "security_groups": [security_group.id],
                 "az_distribution": "DEFAULT",
                 "connectivity_info": {"public_access": {"type": "DISABLED"}},
-                "storage_info": {"ebs_storage_info": {"volume_size": settings.broker_storage_gb}},
+                "storage_info": {"ebs_storage_info": {"volume_size": args.broker_storage_gb}},
             },
             client_authentication={
                 "sasl": {"scram": not iam, "iam": True},
                 "unauthenticated": False,
             },
             encryption_info={
-                "encryption_at_rest_kms_key_arn": key.arn,
+                "encryption_at_rest_kms_key_arn": key_arn,
                 "encryption_in_transit": {"client_broker": "TLS", "in_cluster": True},
             },
             configuration_info={"arn": configuration.arn, "revision": configuration.latest_revision},
@@ -136,12 +145,12 @@ class EventQueue(pulumi.ComponentResource):
         self.topic = aws.msk.Topic(
             f"{name}-topic",
             cluster_arn=self.cluster.arn,
-            name=settings.topic,
-            partition_count=settings.partitions,
+            name=args.topic,
+            partition_count=args.partitions,
             replication_factor=replication,
             configs=json.dumps({
                 "cleanup.policy": "delete",
-                "retention.ms": str(settings.retention_hours * 3600 * 1000),
+                "retention.ms": str(args.retention_hours * 3600 * 1000),
                 "min.insync.replicas": str(min_insync_replicas(replication)),
             }),
             opts=pulumi.ResourceOptions(parent=self, protect=ctx.protect),
@@ -152,8 +161,8 @@ class EventQueue(pulumi.ComponentResource):
         if iam:
             servers = self.cluster.bootstrap_brokers_sasl_iam
         else:
-            username = settings.username or DEFAULT_SCRAM_USERNAME
-            password = self._scram_user(ctx, name, key, username)
+            username = args.scram_username or DEFAULT_SCRAM_USERNAME
+            password = self._scram_user(ctx, name, key_arn, username)
             servers = self.cluster.bootstrap_brokers_sasl_scram
 
         self.connection = KafkaConnection(
@@ -177,7 +186,7 @@ class EventQueue(pulumi.ComponentResource):
             "securityGroupId": security_group.id,
         })
 
-    def _scram_user(self, ctx: AwsContext, name: str, key: CustomerKey, username: str) -> pulumi.Output[str]:
+    def _scram_user(self, ctx: AwsContext, name: str, key_arn: pulumi.Input[str], username: str) -> pulumi.Output[str]:
         child = pulumi.ResourceOptions(parent=self)
         generated = random.RandomPassword(
             f"{name}-scram-password", length=40, special=True, override_special="-_.~", min_lower=4, min_upper=4,
@@ -188,7 +197,7 @@ class EventQueue(pulumi.ComponentResource):
             f"{name}-scram-secret",
             name_prefix=f"AmazonMSK_{ctx.name('rasa', 40)}-",  # MSK only reads secrets named AmazonMSK_*
             description=f"SCRAM credentials of the Rasa user on {ctx.name('events', 64)}",
-            kms_key_id=key.arn,  # MSK rejects secrets under the AWS-managed key
+            kms_key_id=key_arn,  # MSK rejects secrets under the AWS-managed key
             recovery_window_in_days=30 if ctx.protect else 7,
             tags=ctx.tags(),
             opts=child,

@@ -40,6 +40,10 @@ def topic_arn(cluster_arn: str, topic: str) -> str:
 class RasaIdentityArgs:
     context: AwsContext
     cluster: ClusterAccess
+    namespace: str  # Rasa's namespace: the role trusts `<namespace>/rasa-pro` only
+    model_key: str  # the model object: reads are allowed under its folder only
+    allow_model_upload: bool = False  # write there too (training in the cluster)
+    database_username: str = "rasa"  # the RDS role Rasa connects as with IAM auth
     model_bucket_arn: Optional[pulumi.Input[str]] = None  # S3 bucket Rasa loads models from
     model_kms_key_arn: Optional[pulumi.Input[str]] = None  # its SSE-KMS key, when we manage it
     # IAM authentication targets (set only with aws.iamAuth and a managed service)
@@ -51,12 +55,11 @@ class RasaIdentityArgs:
 
 def rasa_statements(args: RasaIdentityArgs) -> list[dict[str, Any]]:
     ctx = args.context
-    settings = ctx.settings
     statements: list[dict[str, Any]] = []
     if args.model_bucket_arn is not None:
         bucket_arn = pulumi.Output.from_input(args.model_bucket_arn)
-        objects = [bucket_arn.apply(lambda arn, p=p: f"{arn}/{p}") for p in model_object_patterns(settings.model_storage.model_key)]
-        upload = settings.model_storage.allow_upload_from_cluster
+        objects = [bucket_arn.apply(lambda arn, p=p: f"{arn}/{p}") for p in model_object_patterns(args.model_key)]
+        upload = args.allow_model_upload
         statements.append({"Sid": "FindModelBucket", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket_arn})
         statements.append({"Sid": "ReadModels", "Effect": "Allow", "Action": "s3:GetObject", "Resource": objects})
         if upload:
@@ -75,7 +78,7 @@ def rasa_statements(args: RasaIdentityArgs) -> list[dict[str, Any]]:
                 "Condition": {"StringEquals": {"kms:ViaService": f"s3.{ctx.region}.{ctx.dns_suffix}"}},
             })
     if args.rds_resource_id is not None:
-        username = settings.tracker_store.username
+        username = args.database_username
         statements.append({
             "Sid": "TrackerStoreAsRasaUser",
             "Effect": "Allow",
@@ -115,7 +118,7 @@ class RasaIdentity(pulumi.ComponentResource):
     def __init__(self, name: str, args: RasaIdentityArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("rasa-platform:aws:RasaIdentity", name, None, opts)
         ctx = args.context
-        namespace = ctx.settings.rasa.namespace
+        namespace = args.namespace
         statements = rasa_statements(args)
         rasa_role = role(
             ctx, f"{name}-role", parent=self,

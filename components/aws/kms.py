@@ -110,3 +110,11 @@ def ebs_statement(ctx: AwsContext) -> dict[str, Any]:
             }
         },
     }
+
+
+def service_key_arn(ctx: AwsContext, name: str, purpose: str, description: str, parent: pulumi.Resource) -> pulumi.Input[str]:
+    """The customer key a service encrypts with: the one its CommonArgs name, else its own new
+    CustomerKey `<name>-key` (a child of the service, protected with it)."""
+    if ctx.common.encryption_key is not None:
+        return ctx.common.encryption_key
+    return CustomerKey(f"{name}-key", CustomerKeyArgs(ctx, purpose, description), opts=pulumi.ResourceOptions(parent=parent)).arn

@@ -15,7 +15,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.aws.context import AwsContext, ClusterAccess, NetworkInfo, data_security_group, log_group
-from components.aws.kms import CustomerKey, CustomerKeyArgs
+from components.aws.kms import service_key_arn
 from components.contracts import NetworkAccess, RedisConnection
 
 # Printable characters ElastiCache accepts in an AUTH token besides letters and digits.
@@ -34,6 +34,16 @@ class LockStoreArgs:
     context: AwsContext
     network: NetworkInfo
     cluster: ClusterAccess
+    node_type: str
+    engine_version: str  # Redis OSS 7.x
+    port: int
+    db: int  # the database number Rasa selects
+    key_prefix: str
+    username: str  # the AUTH token's user (`default`); ignored with IAM auth (Rasa gets its own user)
+    high_availability: bool  # a replica in another zone with automatic failover
+    snapshot_days: int
+    description: str  # shown in the console, e.g. the stack name
+    iam_auth: bool = False
 
 
 class LockStore(pulumi.ComponentResource):
@@ -44,16 +54,15 @@ class LockStore(pulumi.ComponentResource):
     def __init__(self, name: str, args: LockStoreArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("rasa-platform:aws:LockStore", name, None, opts)
         ctx = args.context
-        settings = ctx.settings.lock_store
-        iam = ctx.settings.aws.iam_auth
-        ha = settings.high_availability
+        iam = args.iam_auth
+        ha = args.high_availability
         child = pulumi.ResourceOptions(parent=self)
         group_id = ctx.name("lock", 40)
 
-        key = CustomerKey(f"{name}-key", CustomerKeyArgs(ctx, "lock-store", "ElastiCache lock store at rest"), opts=child)
+        key_arn = service_key_arn(ctx, name, "lock-store", "ElastiCache lock store at rest", self)
         security_group = data_security_group(
             ctx, f"{name}-sg", parent=self, network=args.network,
-            cluster_sources=args.cluster.client_security_group_ids, ports=[settings.port],
+            cluster_sources=args.cluster.client_security_group_ids, ports=[args.port],
             description="Rasa lock store (Redis TLS)",
         )
         subnets = aws.elasticache.SubnetGroup(
@@ -65,7 +74,7 @@ class LockStore(pulumi.ComponentResource):
         )
         parameters = aws.elasticache.ParameterGroup(
             f"{name}-parameters",
-            family=parameter_group_family(settings.engine_version),
+            family=parameter_group_family(args.engine_version),
             description="Rasa lock store",
             parameters=[
                 # Locks carry TTLs, so an LRU policy would evict live locks under memory pressure:
@@ -80,7 +89,7 @@ class LockStore(pulumi.ComponentResource):
 
         auth: dict = {}
         password: Optional[pulumi.Output[str]] = None
-        username: pulumi.Input[str] = settings.username
+        username: pulumi.Input[str] = args.username
         if iam:
             user_group = self._iam_users(ctx, name)
             auth["user_group_ids"] = [user_group.user_group_id]
@@ -102,11 +111,11 @@ class LockStore(pulumi.ComponentResource):
         self.replication_group = aws.elasticache.ReplicationGroup(
             f"{name}-redis",
             replication_group_id=group_id,
-            description=f"Rasa lock store ({ctx.settings.stack})",
+            description=f"Rasa lock store ({args.description})",
             engine="redis",
-            engine_version=settings.engine_version,
-            node_type=settings.node_type,
-            port=settings.port,
+            engine_version=args.engine_version,
+            node_type=args.node_type,
+            port=args.port,
             cluster_mode="disabled",
             num_cache_clusters=2 if ha else 1,
             automatic_failover_enabled=ha,
@@ -117,10 +126,10 @@ class LockStore(pulumi.ComponentResource):
             network_type="ipv4",
             ip_discovery="ipv4",
             at_rest_encryption_enabled=True,
-            kms_key_id=key.arn,
+            kms_key_id=key_arn,
             transit_encryption_enabled=True,
             transit_encryption_mode="required",  # no plaintext connection is accepted
-            snapshot_retention_limit=settings.snapshot_days,
+            snapshot_retention_limit=args.snapshot_days,
             snapshot_window="03:00-04:00",
             maintenance_window="sun:04:30-sun:05:30",
             final_snapshot_identifier=f"{group_id}-final" if ctx.protect else None,
@@ -137,15 +146,15 @@ class LockStore(pulumi.ComponentResource):
         )
         self.connection = RedisConnection(
             host=self.replication_group.primary_endpoint_address,
-            port=settings.port,
+            port=args.port,
             origin="managed",
-            network=NetworkAccess(ports=(settings.port,), cidrs=args.network.data_cidrs),
+            network=NetworkAccess(ports=(args.port,), cidrs=args.network.data_cidrs),
             username=username,
             password=password,
             use_ssl=True,
             ca_cert_pem=None,  # ElastiCache's certificates chain to Amazon's public roots
-            db=settings.db,
-            key_prefix=settings.key_prefix,
+            db=args.db,
+            key_prefix=args.key_prefix,
             iam_auth=iam,
             iam_cluster_name=self.replication_group.replication_group_id if iam else None,
             resource_name=self.replication_group.replication_group_id,

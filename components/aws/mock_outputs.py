@@ -3,17 +3,23 @@
 The mock engine echoes a resource's inputs; values only AWS computes (ARNs, endpoints, broker
 lists, the EKS OIDC issuer) would stay empty and leave the connections Rasa renders from
 half-filled. `fake_outputs` and `fake_call` add realistic, deterministic values, in the wire
-(camelCase) names the engine uses. Nothing here is used by a real deployment.
+(camelCase) names the engine uses, for the stack's own region. Ids look like AWS's (vpc-..., sg-...,
+key UUIDs). Nothing here is used by a real deployment: infra/mocks.py is the one engine that asks.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from typing import Any, Callable, Optional
+from typing import Any, Optional
+
+from components.aws.regions import short_code
+from components.cloud import CloudMocks
 
 ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "eu-central-1"
+# The VPC an existing cluster or subnet reports (mode: existing).
+EXISTING_VPC_ID = "vpc-" + hashlib.sha256(b"existing").hexdigest()[:17]
 # Never a real key: the mock engine only needs something shaped like base64 PEM data.
 FAKE_CA_DATA = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMOCK\n-----END CERTIFICATE-----\n").decode()
 
@@ -103,8 +109,8 @@ def fake_outputs(resource_type: str, name: str, inputs: dict[str, Any], region: 
         group_id = inputs.get("replicationGroupId", name)
         state.update(
             arn=arn("elasticache", f"replicationgroup:{group_id}"),
-            primaryEndpointAddress=f"master.{group_id}.{_hex(name, 6)}.euc1.cache.amazonaws.com",
-            readerEndpointAddress=f"replica.{group_id}.{_hex(name, 6)}.euc1.cache.amazonaws.com",
+            primaryEndpointAddress=f"master.{group_id}.{_hex(name, 6)}.{short_code(region)}.cache.amazonaws.com",
+            readerEndpointAddress=f"replica.{group_id}.{_hex(name, 6)}.{short_code(region)}.cache.amazonaws.com",
         )
     elif resource_type == "aws:elasticache/user:User":
         state["arn"] = arn("elasticache", f"user:{inputs.get('userId', name)}")
@@ -131,9 +137,6 @@ def fake_outputs(resource_type: str, name: str, inputs: dict[str, Any], region: 
         secret_name = inputs.get("name") or f"{inputs.get('namePrefix', name)}{_hex(name, 6)}"
         state.update(name=secret_name, arn=arn("secretsmanager", f"secret:{secret_name}-{_hex(name, 6)}"))
         rid = state["arn"]
-    elif resource_type == "random:index/randomPassword:RandomPassword":
-        length = int(inputs.get("length", 32))
-        state["result"] = ("Mock" + _hex(name, 64) + "A1-")[:length]
     elif resource_type.startswith("aws:"):
         state.setdefault("arn", arn(resource_type.split(":")[1].split("/")[0], f"{resource_type.split(':')[-1].lower()}/{rid}"))
     return rid, state
@@ -150,11 +153,11 @@ def fake_call(token: str, args: dict[str, Any], region: Optional[str] = None) ->
                 "issuerId": "AROAEXAMPLE", "issuerName": "platform-deployer", "sessionName": "session", "id": args.get("arn")}
     if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
         names = [f"{region}{z}" for z in "abc"]
-        return {"names": names, "zoneIds": [f"euc1-az{i}" for i in (1, 2, 3)], "id": region, "groupNames": [region]}
+        return {"names": names, "zoneIds": [f"{short_code(region)}-az{i}" for i in (1, 2, 3)], "id": region, "groupNames": [region]}
     if token == "aws:ec2/getSubnet:getSubnet":
         subnet = str(args.get("id", "subnet-0"))
         third = int(_hex(subnet, 2), 16) % 200
-        return {"id": subnet, "cidrBlock": f"10.99.{third}.0/24", "vpcId": "vpc-0existing0000000",
+        return {"id": subnet, "cidrBlock": f"10.99.{third}.0/24", "vpcId": EXISTING_VPC_ID,
                 "availabilityZone": f"{region}a", "arn": f"arn:aws:ec2:{region}:{ACCOUNT_ID}:subnet/{subnet}"}
     if token == "aws:eks/getCluster:getCluster":
         cluster = str(args.get("name", "cluster"))
@@ -164,7 +167,7 @@ def fake_call(token: str, args: dict[str, Any], region: Optional[str] = None) ->
             "endpoint": f"https://{oidc_id}.gr7.{region}.eks.amazonaws.com",
             "certificateAuthorities": [{"data": FAKE_CA_DATA}],
             "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{oidc_id}"}]}],
-            "vpcConfig": {"clusterSecurityGroupId": f"sg-{_hex(cluster, 17)}", "vpcId": "vpc-0existing0000000",
+            "vpcConfig": {"clusterSecurityGroupId": f"sg-{_hex(cluster, 17)}", "vpcId": EXISTING_VPC_ID,
                           "subnetIds": [], "securityGroupIds": [], "publicAccessCidrs": [],
                           "endpointPrivateAccess": True, "endpointPublicAccess": False, "controlPlaneEgressMode": ""},
             "version": "1.33", "status": "ACTIVE",
@@ -177,7 +180,7 @@ def fake_call(token: str, args: dict[str, Any], region: Optional[str] = None) ->
 
 
 # ---------------------------------------------------------------------------------------------
-# The tables infra/mocks.py merges into the mock engine (type → outputs, data source → result).
+# What the offline engine (infra/mocks.py) routes here: every type and data source AWS provisioning uses.
 
 AWS_RESOURCE_TYPES = (
     "aws:index/provider:Provider",
@@ -216,13 +219,19 @@ AWS_CALL_TOKENS = (
 )
 
 
-def _outputs_for(resource_type: str) -> Callable[[Any], dict[str, Any]]:
-    return lambda args: fake_outputs(resource_type, args.name, args.inputs)[1]
+def _resource(resource_type: str, name: str, inputs: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
+    return fake_outputs(resource_type, name, inputs, region)
 
 
-def _call_for(token: str) -> Callable[[Any], dict[str, Any]]:
-    return lambda args: fake_call(token, dict(args.args)) or {}
+def _call(token: str, args: dict[str, Any], region: str) -> dict[str, Any]:
+    result = fake_call(token, args, region)
+    assert result is not None, token  # only tokens listed in AWS_CALL_TOKENS are routed here
+    return result
 
 
-AWS_MOCK_OUTPUTS: dict[str, Callable[[Any], dict[str, Any]]] = {t: _outputs_for(t) for t in AWS_RESOURCE_TYPES}
-AWS_MOCK_CALLS: dict[str, Callable[[Any], dict[str, Any]]] = {t: _call_for(t) for t in AWS_CALL_TOKENS}
+AWS_MOCKS = CloudMocks(
+    resource_types=frozenset(AWS_RESOURCE_TYPES),
+    call_tokens=frozenset(AWS_CALL_TOKENS),
+    resource=_resource,
+    call=_call,
+)

@@ -14,28 +14,30 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.context import AwsContext, policy_document
-from components.aws.kms import CustomerKey, CustomerKeyArgs
+from components.aws.kms import service_key_arn
 from components.contracts import ModelStorageConnection
 
 
 @dataclass(frozen=True)
 class ModelStorageArgs:
     context: AwsContext
+    model_key: str  # the object Rasa loads (`rasa run --model`)
+    noncurrent_version_days: int  # how long replaced model versions are kept
+    bucket: Optional[str] = None  # a fixed bucket name; default: `<base>-models-<random>`
 
 
 class ModelStorage(pulumi.ComponentResource):
     connection: ModelStorageConnection
     bucket: aws.s3.Bucket
-    key: CustomerKey
+    key_arn: pulumi.Input[str]
 
     def __init__(self, name: str, args: ModelStorageArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("rasa-platform:aws:ModelStorage", name, None, opts)
         ctx = args.context
-        settings = ctx.settings.model_storage
         child = pulumi.ResourceOptions(parent=self)
 
-        self.key = CustomerKey(f"{name}-key", CustomerKeyArgs(ctx, "models", "S3 model storage (SSE-KMS)"), opts=child)
-        naming = {"bucket": settings.bucket} if settings.bucket else {"bucket_prefix": f"{ctx.name('models', 36)}-"}
+        self.key_arn = service_key_arn(ctx, name, "models", "S3 model storage (SSE-KMS)", self)
+        naming = {"bucket": args.bucket} if args.bucket else {"bucket_prefix": f"{ctx.name('models', 36)}-"}
         self.bucket = aws.s3.Bucket(
             f"{name}-bucket",
             **naming,
@@ -67,7 +69,7 @@ class ModelStorage(pulumi.ComponentResource):
             rules=[{
                 "apply_server_side_encryption_by_default": {
                     "sse_algorithm": "aws:kms",
-                    "kms_master_key_id": self.key.arn,
+                    "kms_master_key_id": self.key_arn,
                 },
                 # One data key per bucket instead of per object: fewer KMS calls, same protection.
                 "bucket_key_enabled": True,
@@ -89,7 +91,7 @@ class ModelStorage(pulumi.ComponentResource):
                 "id": "expire-noncurrent-models",
                 "status": "Enabled",
                 "filter": {},  # every object
-                "noncurrent_version_expiration": {"noncurrent_days": settings.noncurrent_version_days},
+                "noncurrent_version_expiration": {"noncurrent_days": args.noncurrent_version_days},
                 "expiration": {"expired_object_delete_marker": True},
                 "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
             }],
@@ -124,9 +126,9 @@ class ModelStorage(pulumi.ComponentResource):
         self.connection = ModelStorageConnection(
             provider="aws",
             bucket=self.bucket.bucket,
-            model_key=settings.model_key,
+            model_key=args.model_key,
             origin="managed",
             region=ctx.region,
             resource_name=self.bucket.bucket,
         )
-        self.register_outputs({"bucket": self.bucket.bucket, "kmsKeyArn": self.key.arn})
+        self.register_outputs({"bucket": self.bucket.bucket, "kmsKeyArn": self.key_arn})

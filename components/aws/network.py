@@ -37,6 +37,16 @@ def subnet_plan(cidr: str, zones: int) -> dict[str, list[str]]:
 @dataclass(frozen=True)
 class NetworkArgs:
     context: AwsContext
+    mode: str  # create | existing
+    # create
+    cidr: str = "10.40.0.0/16"
+    zones: int = 3
+    nat_gateways: str = "single"  # single | perZone
+    flow_logs: bool = False
+    # existing
+    vpc_id: Optional[str] = None
+    private_subnet_ids: tuple[str, ...] = ()
+    public_subnet_ids: tuple[str, ...] = ()
 
 
 class Network(pulumi.ComponentResource):
@@ -47,33 +57,30 @@ class Network(pulumi.ComponentResource):
         super().__init__("rasa-platform:aws:Network", name, None, opts)
         self._name = name
         ctx = args.context
-        settings = ctx.settings.network
-        if settings.mode == "existing":
-            self.info = self._existing(ctx)
+        if args.mode == "existing":
+            self.info = self._existing(ctx, args)
             self.vpc_id = pulumi.Output.from_input(self.info.vpc_id)
         else:
-            self.info = self._create(ctx, name)
+            self.info = self._create(ctx, args, name)
         self.register_outputs({"vpcId": self.vpc_id})
 
-    def _existing(self, ctx: AwsContext) -> NetworkInfo:
-        settings = ctx.settings.network
+    def _existing(self, ctx: AwsContext, args: NetworkArgs) -> NetworkInfo:
         cidrs = [
             aws.ec2.get_subnet_output(id=subnet_id, opts=pulumi.InvokeOptions(parent=self)).cidr_block
-            for subnet_id in settings.private_subnet_ids
+            for subnet_id in args.private_subnet_ids
         ]
         return NetworkInfo(
-            vpc_id=settings.vpc_id,
-            private_subnet_ids=list(settings.private_subnet_ids),
+            vpc_id=args.vpc_id,
+            private_subnet_ids=list(args.private_subnet_ids),
             # Bring-your-own VPCs seldom have a separate data tier: the services share the private subnets.
-            data_subnet_ids=list(settings.private_subnet_ids),
+            data_subnet_ids=list(args.private_subnet_ids),
             data_cidrs=pulumi.Output.all(*cidrs),
-            public_subnet_ids=list(settings.public_subnet_ids),
+            public_subnet_ids=list(args.public_subnet_ids),
         )
 
-    def _create(self, ctx: AwsContext, n: str) -> NetworkInfo:
-        settings = ctx.settings.network
-        zones = settings.zones
-        plan = subnet_plan(settings.cidr, zones)
+    def _create(self, ctx: AwsContext, args: NetworkArgs, n: str) -> NetworkInfo:
+        zones = args.zones
+        plan = subnet_plan(args.cidr, zones)
         child = pulumi.ResourceOptions(parent=self)
         az_names = aws.get_availability_zones_output(
             state="available",
@@ -83,7 +90,7 @@ class Network(pulumi.ComponentResource):
 
         vpc = aws.ec2.Vpc(
             f"{n}-vpc",
-            cidr_block=settings.cidr,
+            cidr_block=args.cidr,
             enable_dns_support=True,  # required by EKS, RDS and MSK endpoints
             enable_dns_hostnames=True,
             instance_tenancy="default",
@@ -128,7 +135,7 @@ class Network(pulumi.ComponentResource):
             aws.ec2.RouteTableAssociation(f"{n}-public-{i}", subnet_id=subnet.id, route_table_id=public_routes.id, opts=child)
 
         # One NAT gateway (dev: cheaper, one zone's outage cuts egress) or one per zone (prod).
-        nat_count = zones if ctx.settings.aws.nat_gateways == "perZone" else 1
+        nat_count = zones if args.nat_gateways == "perZone" else 1
         nats = []
         for i in range(nat_count):
             eip = aws.ec2.Eip(f"{n}-nat-{i}", domain="vpc", tags=ctx.tags(ctx.name(f"nat-{i}")), opts=child)
@@ -166,7 +173,7 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
 
-        if ctx.settings.aws.flow_logs:
+        if args.flow_logs:
             self._flow_logs(ctx, vpc)
 
         return NetworkInfo(

@@ -1,8 +1,9 @@
-"""AWS sizes and protections per environment (merged under the generic presets in infra/presets.py).
+"""AWS sizes per environment: values of the `rasa-platform:aws` section only.
 
-Every value can be overridden in a stack file. Sizes follow Rasa's hardware guidance (a CALM
-instance wants up to 8 vCPU / 16 GB): prod nodes fit two Rasa pods at their prod requests.
-Keep this module free of Pulumi imports: infra/settings.py loads it while validating.
+The generic presets (replicas, backups, high availability, protection) are infra/presets.py's;
+these add what only AWS has: instance classes, node and broker types, NAT, flow logs, log
+retention. Sizes follow Rasa's hardware guidance (a CALM instance wants up to 8 vCPU / 16 GB):
+prod nodes fit two Rasa pods at their prod requests. Every value can be overridden in a stack file.
 """
 
 from __future__ import annotations
@@ -11,27 +12,24 @@ from typing import Any
 
 AWS_PRESETS: dict[str, dict[str, Any]] = {
     "dev": {
-        "network": {"zones": 2},
-        "cluster": {"nodeInstanceType": "m6i.large", "nodeCountMin": 2, "nodeCountMax": 3},
+        "natGateways": "single", "flowLogs": False, "logRetentionDays": 30,
+        "nodeGroup": {"instanceType": "m6i.large"},
         "trackerStore": {"instanceClass": "db.t4g.medium"},
         "lockStore": {"nodeType": "cache.t4g.small"},
         "eventQueue": {"brokerInstanceType": "kafka.t3.small", "brokerStorageGb": 20},
-        "aws": {"natGateways": "single", "flowLogs": False, "logRetentionDays": 30, "protect": False},
     },
     "staging": {
-        "network": {"zones": 3},
-        "cluster": {"nodeInstanceType": "m6i.xlarge", "nodeCountMin": 3, "nodeCountMax": 6},
+        "natGateways": "perZone", "flowLogs": True, "logRetentionDays": 90,
+        "nodeGroup": {"instanceType": "m6i.xlarge"},
         "trackerStore": {"instanceClass": "db.m6g.large"},
         "lockStore": {"nodeType": "cache.t4g.medium"},
         "eventQueue": {"brokerInstanceType": "kafka.m7g.large", "brokerStorageGb": 100},
-        "aws": {"natGateways": "perZone", "flowLogs": True, "logRetentionDays": 90, "protect": True},
     },
     "prod": {
-        "network": {"zones": 3},
-        "cluster": {"nodeInstanceType": "m6i.2xlarge", "nodeCountMin": 3, "nodeCountMax": 9},
+        "natGateways": "perZone", "flowLogs": True, "logRetentionDays": 365,
+        "nodeGroup": {"instanceType": "m6i.2xlarge"},
         "trackerStore": {"instanceClass": "db.r6g.large"},
         "lockStore": {"nodeType": "cache.r7g.large"},
         "eventQueue": {"brokerInstanceType": "kafka.m7g.large", "brokerStorageGb": 500},
-        "aws": {"natGateways": "perZone", "flowLogs": True, "logRetentionDays": 365, "protect": True},
     },
 }

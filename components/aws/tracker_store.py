@@ -21,8 +21,8 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.aws.context import AwsContext, ClusterAccess, NetworkInfo, data_security_group, log_group
-from components.aws.kms import CustomerKey, CustomerKeyArgs
-from components.contracts import NetworkAccess, PostgresConnection
+from components.aws.kms import service_key_arn
+from components.contracts import NetworkAccess, PostgresConnection, PostgresSslMode
 
 MASTER_USERNAME = "rasa_admin"
 # RDS rejects '/', '"', '@' and spaces in passwords; these survive every client and URL we use.
@@ -70,7 +70,19 @@ class TrackerStoreArgs:
     context: AwsContext
     network: NetworkInfo
     cluster: ClusterAccess
-    max_connections: int  # from AWS.tracker_store_max_connections: written into the parameter group
+    instance_class: str
+    max_connections: int  # from the plan (the instance class's memory): written into the parameter group
+    engine_version: str
+    port: int
+    database: str
+    username: str  # Rasa's own role, never the master user
+    storage_gb: int
+    max_storage_gb: int
+    backup_days: int
+    high_availability: bool
+    ssl_mode: PostgresSslMode
+    ca_cert: Optional[str] = None  # the RDS CA bundle the pod verifies with
+    iam_auth: bool = False
 
 
 class TrackerStore(pulumi.ComponentResource):
@@ -82,15 +94,15 @@ class TrackerStore(pulumi.ComponentResource):
     def __init__(self, name: str, args: TrackerStoreArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("rasa-platform:aws:TrackerStore", name, None, opts)
         ctx = args.context
-        settings = ctx.settings.tracker_store
-        iam = ctx.settings.aws.iam_auth
+        iam = args.iam_auth
+        protect = ctx.protect
         child = pulumi.ResourceOptions(parent=self)
         identifier = ctx.name("tracker", 63)
 
-        key = CustomerKey(f"{name}-key", CustomerKeyArgs(ctx, "tracker-store", "RDS tracker store: storage and Performance Insights"), opts=child)
+        key_arn = service_key_arn(ctx, name, "tracker-store", "RDS tracker store: storage and Performance Insights", self)
         security_group = data_security_group(
             ctx, f"{name}-sg", parent=self, network=args.network,
-            cluster_sources=args.cluster.client_security_group_ids, ports=[settings.port],
+            cluster_sources=args.cluster.client_security_group_ids, ports=[args.port],
             description="Rasa tracker store (PostgreSQL TLS)",
         )
         subnets = aws.rds.SubnetGroup(
@@ -102,7 +114,7 @@ class TrackerStore(pulumi.ComponentResource):
         )
         parameters = aws.rds.ParameterGroup(
             f"{name}-parameters",
-            family=parameter_group_family(settings.engine_version),
+            family=parameter_group_family(args.engine_version),
             description="Rasa tracker store: TLS only, SCRAM passwords, fixed connection limit",
             parameters=[
                 {"name": "rds.force_ssl", "value": "1", "apply_method": "immediate"},
@@ -128,22 +140,21 @@ class TrackerStore(pulumi.ComponentResource):
             )
             app_password = pulumi.Output.secret(generated.result)
 
-        if settings.ca_cert is None:
+        if args.ca_cert is None:
             pulumi.log.warn(
                 "trackerStore.caCert is not set: Rasa verifies RDS with sslmode verify-full, and the RDS CA "
                 f"bundle is not in the image's system bundle. Set it to https://truststore.pki.rds.amazonaws.com/"
                 f"{ctx.region}/{ctx.region}-bundle.pem (README: AWS, Things to know).",
                 resource=self,
             )
-        protect = ctx.protect
         self.instance = aws.rds.Instance(
             f"{name}-postgres",
             identifier=identifier,
             engine="postgres",
-            engine_version=settings.engine_version,
-            instance_class=settings.instance_class,
-            db_name=settings.database,
-            port=settings.port,
+            engine_version=args.engine_version,
+            instance_class=args.instance_class,
+            db_name=args.database,
+            port=args.port,
             username=MASTER_USERNAME,
             # Generated and kept as a Pulumi secret (not manage_master_user_password): the in-cluster
             # bootstrap needs it once to create Rasa's role, through the same secret path as all others.
@@ -156,16 +167,16 @@ class TrackerStore(pulumi.ComponentResource):
             network_type="IPV4",
             ca_cert_identifier=CA_CERT_IDENTIFIER,
             storage_type="gp3",
-            allocated_storage=settings.storage_gb,
-            max_allocated_storage=settings.max_storage_gb,
+            allocated_storage=args.storage_gb,
+            max_allocated_storage=args.max_storage_gb,
             storage_encrypted=True,
-            kms_key_id=key.arn,
-            multi_az=settings.high_availability,
-            deletion_protection=settings.deletion_protection,
-            skip_final_snapshot=not settings.deletion_protection,
-            final_snapshot_identifier=f"{identifier}-final" if settings.deletion_protection else None,
+            kms_key_id=key_arn,
+            multi_az=args.high_availability,
+            deletion_protection=protect,
+            skip_final_snapshot=not protect,
+            final_snapshot_identifier=f"{identifier}-final" if protect else None,
             delete_automated_backups=not protect,
-            backup_retention_period=settings.backup_days,
+            backup_retention_period=args.backup_days,
             backup_window="02:00-03:00",
             maintenance_window="sun:03:30-sun:04:30",
             copy_tags_to_snapshot=True,
@@ -174,7 +185,7 @@ class TrackerStore(pulumi.ComponentResource):
             apply_immediately=False,
             enabled_cloudwatch_logs_exports=LOG_EXPORTS,
             performance_insights_enabled=True,
-            performance_insights_kms_key_id=key.arn,
+            performance_insights_kms_key_id=key_arn,
             performance_insights_retention_period=7,
             monitoring_interval=0,
             tags=ctx.tags(identifier),
@@ -182,17 +193,17 @@ class TrackerStore(pulumi.ComponentResource):
         )
         self.connection = PostgresConnection(
             host=self.instance.address,
-            port=settings.port,
-            database=settings.database,
-            username=settings.username,  # Rasa's own role, never the master user
+            port=args.port,
+            database=args.database,
+            username=args.username,  # Rasa's own role, never the master user
             max_connections=args.max_connections,
             origin="managed",
-            network=NetworkAccess(ports=(settings.port,), cidrs=args.network.data_cidrs),
+            network=NetworkAccess(ports=(args.port,), cidrs=args.network.data_cidrs),
             password=app_password,
             # RDS certificates chain to the RDS CA bundle, which is not in the image's system bundle:
             # supply it as trackerStore.caCert (README: AWS, Things to know).
-            ca_cert_pem=settings.ca_cert,
-            ssl_mode=settings.ssl_mode,
+            ca_cert_pem=args.ca_cert,
+            ssl_mode=args.ssl_mode,
             iam_auth=iam,
             resource_name=self.instance.identifier,
         )

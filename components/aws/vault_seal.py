@@ -22,6 +22,8 @@ SEAL_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"]
 class VaultSealArgs:
     context: AwsContext
     cluster: ClusterAccess
+    namespace: str  # of the Vault server's service account
+    service_account: str
 
 
 class VaultSeal(pulumi.ComponentResource):
@@ -33,7 +35,7 @@ class VaultSeal(pulumi.ComponentResource):
     def __init__(self, name: str, args: VaultSealArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("rasa-platform:aws:VaultSeal", name, None, opts)
         ctx = args.context
-        seal = ctx.settings.aws.vault_seal
+        seal = args
         key = CustomerKey(
             f"{name}-key", CustomerKeyArgs(ctx, "vault-seal", "Vault auto-unseal (awskms seal)"),
             opts=pulumi.ResourceOptions(parent=self),

@@ -10,7 +10,7 @@ import pulumi_kubernetes as k8s
 
 from components.rasa import labels as rasa_labels
 from components.rasa.hardening import container_security_context, pod_security_context
-from infra.settings import ActionServerSettings
+from components.settings.sections import ActionServerSettings
 
 meta = k8s.meta.v1
 core = k8s.core.v1

@@ -26,7 +26,7 @@ from components.rasa.budget import ConnectionBudget
 from components.rasa.endpoints import CA_DIR, ENDPOINTS_DIR, RASA_PORT, RenderedEndpoints
 from components.cloud import RASA_SERVICE_ACCOUNT
 from components.rasa.action_server import ActionServer, ActionServerArgs
-from infra.settings import RasaSettings
+from components.settings.sections import RasaSettings
 
 meta = k8s.meta.v1
 core = k8s.core.v1

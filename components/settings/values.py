@@ -1,6 +1,7 @@
 """Constrained value types and the section base class shared by every settings section.
 
-Each validator raises ValueError with the final wording of the config error line.
+Each validator raises ValueError with the final wording of the config error line. Cloud packages
+use the same types for their own sections.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """AWS-only settings (`rasa-platform:aws`).
 
-Generic things (sizes of the services, backups, high availability, versions) live in the generic
-sections of infra/settings.py; this section holds only what has no meaning on another cloud.
-Per-environment defaults come from components/aws/presets.py.
+Cloud-neutral things (backups, high availability, storage sizes, topic settings, protection) live
+in the generic sections (components/settings/sections.py); this section holds everything that has
+no meaning on another cloud: instance classes and node types, VPC and subnet ids, IAM, MSK's
+Kafka versions. Per-environment defaults come from components/aws/presets.py.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import AfterValidator, Field
 
-from infra.config_types import DnsLabel, Section, between, matching
+from components.settings.values import DnsLabel, HttpsUrl, Section, between, matching
 
 AccountId = Annotated[str, matching(r"[0-9]{12}", "a 12-digit AWS account id")]
 IamRoleArn = Annotated[
@@ -23,6 +24,8 @@ IamPolicyArn = Annotated[
     matching(r"arn:aws(-cn|-us-gov)?:iam::([0-9]{12}|aws):policy/[A-Za-z0-9+=,.@_/-]{1,512}", "an IAM policy ARN"),
 ]
 SecurityGroupId = Annotated[str, matching(r"sg-[0-9a-f]{8,17}", "a security group id (sg-...)")]
+VpcId = Annotated[str, matching(r"vpc-[0-9a-f]{8,17}", "a VPC id (vpc-...)")]
+SubnetId = Annotated[str, matching(r"subnet-[0-9a-f]{8,17}", "a subnet id (subnet-...)")]
 
 # The values CloudWatch Logs accepts for a log group's retention.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
@@ -46,9 +49,22 @@ def _addon_versions(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
-class NodeGroupSettings(Section):
-    """The managed node group (its instance type and size are the generic cluster.* keys)."""
+class NetworkIdsSettings(Section):
+    """The VPC to use when `network.mode` is existing."""
 
+    vpc_id: Optional[VpcId] = None
+    """existing network: the VPC id."""
+    private_subnet_ids: tuple[SubnetId, ...] = ()
+    """existing network: subnets for nodes and data services (one per zone, 2 or 3)."""
+    public_subnet_ids: tuple[SubnetId, ...] = ()
+    """existing network: subnets for load balancers and NAT."""
+
+
+class NodeGroupSettings(Section):
+    """The managed node group (its size limits are the generic cluster.nodeCountMin/Max)."""
+
+    instance_type: Optional[str] = None
+    """EC2 instance type of the nodes (preset when unset)."""
     ami_type: Literal["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD"] = "AL2023_x86_64_STANDARD"
     """Node image; AL2023 only (the launch template's root device /dev/xvda assumes it). ARM needs Graviton types."""
     capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
@@ -57,6 +73,32 @@ class NodeGroupSettings(Section):
     """Root volume of each node (gp3, encrypted with the platform's EBS key)."""
     max_unavailable: Annotated[int, between(1, 10)] = 1
     """Nodes replaced at once during a node group update."""
+
+
+class TrackerStoreAwsSettings(Section):
+    instance_class: Optional[str] = None
+    """RDS PostgreSQL instance class (preset when unset); its memory sets max_connections."""
+
+
+class LockStoreAwsSettings(Section):
+    node_type: Optional[str] = None
+    """ElastiCache node type (preset when unset)."""
+
+
+class EventQueueAwsSettings(Section):
+    kafka_version: str = "3.8.0"
+    """MSK Kafka version (3.6 to 3.9)."""
+    broker_instance_type: Optional[str] = None
+    """MSK broker instance type (preset when unset)."""
+    broker_storage_gb: Annotated[int, between(1, 16384)] = 100
+    """EBS storage per broker."""
+    brokers_per_zone: Annotated[int, between(1, 4)] = 1
+    """MSK brokers in each zone (total = zones × this)."""
+
+
+class ModelStorageAwsSettings(Section):
+    endpoint_url: Optional[HttpsUrl] = None
+    """existing S3-compatible store only: its endpoint URL (AWS_ENDPOINT_URL)."""
 
 
 class VaultSealSettings(Section):
@@ -75,8 +117,6 @@ class AwsSettings(Section):
     """Reach RDS, ElastiCache and MSK with IAM (IRSA) instead of passwords (Rasa Pro 3.14+)."""
     allowed_account_ids: tuple[AccountId, ...] = ()
     """The only AWS accounts this stack may touch: a wrong profile fails before any change."""
-    protect: bool = False
-    """Pulumi `protect` on data-holding resources and their KMS keys, EKS deletion protection, a final ElastiCache snapshot, RDS backups kept after deletion."""
     nat_gateways: Literal["single", "perZone"] = "single"
     """One NAT gateway for the VPC, or one per zone (survives a zone outage)."""
     flow_logs: bool = False
@@ -91,9 +131,12 @@ class AwsSettings(Section):
     """Security groups (besides the EKS cluster security group) allowed into the data services."""
     permissions_boundary_arn: Optional[IamPolicyArn] = None
     """Permissions boundary attached to every IAM role the platform creates."""
-    node_group: NodeGroupSettings = NodeGroupSettings()
     addon_versions: Annotated[dict[str, str], AfterValidator(_addon_versions)] = Field(default_factory=dict)
     """Pin EKS add-on versions (vpc-cni, kube-proxy, coredns, aws-ebs-csi-driver); unset: EKS's default for the Kubernetes version."""
-    msk_brokers_per_zone: Annotated[int, between(1, 4)] = 1
-    """MSK brokers in each zone (total = zones × this)."""
+    network: NetworkIdsSettings = NetworkIdsSettings()
+    node_group: NodeGroupSettings = NodeGroupSettings()
+    tracker_store: TrackerStoreAwsSettings = TrackerStoreAwsSettings()
+    lock_store: LockStoreAwsSettings = LockStoreAwsSettings()
+    event_queue: EventQueueAwsSettings = EventQueueAwsSettings()
+    model_storage: ModelStorageAwsSettings = ModelStorageAwsSettings()
     vault_seal: VaultSealSettings = VaultSealSettings()

@@ -1,0 +1,160 @@
+"""Reading a stack's config, validating it, and planning it: `load_stack` → `StackPlan`.
+
+Stages, each reporting every problem it finds: the cloud and environment (needed to pick
+presets) → the typed model (pydantic) → credentials → the cloud's plan step, the cloud-neutral
+cross-field rules and the connection budget. Nothing is registered until all of them pass.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import pulumi
+from pydantic import ValidationError
+
+from components.cloud import CloudPlan, CloudSpec
+from components.rasa.budget import BudgetError, ConnectionBudget, max_processes, plan_budget
+from components.rasa.workload import ROLLING_SURGE
+from components.registry import CLOUDS
+from components.settings.errors import PROJECT, ConfigError, ConfigErrors, Problems
+from infra.presets import deep_merge, preset_for
+from infra.settings import rules, secrets
+from infra.settings.messages import HIDDEN_FIELDS, allowed_keys, config_errors
+from infra.settings.model import CLOUD_NAMES, ENVIRONMENTS, StackSettings
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    """A stack ready to deploy: its settings, its cloud, what the cloud's plan decided and the
+    connection budget, all computed once before any resource exists."""
+
+    settings: StackSettings
+    cloud: CloudSpec
+    cloud_plan: CloudPlan
+    budget: ConnectionBudget
+
+
+def load_stack(
+    raw_config: dict[str, Any],
+    secret_keys: set[str],
+    stack: str,
+    *,
+    placeholder_for_missing_secrets: bool = False,
+) -> StackPlan:
+    """Validate and plan a stack's config (keys without the `rasa-platform:` prefix).
+
+    `raw_config` maps top-level keys to values as Pulumi hands them over (objects may arrive as
+    JSON text). `secret_keys` are the top-level keys Pulumi holds as secrets. The offline preview
+    sets `placeholder_for_missing_secrets`, because secrets never live in the repo's stack files.
+    Raises ConfigError (one line) or ConfigErrors (one line per problem).
+    """
+    values = {key: _decode(value) for key, value in raw_config.items()}
+    spec = _cloud_and_environment(values)
+    merged = deep_merge(preset_for(values["environment"], spec.name), values)
+    merged["stack"] = stack
+    try:
+        settings = StackSettings.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigErrors(config_errors(exc, merged, StackSettings)) from None
+
+    problems = Problems()
+    secrets.check_secrets_are_secret(values, secret_keys, spec, problems)
+    missing = [(path, why) for path, value, why in secrets.required_secrets(settings, spec) if value is None]
+    if missing and placeholder_for_missing_secrets:
+        settings = secrets.with_placeholders(settings, [path for path, _ in missing])
+    else:
+        for path, why in missing:
+            problems.add(".".join(path), None, secrets.missing_secret_message(path, why))
+
+    cloud_plan = spec.plan(settings, settings.cloud_section(spec.name), problems)
+    rules.check(settings, spec, problems)
+    budget = _budget(settings, cloud_plan, problems)
+    problems.raise_if_any()
+    assert budget is not None
+    return StackPlan(settings, spec, cloud_plan, budget)
+
+
+def load_settings(raw_config: dict[str, Any], secret_keys: set[str], stack: str, **kwargs: Any) -> StackSettings:
+    """`load_stack`'s settings alone (for callers that only need the validated values)."""
+    return load_stack(raw_config, secret_keys, stack, **kwargs).settings
+
+
+def _cloud_and_environment(values: dict[str, Any]) -> CloudSpec:
+    problems = Problems()
+    cloud, environment = values.get("cloud"), values.get("environment")
+    if cloud is None:
+        problems.add("cloud", None, f"is required; allowed: {', '.join(CLOUD_NAMES)}")
+    elif cloud not in CLOUDS:
+        problems.add("cloud", cloud, f"unknown cloud; allowed: {', '.join(CLOUD_NAMES)}")
+    if environment is None:
+        problems.add("environment", None, f"is required; allowed: {', '.join(ENVIRONMENTS)}")
+    elif environment not in ENVIRONMENTS:
+        problems.add("environment", environment, f"allowed: {', '.join(ENVIRONMENTS)}")
+    for internal in ("stack", "placeholderSecrets", "placeholder_secrets"):
+        if internal in values:  # set by the program, never by config
+            problems.add(internal, values[internal], "unknown key; allowed keys here: " + ", ".join(allowed_keys(StackSettings, ())))
+    problems.raise_if_any()
+    return CLOUDS[cloud]
+
+
+def _budget(settings: StackSettings, plan: CloudPlan, problems: Problems) -> Optional[ConnectionBudget]:
+    """Rasa's pool sizes against the tracker database's connection limit (components/rasa/budget.py)."""
+    rasa = settings.rasa
+    replicas = rasa.autoscaling.max_replicas if rasa.autoscaling.enabled else rasa.replicas
+    processes = max_processes(replicas, ROLLING_SURGE, rasa.sanic_workers)
+    ts = settings.tracker_store
+    if ts.mode == "existing":
+        key, limit, shown = "trackerStore.maxConnections", ts.max_connections, ts.max_connections
+    else:
+        key, limit = plan.tracker_store_size_key, plan.tracker_store_max_connections
+        shown = limit if key == "trackerStore.maxConnections" else _size_value(settings, plan)
+    if limit is None:
+        return None  # already reported (a missing or unknown size)
+    try:
+        return plan_budget(limit, processes)
+    except BudgetError as exc:
+        problems.add(key, shown, f"connection budget: {exc}; lower rasa.autoscaling.maxReplicas or "
+                     "rasa.sanicWorkers, or use a database with more connections")
+        return None
+
+
+def _size_value(settings: StackSettings, plan: CloudPlan) -> Any:
+    """The value at the cloud's size key (e.g. aws.trackerStore.instanceClass), for the error line."""
+    value: Any = settings
+    for part in plan.tracker_store_size_key.split("."):
+        value = getattr(value, secrets.field_name(type(value), part), None)
+    return value
+
+
+def load_stack_from_pulumi() -> StackPlan:
+    """Read `rasa-platform:*` from the running Pulumi program's config."""
+    from pulumi.runtime import config as runtime_config
+
+    everything: dict[str, Any] = {}
+    everything.update(runtime_config.get_config_env())
+    everything.update(runtime_config.CONFIG.get())
+    prefix = f"{PROJECT}:"
+    raw = {k[len(prefix):]: v for k, v in everything.items() if k.startswith(prefix)}
+    secret_keys = set(runtime_config._SECRET_KEYS.get()) | set(runtime_config.get_config_secret_keys_env())
+    secrets_ = {k[len(prefix):] for k in secret_keys if k.startswith(prefix)}
+    return load_stack(raw, secrets_, pulumi.get_stack())
+
+
+def load_from_pulumi() -> StackSettings:
+    return load_stack_from_pulumi().settings
+
+
+def _decode(value: Any) -> Any:
+    # Pulumi hands object and list values to the program as JSON text.
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+__all__ = ["ConfigError", "ConfigErrors", "HIDDEN_FIELDS", "StackPlan", "load_from_pulumi", "load_settings", "load_stack",
+           "load_stack_from_pulumi"]
