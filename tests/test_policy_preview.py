@@ -25,7 +25,7 @@ def fired(result) -> set[str]:
 @pytest.mark.parametrize(
     "stack, overrides, rule",
     [
-        ("aws-prod", {"trackerStore": {"deletionProtection": False}}, "database-deletion-protection-in-prod"),
+        ("aws-prod", {"protection": False}, "database-deletion-protection-in-prod"),
         ("aws-prod", {"trackerStore": {"highAvailability": False}}, "database-multi-az-in-prod"),
         ("aws-prod", {"trackerStore": {"backupDays": 7}}, "database-backup-retention"),
         ("aws-prod", {"lockStore": {"highAvailability": False}}, "cache-multi-az-in-prod"),
@@ -49,7 +49,7 @@ def test_preview_exits_1_naming_the_rule(tmp_path, capsys, monkeypatch):
     original = preview.run_stack
     monkeypatch.setattr(
         preview, "run_stack",
-        lambda name, **kw: original(name, overrides={"trackerStore": {"deletionProtection": False}}, **kw),
+        lambda name, **kw: original(name, overrides={"protection": False}, **kw),
     )
     assert main(["--stack", "aws-prod", "--out", str(tmp_path)]) == 1
     out = capsys.readouterr().out

@@ -44,13 +44,21 @@ def load(overrides: dict | None = None, *, drop: tuple[str, ...] = (), secret_ke
     return load_settings(config, set(keys), "test", **kwargs)
 
 
-def error_of(overrides=None, **kwargs) -> str:
+def errors_of(overrides=None, **kwargs) -> list[str]:
+    """Every config error line a stack gets (all problems are reported at once)."""
     with pytest.raises(ConfigError) as caught:
         load(overrides, **kwargs)
-    message = str(caught.value)
-    assert "\n" not in message, "a config error is exactly one line"
-    assert message.startswith("config error: rasa-platform:")
-    return message
+    lines = str(caught.value).splitlines()
+    assert lines and lines == caught.value.lines
+    assert all(line.startswith("config error: rasa-platform:") for line in lines), lines
+    return lines
+
+
+def error_of(overrides=None, **kwargs) -> str:
+    """The one config error line a stack with one problem gets."""
+    lines = errors_of(overrides, **kwargs)
+    assert len(lines) == 1, f"expected exactly one problem, got {lines}"
+    return lines[0]
 
 
 def test_valid_byo_stack_loads():
@@ -66,11 +74,11 @@ def test_environment_presets_and_overrides():
     prod = load({"environment": "prod"})
     assert dev.rasa.replicas == 1 and not dev.rasa.autoscaling.enabled and not dev.rasa.pod_disruption_budget
     assert prod.rasa.autoscaling.enabled and prod.rasa.autoscaling.min_replicas >= 2 and prod.rasa.pod_disruption_budget
-    assert prod.tracker_store.backup_days >= 14 and prod.tracker_store.deletion_protection
+    assert prod.tracker_store.backup_days >= 14 and prod.protection and not dev.protection
     assert prod.tracker_store.high_availability and not dev.tracker_store.high_availability
     overridden = load({"environment": "prod", "trackerStore": {"backupDays": 30}})
     assert overridden.tracker_store.backup_days == 30
-    assert overridden.tracker_store.deletion_protection  # the rest of the preset stays
+    assert overridden.protection and overridden.tracker_store.high_availability  # the rest of the preset stays
 
 
 def test_objects_arrive_as_json_text_like_pulumi_sends_them():
@@ -155,7 +163,7 @@ def test_missing_secret_is_an_error_outside_the_offline_preview(secret):
 
 def test_offline_preview_fills_missing_secrets_with_listed_placeholders():
     s = load(drop=("rasa.license", "vault.token"), placeholder_for_missing_secrets=True)
-    assert s.placeholder_secrets == ("vault.token", "rasa.license")
+    assert s.placeholder_secrets == ("rasa.license", "vault.token")
     assert s.rasa.license.get_secret_value() == PLACEHOLDER_SECRET
 
 
@@ -168,10 +176,13 @@ def test_plain_text_credential_in_a_stack_file_is_rejected():
 @pytest.mark.parametrize(
     "overrides, expected",
     [
-        ({"cloud": "gcp", "trackerStore": {"mode": "managed"}},
-         "rasa-platform:trackerStore.mode = managed: managed services are available on aws so far; on gcp allowed: existing"),
+        ({"cloud": "gcp", "region": "europe-west3", "trackerStore": {"mode": "managed"}},
+         "rasa-platform:trackerStore.mode = managed: managed on aws so far; on gcp allowed: existing"),
         ({"vault": {"mode": "managed"}}, "rasa-platform:vault.mode = managed: the in-cluster Vault deployment is not built yet"),
-        ({"region": "", "lockStore": {"mode": "managed"}}, "rasa-platform:region = : is required when a service is managed"),
+        ({"region": "", "cluster": {"name": "platform"}, "lockStore": {"mode": "managed"}, "network": {"mode": "existing"},
+          "aws": {"network": {"vpcId": "vpc-0123456789abcdef0",
+                              "privateSubnetIds": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]}}},
+         "rasa-platform:region = : is required when a service is managed"),
         ({"rasa": {"autoscaling": {"enabled": True, "minReplicas": 4, "maxReplicas": 2}}},
          "rasa-platform:rasa.autoscaling.minReplicas = 4: must not exceed rasa.autoscaling.maxReplicas (2)"),
         ({"rasa": {"replicas": 9, "autoscaling": {"enabled": True, "minReplicas": 2, "maxReplicas": 4}}},
@@ -179,10 +190,39 @@ def test_plain_text_credential_in_a_stack_file_is_rejected():
         ({"rasa": {"ingress": {"enabled": True}}}, "rasa-platform:rasa.ingress.host = (not set): is required when rasa.ingress.enabled"),
         ({"rasa": {"ingress": {"enabled": True, "host": "bot.acme.com"}}}, "rasa-platform:rasa.ingress.clusterIssuer = (not set)"),
         ({"rasa": {"actionServer": {"enabled": True}}}, "rasa-platform:rasa.actionServer.image = (not set)"),
-        ({"modelStorage": {"endpointUrl": "https://minio:9000"}, "cloud": "gcp"},
-         "rasa-platform:modelStorage.endpointUrl = https://minio:9000: applies to S3"),
-        ({"cloud": "azure"}, "rasa-platform:modelStorage.accountName = (not set): is required for Azure"),
+        ({"aws": {"modelStorage": {"endpointUrl": "https://minio:9000"}}, "cloud": "gcp", "region": "europe-west3"},
+         "rasa-platform:aws = [section]: applies to cloud aws only; this stack's cloud is gcp"),
+        ({"cloud": "azure", "region": "westeurope", "azure": {"modelStorage": {"accountKey": "k"}}},
+         "rasa-platform:azure.modelStorage.accountName = (not set): is required for an existing Azure Blob container"),
+        ({"cloud": "gcp", "region": "europe-west3", "tags": {"Team": "x"}},
+         "rasa-platform:tags.Team = x: GCP label keys start with a lower-case letter"),
+        ({"cloud": "azure", "region": "west-europe"}, "rasa-platform:region = west-europe: not an Azure region"),
     ],
 )
 def test_cross_field_rules(overrides, expected):
-    assert expected in error_of(overrides)
+    secret_keys = SECRET_SECTIONS | ({"azure"} if "azure" in overrides else set())
+    lines = errors_of(overrides, secret_keys=secret_keys)
+    assert any(expected in line for line in lines), lines
+
+
+def test_every_problem_of_a_stack_is_reported_at_once_one_line_each():
+    lines = errors_of({"region": "eu-centrl-1", "rasa": {"ingress": {"enabled": True}},
+                       "trackerStore": {"storageGb": 300, "maxStorageGb": 200}}, drop=("rasa.license",))
+    assert [line.split(" = ")[0].removeprefix("config error: rasa-platform:") for line in lines] == [
+        "rasa.license", "region", "trackerStore.storageGb", "rasa.ingress.host", "rasa.ingress.clusterIssuer",
+    ]
+
+
+def test_every_type_error_of_a_stack_is_reported_at_once():
+    lines = errors_of({"lockStore": {"port": "six"}, "rasa": {"replicas": 0, "tag": "latest"}})
+    assert len(lines) == 3 and all(" = " in line for line in lines)
+
+
+def test_an_azure_stack_needs_the_blob_account_key_as_a_secret():
+    base = {"cloud": "azure", "region": "westeurope", "azure": {"modelStorage": {"accountName": "acmemodels"}}}
+    assert "rasa-platform:azure.modelStorage.accountKey = (not set): is required for Azure Blob Storage" in error_of(base)
+    plain = {**base, "azure": {"modelStorage": {"accountName": "acmemodels", "accountKey": "k"}}}
+    assert "rasa-platform:azure.modelStorage.accountKey = [plain text]: credentials must be Pulumi secrets" in error_of(plain)
+    placeholder = load(base, placeholder_for_missing_secrets=True)
+    assert placeholder.placeholder_secrets == ("azure.modelStorage.accountKey",)
+    assert placeholder.azure.model_storage.account_key.get_secret_value() == PLACEHOLDER_SECRET

@@ -60,6 +60,9 @@ def load_stack(
         raise ConfigErrors(config_errors(exc, merged, StackSettings)) from None
 
     problems = Problems()
+    for other in CLOUDS:
+        if other != spec.name and other in values:  # a section nobody would read: say so
+            problems.add(other, "[section]", f"applies to cloud {other} only; this stack's cloud is {spec.name}")
     secrets.check_secrets_are_secret(values, secret_keys, spec, problems)
     missing = [(path, why) for path, value, why in secrets.required_secrets(settings, spec) if value is None]
     if missing and placeholder_for_missing_secrets:

@@ -65,7 +65,8 @@ def _services(s: StackSettings, problems: Problems) -> None:
     if ms.mode == "existing":
         problems.require(ms.bucket is not None, "modelStorage.bucket", None,
                          "is required when modelStorage.mode is existing (the bucket or container name)")
-    problems.require(v.address is not None, "vault.address", None, "is required when vault.mode is existing (https://host:8200)")
+    if v.mode == "existing":
+        problems.require(v.address is not None, "vault.address", None, "is required when vault.mode is existing (https://host:8200)")
 
 
 def _rasa(s: StackSettings, problems: Problems) -> None:

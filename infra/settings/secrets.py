@@ -53,10 +53,9 @@ def missing_secret_message(path: Path, why: str) -> str:
 def required_secrets(s: StackSettings, spec: CloudSpec) -> list[tuple[Path, Optional[SecretStr], str]]:
     """(path, current value, why) of every credential this stack needs."""
     section = s.cloud_section(spec.name)
-    needed: list[tuple[Path, Optional[SecretStr], str]] = [
-        (("rasa", "license"), s.rasa.license, "(your Rasa Pro license)"),
-        (("vault", "token"), s.vault.token, "when vault.mode is existing (Rasa's Vault token)"),
-    ]
+    needed: list[tuple[Path, Optional[SecretStr], str]] = [(("rasa", "license"), s.rasa.license, "(your Rasa Pro license)")]
+    if s.vault.mode == "existing":
+        needed.append((("vault", "token"), s.vault.token, "when vault.mode is existing (Rasa's Vault token)"))
     ts, ls, eq = s.tracker_store, s.lock_store, s.event_queue
     if ts.mode == "existing" and not spec.existing_iam_auth(section):
         needed.append((("trackerStore", "password"), ts.password, "when trackerStore.mode is existing"))

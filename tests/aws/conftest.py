@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from tests.aws.harness import Run, provision, settings_for
+from tests.aws.harness import Run, provision, plan_for, settings_for
 
 
 @pytest.fixture(scope="session")
 def prod_run() -> Run:
-    return provision(settings_for("prod"))
+    return provision(plan_for("prod"))
 
 
 @pytest.fixture(scope="session")
 def dev_run() -> Run:
-    return provision(settings_for("dev"))
+    return provision(plan_for("dev"))
 
 
 @pytest.fixture(scope="session")
 def iam_run() -> Run:
     """prod with aws.iamAuth: RDS, ElastiCache and MSK reached with IAM instead of passwords."""
-    return provision(settings_for("prod", aws={"iamAuth": True}))
+    return provision(plan_for("prod", aws={"iamAuth": True}))

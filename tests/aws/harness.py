@@ -1,8 +1,9 @@
-"""Run `AWS.provision` under the Pulumi mock engine and look at what it registered.
+"""Run the AWS spec's provision step under the one mock engine and look at what it registered.
 
 Every RegisterResource request is recorded with its parent, protect flag, provider, dependencies
-and inputs (plain, plus the paths that arrived as secrets). Data-source calls are answered by
-components/aws/mock_outputs.py and recorded; an unexpected call fails the test.
+and inputs (plain, plus the paths that arrived as secrets). Data-source calls are answered by the
+engine (infra/mocks.py, from components/aws/mock_outputs.py) and recorded; an unexpected call
+fails the test.
 """
 
 from __future__ import annotations
@@ -16,19 +17,19 @@ from pulumi.runtime import rpc
 from pulumi.runtime.settings import set_root_resource
 
 from components.aws import AWS
-from components.aws.mock_outputs import fake_call, fake_outputs
 from components.cloud import CloudServices
 from components.contracts import resolve
+from infra.mocks import PlatformMocks, plain
 from infra.presets import deep_merge
 from infra.preview import RecordingMonitor as PreviewRecordingMonitor
-from infra.settings import PROJECT, StackSettings, load_settings
+from infra.settings import PROJECT, StackPlan, StackSettings, load_stack
 
 REGION = "eu-central-1"
 VAULT = {"mode": "existing", "address": "https://vault.example.com:8200", "egressCidrs": ["172.25.16.0/20"]}
 
 
-def settings_for(environment: str = "prod", stack: str = "aws-test", **sections: Any) -> StackSettings:
-    """Stack settings as the program gets them: generic + AWS presets, then these values."""
+def plan_for(environment: str = "prod", stack: str = "aws-test", **sections: Any) -> StackPlan:
+    """A planned stack as the program gets it: generic + AWS presets, then these values."""
     raw: dict[str, Any] = {
         "cloud": "aws",
         "environment": environment,
@@ -37,7 +38,11 @@ def settings_for(environment: str = "prod", stack: str = "aws-test", **sections:
         "vault": VAULT,
     }
     raw = deep_merge(raw, sections)
-    return load_settings(raw, set(), stack, placeholder_for_missing_secrets=True)
+    return load_stack(raw, set(), stack, placeholder_for_missing_secrets=True)
+
+
+def settings_for(environment: str = "prod", stack: str = "aws-test", **sections: Any) -> StackSettings:
+    return plan_for(environment, stack, **sections).settings
 
 
 @dataclass
@@ -58,23 +63,6 @@ class Registered:
         return json.loads(self.inputs[key])
 
 
-class AwsMocks(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[Optional[str], dict[str, Any]]:
-        if not args.custom:
-            return None, {}
-        return fake_outputs(args.typ, args.name, _unwrap(args.inputs), REGION)
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        self.calls.append((args.token, dict(args.args)))
-        result = fake_call(args.token, dict(args.args), REGION)
-        if result is None:
-            raise NotImplementedError(f"unexpected data source call {args.token}")
-        return result
-
-
 def _secret_paths(value: Any, path: str = "") -> set[str]:
     if rpc.is_rpc_secret(value):
         return {path or "."}
@@ -86,16 +74,6 @@ def _secret_paths(value: Any, path: str = "") -> set[str]:
         for i, v in enumerate(value):
             found |= _secret_paths(v, f"{path}[{i}]")
     return found
-
-
-def _unwrap(value: Any) -> Any:
-    if rpc.is_rpc_secret(value):
-        return _unwrap(rpc.unwrap_rpc_secret(value))
-    if isinstance(value, dict):
-        return {k: _unwrap(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_unwrap(v) for v in value]
-    return value
 
 
 class RecordingMonitor(PreviewRecordingMonitor):
@@ -112,7 +90,7 @@ class RecordingMonitor(PreviewRecordingMonitor):
             protect=bool(request.protect),
             provider=request.provider,
             dependencies=list(request.dependencies),
-            inputs=_unwrap(with_secrets),
+            inputs=plain(with_secrets),
             secret_paths=_secret_paths(with_secrets),
             ignore_changes=list(request.ignoreChanges),
         )
@@ -120,7 +98,8 @@ class RecordingMonitor(PreviewRecordingMonitor):
 
 @dataclass
 class Run:
-    settings: StackSettings
+    plan: StackPlan
+    mocks: PlatformMocks
     services: CloudServices
     resources: list[Registered]
     calls: list[tuple[str, dict[str, Any]]]
@@ -147,9 +126,13 @@ class Run:
                 return current
         raise AssertionError(f"{resource.type} {resource.name} has no service component")
 
+    @property
+    def settings(self) -> StackSettings:
+        return self.plan.settings
+
     def outputs_of(self, resource: Registered) -> dict[str, Any]:
-        """The outputs the mocks give a registered resource (what other resources reference)."""
-        return fake_outputs(resource.type, resource.name, resource.inputs, REGION)[1]
+        """The outputs the engine gives a registered resource (what other resources reference)."""
+        return self.mocks.outputs_for(resource.type, resource.name, resource.inputs)[1]
 
     def arn_of(self, resource: Registered) -> str:
         return self.outputs_of(resource)["arn"]
@@ -173,16 +156,22 @@ class Run:
         return [token for token, _ in self.calls]
 
 
-def provision(settings: StackSettings) -> Run:
-    mocks = AwsMocks()
+def _engine(plan: StackPlan) -> tuple[PlatformMocks, RecordingMonitor]:
+    mocks = PlatformMocks(plan.settings.region)
     monitor = RecordingMonitor(mocks)
     set_root_resource(None)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=settings.stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=plan.settings.stack, preview=False, monitor=monitor)
+    return mocks, monitor
+
+
+def provision(plan: StackPlan) -> Run:
+    """The AWS provision step for a planned stack, with its connections and outputs resolved."""
+    mocks, monitor = _engine(plan)
     holder: dict[str, Any] = {}
 
     @pulumi.runtime.test
     def program():
-        services = AWS.provision(settings)
+        services = AWS.provision(plan.cloud_plan)
         holder["services"] = services
         values: dict[str, Any] = {}
         for name in ("tracker_store", "lock_store", "event_queue", "model_storage", "identity"):
@@ -196,27 +185,7 @@ def provision(settings: StackSettings) -> Run:
         return pulumi.Output.all(**values).apply(holder.update)
 
     program()
-    run = Run(settings, holder["services"], monitor.recorded, mocks.calls)
+    run = Run(plan, mocks, holder["services"], monitor.recorded, mocks.calls)
     run.secret_outputs = holder.pop("secret_outputs")
     run.resolved = {k: v for k, v in holder.items() if k != "services"}
     return run
-
-
-def provision_error(settings: StackSettings) -> tuple[Exception, list[Registered]]:
-    """Provision a plan that must fail; return the error and whatever was registered before it."""
-    mocks = AwsMocks()
-    monitor = RecordingMonitor(mocks)
-    set_root_resource(None)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=settings.stack, preview=False, monitor=monitor)
-    caught: list[Exception] = []
-
-    @pulumi.runtime.test
-    def program():
-        try:
-            AWS.provision(settings)
-        except Exception as exc:  # noqa: BLE001 (the test inspects it)
-            caught.append(exc)
-
-    program()
-    assert caught, "provision succeeded"
-    return caught[0], monitor.recorded

@@ -9,7 +9,7 @@ import pytest
 
 from components.aws.cluster import CONTROL_PLANE_LOGS
 from components.aws.mock_outputs import fake_call
-from tests.aws.harness import provision, settings_for
+from tests.aws.harness import provision, plan_for, settings_for
 
 ADMIN_ROLE = "arn:aws:iam::123456789012:role/platform-admins"
 DEPLOYER_ROLE = "arn:aws:iam::123456789012:role/platform-deployer"  # the mocked session's issuer
@@ -17,12 +17,12 @@ DEPLOYER_ROLE = "arn:aws:iam::123456789012:role/platform-deployer"  # the mocked
 
 @pytest.fixture(scope="module")
 def prod():
-    return provision(settings_for("prod", aws={"clusterAdminRoleArns": [ADMIN_ROLE]}))
+    return provision(plan_for("prod", aws={"clusterAdminRoleArns": [ADMIN_ROLE]}))
 
 
 @pytest.fixture(scope="module")
 def dev():
-    return provision(settings_for("dev", cluster={"publicAccessCidrs": ["203.0.113.10/32"]}))
+    return provision(plan_for("dev", cluster={"publicAccessCidrs": ["203.0.113.10/32"]}))
 
 
 def eks(run):
@@ -84,7 +84,7 @@ def test_access_entries_not_aws_auth_and_explicit_admins_only(prod):
 
 
 def test_no_deployer_entry_when_turned_off():
-    run = provision(settings_for("dev", aws={"grantDeployerClusterAdmin": False, "clusterAdminRoleArns": [ADMIN_ROLE]}))
+    run = provision(plan_for("dev", aws={"grantDeployerClusterAdmin": False, "clusterAdminRoleArns": [ADMIN_ROLE]}))
     assert [e.inputs["principalArn"] for e in run.of_type("aws:eks/accessEntry:AccessEntry")] == [ADMIN_ROLE]
 
 
@@ -160,7 +160,7 @@ def test_core_add_ons_networking_before_nodes_the_rest_after(prod):
 
 
 def test_pinned_add_on_versions_are_used():
-    run = provision(settings_for("dev", aws={"addonVersions": {"coredns": "v1.11.4-eksbuild.2"}}))
+    run = provision(plan_for("dev", aws={"addonVersions": {"coredns": "v1.11.4-eksbuild.2"}}))
     versions = {a.inputs["addonName"]: a.inputs.get("addonVersion") for a in run.of_type("aws:eks/addon:Addon")}
     assert versions["coredns"] == "v1.11.4-eksbuild.2" and versions["vpc-cni"] is None
 
@@ -214,13 +214,14 @@ def test_prod_cluster_has_deletion_protection_and_pulumi_protect(prod, dev):
 
 EXISTING = {
     "cluster": {"mode": "existing", "name": "platform-eks", "context": "platform"},
-    "network": {"mode": "existing", "vpcId": "vpc-0a1b2c3d4e5f60718",
-                "privateSubnetIds": ["subnet-0a1b2c3d4e5f60701", "subnet-0a1b2c3d4e5f60702", "subnet-0a1b2c3d4e5f60703"]},
+    "network": {"mode": "existing"},
+    "aws": {"network": {"vpcId": "vpc-0a1b2c3d4e5f60718",
+                        "privateSubnetIds": ["subnet-0a1b2c3d4e5f60701", "subnet-0a1b2c3d4e5f60702", "subnet-0a1b2c3d4e5f60703"]}},
 }
 
 
 def test_existing_cluster_is_looked_up_by_name_for_security_groups_and_irsa():
-    run = provision(settings_for("prod", **EXISTING))
+    run = provision(plan_for("prod", **EXISTING))
     assert run.of_type("aws:eks/cluster:Cluster") == [] and run.of_type("aws:eks/nodeGroup:NodeGroup") == []
     assert run.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
     assert run.services.kubernetes_provider is None and run.services.workload_depends_on == ()

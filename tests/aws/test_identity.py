@@ -7,7 +7,7 @@ import json
 import pytest
 
 from components.aws.identity import model_object_patterns, topic_arn
-from tests.aws.harness import provision, settings_for
+from tests.aws.harness import provision, plan_for, settings_for
 
 
 def rasa_policy(run) -> dict[str, dict]:
@@ -44,7 +44,7 @@ def test_rasa_reads_only_the_model_prefix_and_decrypts_only_through_s3(prod_run)
 
 
 def test_upload_from_the_cluster_adds_writes_on_the_same_prefix_only():
-    run = provision(settings_for("dev", modelStorage={"allowUploadFromCluster": True}))
+    run = provision(plan_for("dev", modelStorage={"allowUploadFromCluster": True}))
     statements = rasa_policy(run)
     bucket_arn = run.arn_of(run.one("aws:s3/bucket:Bucket"))
     assert statements["UploadModels"]["Resource"] == [f"{bucket_arn}/models/*"]
@@ -86,7 +86,7 @@ def test_password_mode_grants_no_data_service_access(prod_run):
 
 
 def test_an_existing_s3_bucket_is_readable_by_the_rasa_role():
-    run = provision(settings_for("dev", modelStorage={"mode": "existing", "bucket": "acme-rasa-models"}))
+    run = provision(plan_for("dev", modelStorage={"mode": "existing", "bucket": "acme-rasa-models"}))
     assert run.of_type("aws:s3/bucket:Bucket") == []
     statements = rasa_policy(run)
     assert statements["FindModelBucket"]["Resource"] == "arn:aws:s3:::acme-rasa-models"
@@ -113,7 +113,7 @@ def test_topic_arn_from_cluster_arn():
 
 @pytest.fixture(scope="module")
 def sealed():
-    return provision(settings_for("dev", aws={"vaultSeal": {"enabled": True, "namespace": "vault", "serviceAccount": "vault"}}))
+    return provision(plan_for("dev", aws={"vaultSeal": {"enabled": True, "namespace": "vault", "serviceAccount": "vault"}}))
 
 
 def test_vault_seal_role_may_only_encrypt_decrypt_and_describe_its_own_rotating_key(sealed):

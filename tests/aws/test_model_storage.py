@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.aws.harness import provision, settings_for
+from tests.aws.harness import provision, plan_for, settings_for
 
 
 def test_all_four_public_access_blocks_are_on(prod_run):
@@ -77,6 +77,6 @@ def test_connection_names_bucket_model_key_and_region(prod_run):
 
 
 def test_a_bucket_name_from_settings_is_used_as_is():
-    run = provision(settings_for("dev", modelStorage={"bucket": "acme-rasa-models-dev"}))
+    run = provision(plan_for("dev", modelStorage={"bucket": "acme-rasa-models-dev"}))
     assert run.one("aws:s3/bucket:Bucket").inputs["bucket"] == "acme-rasa-models-dev"
     assert run.resolved["model_storage"].bucket == "acme-rasa-models-dev"

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 
 from components.aws.network import subnet_plan
-from tests.aws.harness import provision, settings_for
+from tests.aws.harness import provision, plan_for, settings_for
 
 EXISTING_NETWORK = {
-    "mode": "existing",
     "vpcId": "vpc-0a1b2c3d4e5f60718",
     "privateSubnetIds": ["subnet-0a1b2c3d4e5f60701", "subnet-0a1b2c3d4e5f60702"],
 }
@@ -95,7 +94,7 @@ def test_prod_flow_logs_capture_all_traffic_into_an_encrypted_log_group(prod, de
 
 
 def test_an_existing_network_creates_no_network_and_reads_its_subnets():
-    run = provision(settings_for("prod", network=EXISTING_NETWORK, aws={"mskBrokersPerZone": 2}))
+    run = provision(plan_for("prod", network={"mode": "existing"}, aws={"network": EXISTING_NETWORK, "eventQueue": {"brokersPerZone": 2}}))
     for type_ in ("aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/natGateway:NatGateway", "aws:ec2/routeTable:RouteTable"):
         assert run.of_type(type_) == []
     subnet_lookups = [args["id"] for token, args in run.calls if token == "aws:ec2/getSubnet:getSubnet"]

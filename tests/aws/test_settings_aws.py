@@ -1,15 +1,16 @@
-"""AWS settings: presets, the tracker store's connection limit, and every AWS-only rejection."""
+"""AWS settings: presets, the plan step (the tracker store's connection limit), and every
+AWS-only rejection."""
 
 from __future__ import annotations
 
 import pytest
 
-from components.aws import AWS
 from components.aws.network import subnet_plan
+from components.aws.regions import AWS_REGIONS, short_code
 from components.aws.tracker_store import INSTANCE_CLASS_MEMORY_GIB, max_connections_for
-from components.aws.validation import validate
-from infra.settings import ConfigError
-from tests.aws.harness import provision_error, settings_for
+from infra.settings import ConfigError, ConfigErrors
+from tests.aws.harness import plan_for, settings_for
+from tests.previewing import run_stack
 
 
 def test_presets_scale_protection_and_redundancy_with_the_environment():
@@ -17,18 +18,23 @@ def test_presets_scale_protection_and_redundancy_with_the_environment():
     assert (dev.network.zones, prod.network.zones) == (2, 3)
     assert (dev.aws.nat_gateways, prod.aws.nat_gateways) == ("single", "perZone")
     assert (dev.aws.flow_logs, prod.aws.flow_logs) == (False, True)
-    assert (dev.aws.protect, prod.aws.protect) == (False, True)
+    assert (dev.protection, prod.protection) == (False, True)
     assert (dev.aws.log_retention_days, prod.aws.log_retention_days) == (30, 365)
-    assert prod.tracker_store.instance_class == "db.r6g.large"
-    assert prod.lock_store.node_type.startswith("cache.") and prod.event_queue.broker_instance_type.startswith("kafka.")
+    assert prod.aws.tracker_store.instance_class == "db.r6g.large"
+    assert prod.aws.lock_store.node_type.startswith("cache.")
+    assert prod.aws.event_queue.broker_instance_type.startswith("kafka.")
+    assert (dev.aws.event_queue.broker_storage_gb, prod.aws.event_queue.broker_storage_gb) == (20, 500)
+    assert (dev.aws.node_group.instance_type, prod.aws.node_group.instance_type) == ("m6i.large", "m6i.2xlarge")
     # the generic prod preset: highly available, protected, long backups
-    assert prod.tracker_store.high_availability and prod.tracker_store.deletion_protection
+    assert prod.tracker_store.high_availability and prod.protection
     assert prod.tracker_store.backup_days == 14 and prod.lock_store.high_availability
 
 
 def test_a_stack_value_overrides_the_aws_preset():
-    s = settings_for("prod", aws={"natGateways": "single", "protect": False})
-    assert s.aws.nat_gateways == "single" and s.aws.protect is False
+    s = settings_for("prod", aws={"natGateways": "single", "nodeGroup": {"instanceType": "m7i.2xlarge"}}, protection=False)
+    assert s.aws.nat_gateways == "single" and s.protection is False
+    assert s.aws.node_group.instance_type == "m7i.2xlarge"
+    assert s.aws.node_group.disk_gb == 50  # the rest of the section keeps its defaults
 
 
 @pytest.mark.parametrize(
@@ -41,21 +47,21 @@ def test_a_stack_value_overrides_the_aws_preset():
     ],
 )
 def test_tracker_store_max_connections_follows_the_rds_formula(instance_class, expected):
-    s = settings_for("prod", trackerStore={"instanceClass": instance_class})
-    assert AWS.tracker_store_max_connections(s) == expected == max_connections_for(instance_class)
+    plan = plan_for("prod", aws={"trackerStore": {"instanceClass": instance_class}})
+    assert plan.cloud_plan.tracker_store_max_connections == expected == max_connections_for(instance_class)
+    assert plan.budget.max_connections == expected  # the budget uses the plan's number, computed once
 
 
 def test_an_explicit_max_connections_wins_over_the_instance_class():
-    s = settings_for("prod", trackerStore={"maxConnections": 300})
-    assert AWS.tracker_store_max_connections(s) == 300
+    plan = plan_for("prod", trackerStore={"maxConnections": 300})
+    assert plan.cloud_plan.tracker_store_max_connections == 300 == plan.budget.max_connections
 
 
 def test_an_unknown_instance_class_is_one_line_naming_the_key_and_the_allowed_classes():
-    s = settings_for("prod", trackerStore={"instanceClass": "db.x9.huge"})
     with pytest.raises(ConfigError) as caught:
-        AWS.tracker_store_max_connections(s)
+        plan_for("prod", aws={"trackerStore": {"instanceClass": "db.x9.huge"}})
     message = str(caught.value)
-    assert message.startswith("config error: rasa-platform:trackerStore.instanceClass = db.x9.huge: unknown RDS PostgreSQL instance class; allowed: ")
+    assert message.startswith("config error: rasa-platform:aws.trackerStore.instanceClass = db.x9.huge: unknown RDS PostgreSQL instance class; allowed: ")
     assert "\n" not in message
     assert all(name in message for name in INSTANCE_CLASS_MEMORY_GIB)
 
@@ -74,22 +80,30 @@ def test_subnet_plan_gives_disjoint_tiers_inside_the_vpc():
 
 REJECTED = [
     ({"network": {"cidr": "10.40.0.0/22"}}, "rasa-platform:network.cidr = 10.40.0.0/22: must be a /16 to /20"),
-    ({"network": {"mode": "existing", "privateSubnetIds": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]}},
-     "rasa-platform:network.vpcId = (not set): is required when network.mode is existing"),
-    ({"network": {"mode": "existing", "vpcId": "vpc-0123456789abcdef0", "privateSubnetIds": ["subnet-0123456789abcdef0"]}},
-     "rasa-platform:network.privateSubnetIds = [\"subnet-0123456789abcdef0\"]: needs one private subnet in each of 2 or 3"),
+    ({"network": {"mode": "existing"},
+      "aws": {"network": {"privateSubnetIds": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1", "subnet-0123456789abcdef2"]}}},
+     "rasa-platform:aws.network.vpcId = (not set): is required when network.mode is existing"),
+    ({"network": {"mode": "existing"},
+      "aws": {"network": {"vpcId": "vpc-0123456789abcdef0", "privateSubnetIds": ["subnet-0123456789abcdef0"]}},
+      "eventQueue": {"replicationFactor": 1}},
+     "rasa-platform:aws.network.privateSubnetIds = [\"subnet-0123456789abcdef0\"]: needs one private subnet in each of 2 or 3"),
     ({"cluster": {"mode": "existing", "name": "platform", "context": "platform"}},
      "rasa-platform:network.mode = create: must be existing when cluster.mode is existing"),
-    ({"cluster": {"mode": "existing", "context": "platform"},
-      "network": {"mode": "existing", "vpcId": "vpc-0123456789abcdef0",
-                  "privateSubnetIds": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]}},
+    ({"cluster": {"mode": "existing", "context": "platform"}, "network": {"mode": "existing"},
+      "aws": {"network": {"vpcId": "vpc-0123456789abcdef0",
+                          "privateSubnetIds": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1",
+                                               "subnet-0123456789abcdef2"]}}},
      "rasa-platform:cluster.name = (not set): is required on AWS when cluster.mode is existing"),
+    ({"cluster": {"kubernetesVersion": "1.33"}, "aws": {"nodeGroup": {"instanceType": None}}},
+     "rasa-platform:aws.nodeGroup.instanceType = (not set): is required when cluster.mode is create"),
     ({"cluster": {"kubernetesVersion": "33"}}, "rasa-platform:cluster.kubernetesVersion = 33: must be an EKS version"),
     ({"lockStore": {"username": "rasa"}}, "rasa-platform:lockStore.username = rasa: an ElastiCache AUTH token belongs to the user 'default'"),
     ({"lockStore": {"engineVersion": "6.2"}}, "rasa-platform:lockStore.engineVersion = 6.2: ElastiCache Redis OSS 7.x"),
     ({"lockStore": {"tls": False}}, "rasa-platform:lockStore.tls = false: ElastiCache here always requires TLS"),
-    ({"lockStore": {"nodeType": "r7g.large"}}, "rasa-platform:lockStore.nodeType = r7g.large: must be an ElastiCache node type"),
-    ({"eventQueue": {"kafkaVersion": "2.8.1"}}, "rasa-platform:eventQueue.kafkaVersion = 2.8.1: MSK supports Kafka 3.6, 3.7, 3.8, 3.9"),
+    ({"aws": {"lockStore": {"nodeType": "r7g.large"}}}, "rasa-platform:aws.lockStore.nodeType = r7g.large: must be an ElastiCache node type"),
+    ({"aws": {"eventQueue": {"kafkaVersion": "2.8.1"}}}, "rasa-platform:aws.eventQueue.kafkaVersion = 2.8.1: MSK supports Kafka 3.6, 3.7, 3.8, 3.9"),
+    ({"aws": {"eventQueue": {"brokerInstanceType": "m7g.large"}}},
+     "rasa-platform:aws.eventQueue.brokerInstanceType = m7g.large: must be an MSK broker type"),
     ({"eventQueue": {"saslMechanism": "SCRAM-SHA-256"}}, "rasa-platform:eventQueue.saslMechanism = SCRAM-SHA-256: MSK supports SCRAM-SHA-512"),
     ({"eventQueue": {"saslMechanism": "OAUTHBEARER"}}, "allowed: SCRAM-SHA-512"),
     ({"eventQueue": {"securityProtocol": "SSL"}}, "rasa-platform:eventQueue.securityProtocol = SSL: managed MSK uses SASL over TLS"),
@@ -99,24 +113,41 @@ REJECTED = [
     ({"trackerStore": {"engineVersion": "12"}}, "rasa-platform:trackerStore.engineVersion = 12: RDS PostgreSQL majors allowed"),
     ({"tags": {"aws:owner": "me"}}, "rasa-platform:tags.aws:owner = me: the aws: prefix is reserved by AWS"),
     ({"tags": {"rasa-platform:stack": "x"}}, "rasa-platform:tags.rasa-platform:stack = x: set by the platform itself"),
-    ({"modelStorage": {"endpointUrl": "https://minio.example.com"}},
-     "rasa-platform:modelStorage.endpointUrl = https://minio.example.com: applies to existing S3-compatible storage only"),
+    ({"aws": {"modelStorage": {"endpointUrl": "https://minio.example.com"}}},
+     "rasa-platform:aws.modelStorage.endpointUrl = https://minio.example.com: applies to existing S3-compatible storage only"),
+    ({"region": "eu-centrl-1"}, "rasa-platform:region = eu-centrl-1: not an AWS region; allowed: af-south-1, "),
     ({"modelStorage": {"bucket": "Rasa_Models"}}, "rasa-platform:modelStorage.bucket = Rasa_Models: S3 bucket names are"),
 ]
 
 
 @pytest.mark.parametrize("overrides, expected", REJECTED, ids=[e.split(" = ")[0].split(":")[-1] for _, e in REJECTED])
 def test_aws_rules_reject_with_one_line_naming_key_value_and_what_is_allowed(overrides, expected):
-    s = settings_for("prod", **overrides)
     with pytest.raises(ConfigError) as caught:
-        validate(s)
+        plan_for("prod", **overrides)
+    assert not isinstance(caught.value, ConfigErrors), str(caught.value)
     assert expected in str(caught.value)
     assert str(caught.value).startswith("config error: rasa-platform:")
     assert "\n" not in str(caught.value)
 
 
+def test_every_aws_problem_of_a_stack_is_reported_at_once():
+    with pytest.raises(ConfigErrors) as caught:
+        plan_for("prod", region="eu-centrl-1", lockStore={"tls": False},
+                 aws={"eventQueue": {"kafkaVersion": "2.8.1"}}, rasa={"ingress": {"enabled": True, "host": "bot.example.com"}})
+    keys = [error.key for error in caught.value.errors]
+    assert keys == ["region", "lockStore.tls", "aws.eventQueue.kafkaVersion", "rasa.ingress.clusterIssuer"]
+    assert len(str(caught.value).splitlines()) == 4
+
+
 def test_oauthbearer_is_allowed_with_iam_auth():
-    validate(settings_for("prod", aws={"iamAuth": True}, eventQueue={"saslMechanism": "OAUTHBEARER"}))
+    plan = plan_for("prod", aws={"iamAuth": True}, eventQueue={"saslMechanism": "OAUTHBEARER"})
+    assert plan.cloud_plan.existing.iam_auth is True
+
+
+def test_every_region_has_a_short_code_like_aws_host_names():
+    assert short_code("eu-central-1") == "euc1" and short_code("us-east-1") == "use1"
+    assert short_code("ap-southeast-2") == "apse2" and short_code("us-gov-west-1") == "usgw1"
+    assert len({short_code(r) for r in AWS_REGIONS}) == len(AWS_REGIONS)
 
 
 @pytest.mark.parametrize(
@@ -128,7 +159,9 @@ def test_oauthbearer_is_allowed_with_iam_auth():
         ({"clientSecurityGroupIds": ["default"]}, "must be a security group id"),
         ({"allowedAccountIds": ["12345"]}, "must be a 12-digit AWS account id"),
         ({"natGateway": "single"}, "rasa-platform:aws.natGateway = single: unknown key"),
-        ({"mskBrokersPerZone": 0}, "rasa-platform:aws.mskBrokersPerZone = 0: must be between 1 and 4"),
+        ({"eventQueue": {"brokersPerZone": 0}}, "rasa-platform:aws.eventQueue.brokersPerZone = 0: must be between 1 and 4"),
+        ({"network": {"vpcId": "vpc-1"}}, "rasa-platform:aws.network.vpcId = vpc-1: must be a VPC id"),
+        ({"network": {"privateSubnetIds": ["subnet-zz"]}}, "rasa-platform:aws.network.privateSubnetIds.0 = subnet-zz: must be a subnet id"),
     ],
 )
 def test_aws_section_values_are_validated_by_the_settings_loader(aws, expected):
@@ -137,11 +170,11 @@ def test_aws_section_values_are_validated_by_the_settings_loader(aws, expected):
     assert expected in str(caught.value)
 
 
-@pytest.mark.parametrize("overrides", [
-    {"trackerStore": {"instanceClass": "db.x9.huge"}},
-    {"eventQueue": {"kafkaVersion": "2.8.1"}},
+@pytest.mark.parametrize("overrides, key", [
+    ({"aws": {"trackerStore": {"instanceClass": "db.x9.huge"}}}, "aws.trackerStore.instanceClass"),
+    ({"aws": {"eventQueue": {"kafkaVersion": "2.8.1"}}}, "aws.eventQueue.kafkaVersion"),
 ])
-def test_a_rejected_plan_registers_nothing(overrides):
-    error, registered = provision_error(settings_for("prod", **overrides))
-    assert isinstance(error, ConfigError)
-    assert registered == []
+def test_a_rejected_plan_registers_nothing(overrides, key):
+    result = run_stack("aws-prod", overrides=overrides)
+    assert f"rasa-platform:{key} = " in (result.config_error or "")
+    assert result.resources == []

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from infra.preview import REPO, main, read_stack_file, run_stack
-from infra.settings import load_settings
+from infra.settings import load_stack
 from tests.aws.harness import provision
 
 STACKS = ("aws-dev", "aws-prod")
@@ -42,11 +42,12 @@ def test_stack_files_hold_no_credentials_and_use_an_existing_https_vault(name):
 @pytest.mark.parametrize("name, environment, zones", [("aws-dev", "dev", 2), ("aws-prod", "prod", 3)])
 def test_stack_files_load_and_provision_everything_managed(name, environment, zones):
     raw, secret_keys = read_stack_file(REPO / "stacks" / f"Pulumi.{name}.yaml")
-    settings = load_settings(raw, secret_keys, name, placeholder_for_missing_secrets=True)
+    plan = load_stack(raw, secret_keys, name, placeholder_for_missing_secrets=True)
+    settings = plan.settings
     assert settings.environment == environment and settings.region == "eu-central-1"
     assert set(settings.placeholder_secrets) == {"vault.token", "rasa.license"}  # nothing else to set by hand
     assert all(s.mode == "managed" for n, s in settings.services().items() if n != "vault")
-    run = provision(settings)
+    run = provision(plan)
     assert len(run.of_type("aws:ec2/subnet:Subnet")) == 3 * zones
     assert len(run.of_type("aws:msk/cluster:Cluster")) == 1 and len(run.of_type("aws:rds/instance:Instance")) == 1
     assert run.outputs_of(run.one("aws:kms/key:Key", "vault-seal-key-key"))["keyId"]
@@ -77,8 +78,9 @@ def test_preview_cli_exits_0_and_writes_the_artifacts(tmp_path):
 
 EXISTING_NETWORK_AND_CLUSTER = {
     "cluster": {"mode": "existing", "name": "platform-eks", "context": "platform"},
-    "network": {"mode": "existing", "vpcId": "vpc-0a1b2c3d4e5f60718",
-                "privateSubnetIds": ["subnet-0a1b2c3d4e5f60701", "subnet-0a1b2c3d4e5f60702", "subnet-0a1b2c3d4e5f60703"]},
+    "network": {"mode": "existing"},
+    "aws": {"network": {"vpcId": "vpc-0a1b2c3d4e5f60718",
+                        "privateSubnetIds": ["subnet-0a1b2c3d4e5f60701", "subnet-0a1b2c3d4e5f60702", "subnet-0a1b2c3d4e5f60703"]}},
 }
 
 

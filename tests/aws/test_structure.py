@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 
 from components.aws.tags import ENVIRONMENT_TAG, STACK_TAG
-from tests.aws.harness import Registered, provision, settings_for
+from tests.aws.harness import Registered, provision, plan_for, settings_for
 
 DATA_TYPES = (
     "aws:s3/bucket:Bucket", "aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup",
@@ -104,7 +104,7 @@ def test_every_data_security_group_admits_only_the_cluster_on_its_ports_and_has_
 
 
 def test_extra_client_security_groups_are_admitted_too():
-    run = provision(settings_for("dev", aws={"clientSecurityGroupIds": ["sg-0123456789abcdef0"]}))
+    run = provision(plan_for("dev", aws={"clientSecurityGroupIds": ["sg-0123456789abcdef0"]}))
     for group in run.of_type("aws:ec2/securityGroup:SecurityGroup"):
         for rule in group.inputs["ingress"]:
             assert rule["securityGroups"] == [run.cluster_security_group_id, "sg-0123456789abcdef0"]
@@ -131,7 +131,7 @@ def test_every_aws_resource_uses_the_stacks_pinned_provider(prod_run):
 
 
 def test_allowed_account_ids_reach_the_provider():
-    run = provision(settings_for("dev", aws={"allowedAccountIds": ["123456789012"]}))
+    run = provision(plan_for("dev", aws={"allowedAccountIds": ["123456789012"]}))
     # provider inputs travel as JSON text
     assert json.loads(run.one("pulumi:providers:aws").inputs["allowedAccountIds"]) == ["123456789012"]
 
@@ -144,7 +144,7 @@ def test_urns_are_unique_as_the_engine_requires(prod_run, iam_run):
 
 def test_iam_roles_are_named_after_the_stack_and_carry_the_permissions_boundary():
     boundary = "arn:aws:iam::123456789012:policy/platform-boundary"
-    run = provision(settings_for("dev", aws={"permissionsBoundaryArn": boundary}))
+    run = provision(plan_for("dev", aws={"permissionsBoundaryArn": boundary}))
     roles = run.of_type("aws:iam/role:Role")
     assert roles and all(r.inputs["permissionsBoundary"] == boundary for r in roles)
     assert all(r.inputs["namePrefix"].startswith("rasa-aws-test-") and len(r.inputs["namePrefix"]) <= 38 for r in roles)

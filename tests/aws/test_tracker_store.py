@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.aws.tracker_store import MASTER_USERNAME, PASSWORD_SPECIALS
-from tests.aws.harness import provision, settings_for
+from tests.aws.harness import provision, plan_for, settings_for
 
 PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 
@@ -100,12 +100,12 @@ def test_connection_is_verify_full_with_the_instance_limit_and_data_subnet_egres
 
 
 def test_a_ca_bundle_from_settings_reaches_the_connection():
-    run = provision(settings_for("dev", trackerStore={"caCert": PEM}))
+    run = provision(plan_for("dev", trackerStore={"caCert": PEM}))
     assert run.resolved["tracker_store"].ca_cert_pem == PEM
 
 
 def test_explicit_max_connections_is_what_the_server_gets():
-    run = provision(settings_for("dev", trackerStore={"maxConnections": 200}))
+    run = provision(plan_for("dev", trackerStore={"maxConnections": 200}))
     values = {p["name"]: p["value"] for p in run.one("aws:rds/parameterGroup:ParameterGroup").inputs["parameters"]}
     assert values["max_connections"] == "200" and run.resolved["tracker_store"].max_connections == 200
 
