@@ -131,6 +131,9 @@ class CloudSpec:
     # `rasa run --remote-storage` for this cloud's object store (aws | gcs | azure).
     remote_storage: str
     tags: TagScheme
+    # The Pulumi SDK its resources come from and the property that carries tags (GCP: labels).
+    sdk: str = ""
+    tag_property: str = "tags"
     # Environment → values of this cloud's own section.
     presets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # What `StackSettings.managed()` may name on this cloud (empty: bring-your-own only so far).
