@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import pulumi
 from pulumi.runtime import rpc
@@ -111,11 +111,23 @@ class Run:
 
 
 def _engine(plan: StackPlan) -> tuple[PlatformMocks, RecordingMonitor]:
-    mocks = PlatformMocks(plan.settings.region)
+    return start_engine(plan.settings.region, plan.settings.stack)
+
+
+def start_engine(region: Optional[str], stack: str) -> tuple[PlatformMocks, RecordingMonitor]:
+    """A fresh mock engine and recording monitor for one stack."""
+    mocks = PlatformMocks(region)
     monitor = RecordingMonitor(mocks)
     set_root_resource(None)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=plan.settings.stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     return mocks, monitor
+
+
+def register(body: Callable[[], Any], region: str = "eu-central-1", stack: str = "component-test") -> list[Registered]:
+    """Run `body` (which builds components directly) under the engine; what it registered."""
+    _, monitor = start_engine(region, stack)
+    pulumi.runtime.test(body)()
+    return monitor.recorded
 
 
 def provision(plan: StackPlan, run_type: type[Run] = Run) -> Run:
