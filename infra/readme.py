@@ -16,7 +16,8 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, SecretStr
 
-from infra.presets import preset_for
+from components.registry import CLOUDS
+from infra.presets import ENVIRONMENT_PRESETS
 from infra.settings import PROJECT, StackSettings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -78,11 +79,21 @@ def _rows(model: type[BaseModel], prefix: str, presets: dict[str, dict[str, Any]
     return rows
 
 
-def reference_table(cloud: str = "aws") -> str:
-    presets = {env: preset_for(env, cloud) for env in ("dev", "staging", "prod")}
+def all_presets(environment: str) -> dict[str, Any]:
+    """The generic preset plus every registered cloud's own section preset (they never overlap)."""
+    preset = dict(ENVIRONMENT_PRESETS[environment])
+    for spec in CLOUDS.values():
+        if spec.presets.get(environment):
+            preset[spec.name] = dict(spec.presets[environment])
+    return preset
+
+
+def reference_table() -> str:
+    presets = {env: all_presets(env) for env in ("dev", "staging", "prod")}
     header = [
         f"Keys live under `{PROJECT}:` in `stacks/Pulumi.<stack>.yaml`. Preset columns show what the",
-        f"environment sets before the stack's own values (for `cloud: {cloud}`); an empty cell means the default.",
+        "environment sets before the stack's own values (a cloud's section: that cloud's presets); an empty",
+        "cell means the default. A cloud's section applies only to stacks of that `cloud`.",
         "",
         "| key | type / allowed | default | dev | staging | prod | meaning |",
         "|---|---|---|---|---|---|---|",
@@ -103,7 +114,20 @@ def policy_table() -> str:
     return "\n".join(lines) + "\n"
 
 
-BLOCKS = {"settings-reference": reference_table, "policy-rules": policy_table}
+def clouds_table() -> str:
+    """One row per registered cloud (components/registry.py)."""
+    lines = [
+        "| cloud | managed here | `--remote-storage` | platform tag keys | regions |",
+        "|---|---|---|---|---|",
+    ]
+    for spec in CLOUDS.values():
+        managed = ", ".join(f"`{m}`" for m in sorted(spec.managed)) or "nothing yet (bring your own)"
+        tags = f"`{spec.tags.stack_key}`, `{spec.tags.environment_key}` ({spec.tag_property})"
+        lines.append(f"| `{spec.name}` ({spec.title}) | {managed} | `{spec.remote_storage}` | {tags} | {len(spec.regions)} |")
+    return "\n".join(lines) + "\n"
+
+
+BLOCKS = {"settings-reference": reference_table, "policy-rules": policy_table, "clouds": clouds_table}
 
 
 def markers(block: str) -> tuple[str, str]:
