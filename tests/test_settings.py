@@ -196,7 +196,7 @@ def test_plain_text_credential_in_a_stack_file_is_rejected():
          "rasa-platform:azure.modelStorage.accountName = (not set): is required for an existing Azure Blob container"),
         ({"cloud": "gcp", "region": "europe-west3", "tags": {"Team": "x"}},
          "rasa-platform:tags.Team = x: GCP label keys start with a lower-case letter"),
-        ({"cloud": "azure", "region": "west-europe"}, "rasa-platform:region = west-europe: not an Azure region"),
+        ({"cloud": "azure", "region": "west-europe"}, "rasa-platform:region = west-europe: not a region of Azure"),
     ],
 )
 def test_cross_field_rules(overrides, expected):

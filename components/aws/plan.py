@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from components.aws.event_queue import MSK_KAFKA_VERSIONS, msk_kafka_version
-from components.aws.regions import AWS_REGIONS
 from components.aws.settings import AwsSettings
-from components.aws.tags import AWS_TAGS
 from components.aws.tracker_store import INSTANCE_CLASS_MEMORY_GIB, MASTER_USERNAME, max_connections_for
 from components.cloud import CloudPlan, ExistingAccess
 from components.settings.errors import Problems
@@ -100,11 +98,9 @@ def tracker_store_max_connections(settings: StackSettings, aws: AwsSettings, pro
 
 
 def plan(settings: StackSettings, aws: AwsSettings, problems: Problems) -> AwsPlan:
-    """Check everything AWS imposes and derive what provisioning needs; registers nothing."""
+    """Check everything AWS imposes and derive what provisioning needs; registers nothing.
+    (The region list and tag rules are applied by infra/settings for every cloud alike.)"""
     need = needs(settings, aws)
-    if settings.region is not None and settings.region not in AWS_REGIONS:
-        problems.add("region", settings.region, f"not an AWS region; allowed: {', '.join(sorted(AWS_REGIONS))}")
-    AWS_TAGS.check(settings.tags, problems)
     existing = ExistingAccess(iam_auth=aws.iam_auth, model_storage_endpoint_url=aws.model_storage.endpoint_url)
     if not settings.any_managed():
         # Bring-your-own only: nothing is provisioned on AWS, so no AWS resource rule applies.

@@ -48,10 +48,6 @@ AZURE_TAGS = TagScheme(
 
 
 def plan(settings: StackSettings, azure: AzureSettings, problems: Problems) -> CloudPlan:
-    if settings.region is not None:
-        problems.require(settings.region in AZURE_REGIONS, "region", settings.region,
-                         f"not an Azure region; allowed: {', '.join(sorted(AZURE_REGIONS))}")
-    AZURE_TAGS.check(settings.tags, problems)
     blob = azure.model_storage
     if settings.model_storage.mode == "existing":
         problems.require(blob.account_name is not None, "azure.modelStorage.accountName", None,

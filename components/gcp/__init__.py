@@ -10,10 +10,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from components.cloud import CloudPlan, CloudSpec, TagScheme
+from components.cloud import CloudSpec, TagScheme
 from components.gcp.regions import GCP_REGIONS
-from components.settings.errors import Problems
-from components.settings.stack import StackSettings
 from components.settings.values import Section
 
 _LABEL_KEY = re.compile(r"[a-z][a-z0-9_-]{0,62}")
@@ -38,14 +36,6 @@ GCP_LABELS = TagScheme(
 )
 
 
-def plan(settings: StackSettings, gcp: GcpSettings, problems: Problems) -> CloudPlan:
-    if settings.region is not None:
-        problems.require(settings.region in GCP_REGIONS, "region", settings.region,
-                         f"not a Google Cloud region; allowed: {', '.join(sorted(GCP_REGIONS))}")
-    GCP_LABELS.check(settings.tags, problems)
-    return CloudPlan(settings)
-
-
 GCP = CloudSpec(
     name="gcp",
     title="Google Cloud",
@@ -56,7 +46,6 @@ GCP = CloudSpec(
     tag_property="labels",
     remote_storage="gcs",
     tags=GCP_LABELS,
-    plan=plan,
 )
 
 __all__ = ["GCP"]

@@ -71,6 +71,7 @@ def load_stack(
         for path, why in missing:
             problems.add(".".join(path), None, secrets.missing_secret_message(path, why))
 
+    _region_and_tags(settings, spec, problems)
     cloud_plan = spec.plan(settings, settings.cloud_section(spec.name), problems)
     rules.check(settings, spec, problems)
     budget = _budget(settings, cloud_plan, problems)
@@ -100,6 +101,14 @@ def _cloud_and_environment(values: dict[str, Any]) -> CloudSpec:
             problems.add(internal, values[internal], "unknown key; allowed keys here: " + ", ".join(allowed_keys(StackSettings, ())))
     problems.raise_if_any()
     return CLOUDS[cloud]
+
+
+def _region_and_tags(settings: StackSettings, spec: CloudSpec, problems: Problems) -> None:
+    """Every cloud's region list and tag rules, applied the same way (a cloud's plan adds the rest)."""
+    if settings.region is not None:
+        problems.require(settings.region in spec.regions, "region", settings.region,
+                         f"not a region of {spec.title}; allowed: {', '.join(sorted(spec.regions))}")
+    spec.tags.check(settings.tags, problems)
 
 
 def _budget(settings: StackSettings, plan: CloudPlan, problems: Problems) -> Optional[ConnectionBudget]:

@@ -115,7 +115,7 @@ REJECTED = [
     ({"tags": {"rasa-platform:stack": "x"}}, "rasa-platform:tags.rasa-platform:stack = x: set by the platform itself"),
     ({"aws": {"modelStorage": {"endpointUrl": "https://minio.example.com"}}},
      "rasa-platform:aws.modelStorage.endpointUrl = https://minio.example.com: applies to existing S3-compatible storage only"),
-    ({"region": "eu-centrl-1"}, "rasa-platform:region = eu-centrl-1: not an AWS region; allowed: af-south-1, "),
+    ({"region": "eu-centrl-1"}, "rasa-platform:region = eu-centrl-1: not a region of AWS; allowed: af-south-1, "),
     ({"modelStorage": {"bucket": "Rasa_Models"}}, "rasa-platform:modelStorage.bucket = Rasa_Models: S3 bucket names are"),
 ]
 
