@@ -25,7 +25,7 @@ from components.rasa.hardening import container_security_context, pod_security_c
 from components.rasa.budget import ConnectionBudget
 from components.rasa.endpoints import CA_DIR, ENDPOINTS_DIR, RASA_PORT, RenderedEndpoints
 from components.cloud import RASA_SERVICE_ACCOUNT
-from components.rasa.action_server import ActionServer, ActionServerArgs
+from components.rasa.action_server import ActionServer, ActionServerArgs, ActionServerSpec
 from components.settings.sections import RasaSettings
 
 meta = k8s.meta.v1
@@ -125,7 +125,13 @@ class RasaWorkload(pulumi.ComponentResource):
         if rasa.action_server.enabled:
             self.action_server = ActionServer(
                 f"{name}-actions",
-                ActionServerArgs(settings=rasa.action_server, namespace=ns, stack=args.stack, environment=args.environment),
+                ActionServerArgs(
+                    server=ActionServerSpec(
+                        image=rasa.action_server.image, tag=rasa.action_server.tag,
+                        replicas=rasa.action_server.replicas, port=rasa.action_server.port,
+                    ),
+                    namespace=ns, stack=args.stack, environment=args.environment,
+                ),
                 opts=in_ns,
             )
 
