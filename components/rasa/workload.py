@@ -14,19 +14,18 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.contracts import NetworkAccess, PlatformConnections
+from components.contracts import NetworkAccess, WorkloadIdentity
 from components.rasa import labels as rasa_labels
 from components.rasa.hardening import container_security_context, pod_security_context
 from components.rasa.budget import ConnectionBudget
 from components.rasa.endpoints import CA_DIR, ENDPOINTS_DIR, RASA_PORT, RenderedEndpoints
 from components.cloud import RASA_SERVICE_ACCOUNT
 from components.rasa.action_server import ActionServer, ActionServerArgs, ActionServerSpec
-from components.settings.sections import RasaSettings
 
 meta = k8s.meta.v1
 core = k8s.core.v1
@@ -36,30 +35,66 @@ RASA_USER_ID = 1001  # the uid the rasa/rasa-pro image runs as
 ROLLING_SURGE = 1  # extra pod during a rollout: part of the connection budget
 
 
-@dataclass
+@dataclass(frozen=True)
+class ContainerResources:
+    cpu_request: str
+    memory_request: str
+    cpu_limit: str
+    memory_limit: str
+
+
+@dataclass(frozen=True)
+class Autoscaling:
+    min_replicas: int
+    max_replicas: int  # the connection budget was planned with this
+    target_cpu_percent: int
+
+
+@dataclass(frozen=True)
+class PublicIngress:
+    host: str
+    class_name: str
+    cluster_issuer: str  # cert-manager issues the TLS certificate
+    controller_namespace: str  # the controller's pods may reach Rasa
+
+
+@dataclass(frozen=True)
 class RasaWorkloadArgs:
-    rasa: RasaSettings
-    environment: str
+    """Every value the workload reads, named; infra/platform.py maps the stack's settings onto it."""
+
     stack: str
-    connections: PlatformConnections
+    environment: str  # a label only: what differs per environment is named below
+    namespace: str
+    image: str
+    tag: str
+    replicas: int  # ignored when `autoscaling` owns the count
+    resources: ContainerResources
+    autoscaling: Optional[Autoscaling]  # None: a fixed replica count
+    pod_disruption_budget: bool
+    strict_zone_spread: bool  # pods wait for a free zone rather than share one
+    ingress: Optional[PublicIngress]  # None: reachable inside the cluster only
+    action_server: Optional[ActionServerSpec]
+    nlg_url: Optional[str]  # Rasa may reach it
+    ingress_from_namespaces: tuple[str, ...]  # besides its own and the ingress controller's
+    service_account_annotations: Mapping[str, str]  # the stack's own; the identity's win
+    identity: WorkloadIdentity
+    backing_services: tuple[NetworkAccess, ...]  # where Rasa may connect, one egress rule each
     rendered: pulumi.Output[RenderedEndpoints]
     secret_values: Mapping[str, pulumi.Input[str]]  # logical secret name → secret value
-    budget: ConnectionBudget
-    service_origins: dict[str, str]
+    budget: ConnectionBudget  # planned once by infra/settings; only recorded here
+    service_origins: Mapping[str, str]
     provider: Optional[k8s.Provider] = None
-    depends_on: list[pulumi.Resource] = field(default_factory=list)
+    depends_on: Sequence[pulumi.Resource] = ()
 
 
 class RasaWorkload(pulumi.ComponentResource):
     def __init__(self, name: str, args: RasaWorkloadArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("rasa-platform:rasa:Workload", name, None, opts)
         self.args = args
-        rasa = args.rasa
-        ns = rasa.namespace
-        prod = args.environment == "prod"
+        ns = args.namespace
         labels = rasa_labels.common(args.stack, args.environment)
         server_labels = rasa_labels.server(args.stack, args.environment)
-        child = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=args.depends_on or None)
+        child = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=list(args.depends_on) or None)
 
         self.namespace = core.Namespace(
             f"{name}-namespace",
@@ -76,14 +111,14 @@ class RasaWorkload(pulumi.ComponentResource):
         )
         in_ns = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[self.namespace])
 
-        identity = args.connections.identity
+        identity = args.identity
         self.service_account = core.ServiceAccount(
             f"{name}-service-account",
             metadata=meta.ObjectMetaArgs(
                 name=RASA_SERVICE_ACCOUNT,
                 namespace=ns,
                 labels=server_labels,
-                annotations=pulumi.Output.all(identity.service_account_annotations, rasa.service_account_annotations).apply(
+                annotations=pulumi.Output.all(identity.service_account_annotations, args.service_account_annotations).apply(
                     lambda parts: {**(parts[1] or {}), **(parts[0] or {})}
                 ),
             ),
@@ -109,7 +144,7 @@ class RasaWorkload(pulumi.ComponentResource):
                 name="rasa-endpoints",
                 namespace=ns,
                 labels=server_labels,
-                annotations={rasa_labels.SERVICE_ORIGINS: json.dumps(args.service_origins, sort_keys=True)},
+                annotations={rasa_labels.SERVICE_ORIGINS: json.dumps(dict(args.service_origins), sort_keys=True)},
             ),
             data=args.rendered.apply(lambda r: {"endpoints.yml": r.endpoints_yml}),
             opts=in_ns,
@@ -122,21 +157,15 @@ class RasaWorkload(pulumi.ComponentResource):
         )
 
         self.action_server: Optional[ActionServer] = None
-        if rasa.action_server.enabled:
+        if args.action_server is not None:
             self.action_server = ActionServer(
                 f"{name}-actions",
-                ActionServerArgs(
-                    server=ActionServerSpec(
-                        image=rasa.action_server.image, tag=rasa.action_server.tag,
-                        replicas=rasa.action_server.replicas, port=rasa.action_server.port,
-                    ),
-                    namespace=ns, stack=args.stack, environment=args.environment,
-                ),
+                ActionServerArgs(server=args.action_server, namespace=ns, stack=args.stack, environment=args.environment),
                 opts=in_ns,
             )
 
-        pod_template = self._pod_template(args, server_labels, prod)
-        replicas_managed_by_hpa = rasa.autoscaling.enabled
+        pod_template = self._pod_template(args, server_labels)
+        replicas_managed_by_hpa = args.autoscaling is not None
         self.deployment = apps.Deployment(
             f"{name}-deployment",
             metadata=meta.ObjectMetaArgs(
@@ -148,7 +177,7 @@ class RasaWorkload(pulumi.ComponentResource):
             spec=apps.DeploymentSpecArgs(
                 # With an HPA the autoscaler owns the replica count; a fixed value would be reset
                 # by every `pulumi up`.
-                replicas=None if replicas_managed_by_hpa else rasa.replicas,
+                replicas=None if replicas_managed_by_hpa else args.replicas,
                 selector=meta.LabelSelectorArgs(match_labels=rasa_labels.selector(args.stack, "server")),
                 strategy=apps.DeploymentStrategyArgs(
                     type="RollingUpdate",
@@ -175,7 +204,7 @@ class RasaWorkload(pulumi.ComponentResource):
             opts=in_ns,
         )
 
-        if rasa.autoscaling.enabled:
+        if args.autoscaling is not None:
             k8s.autoscaling.v2.HorizontalPodAutoscaler(
                 f"{name}-autoscaler",
                 metadata=meta.ObjectMetaArgs(name="rasa-pro", namespace=ns, labels=server_labels),
@@ -183,15 +212,15 @@ class RasaWorkload(pulumi.ComponentResource):
                     scale_target_ref=k8s.autoscaling.v2.CrossVersionObjectReferenceArgs(
                         api_version="apps/v1", kind="Deployment", name="rasa-pro"
                     ),
-                    min_replicas=rasa.autoscaling.min_replicas,
-                    max_replicas=rasa.autoscaling.max_replicas,
+                    min_replicas=args.autoscaling.min_replicas,
+                    max_replicas=args.autoscaling.max_replicas,
                     metrics=[
                         k8s.autoscaling.v2.MetricSpecArgs(
                             type="Resource",
                             resource=k8s.autoscaling.v2.ResourceMetricSourceArgs(
                                 name="cpu",
                                 target=k8s.autoscaling.v2.MetricTargetArgs(
-                                    type="Utilization", average_utilization=rasa.autoscaling.target_cpu_percent
+                                    type="Utilization", average_utilization=args.autoscaling.target_cpu_percent
                                 ),
                             ),
                         )
@@ -200,7 +229,7 @@ class RasaWorkload(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[self.deployment]),
             )
 
-        if rasa.pod_disruption_budget:
+        if args.pod_disruption_budget:
             k8s.policy.v1.PodDisruptionBudget(
                 f"{name}-disruption-budget",
                 metadata=meta.ObjectMetaArgs(name="rasa-pro", namespace=ns, labels=server_labels),
@@ -217,28 +246,28 @@ class RasaWorkload(pulumi.ComponentResource):
             spec=k8s.networking.v1.NetworkPolicySpecArgs(
                 pod_selector=meta.LabelSelectorArgs(match_labels=rasa_labels.selector(args.stack, "server")),
                 policy_types=["Ingress", "Egress"],
-                ingress=[self._ingress_rule(rasa)],
+                ingress=[self._ingress_rule(args)],
                 egress=self._egress_rules(args),
             ),
             opts=in_ns,
         )
 
         self.ingress = None
-        if rasa.ingress.enabled:
+        if args.ingress is not None:
             self.ingress = k8s.networking.v1.Ingress(
                 f"{name}-ingress",
                 metadata=meta.ObjectMetaArgs(
                     name="rasa-pro",
                     namespace=ns,
                     labels=server_labels,
-                    annotations={"cert-manager.io/cluster-issuer": rasa.ingress.cluster_issuer},
+                    annotations={"cert-manager.io/cluster-issuer": args.ingress.cluster_issuer},
                 ),
                 spec=k8s.networking.v1.IngressSpecArgs(
-                    ingress_class_name=rasa.ingress.class_name,
-                    tls=[k8s.networking.v1.IngressTLSArgs(hosts=[rasa.ingress.host], secret_name="rasa-pro-tls")],
+                    ingress_class_name=args.ingress.class_name,
+                    tls=[k8s.networking.v1.IngressTLSArgs(hosts=[args.ingress.host], secret_name="rasa-pro-tls")],
                     rules=[
                         k8s.networking.v1.IngressRuleArgs(
-                            host=rasa.ingress.host,
+                            host=args.ingress.host,
                             http=k8s.networking.v1.HTTPIngressRuleValueArgs(
                                 paths=[
                                     k8s.networking.v1.HTTPIngressPathArgs(
@@ -260,14 +289,13 @@ class RasaWorkload(pulumi.ComponentResource):
             )
 
         self.service_url = pulumi.Output.concat("http://rasa-pro.", ns, ".svc.cluster.local:", str(RASA_PORT))
-        self.public_url = f"https://{rasa.ingress.host}" if rasa.ingress.enabled else None
+        self.public_url = f"https://{args.ingress.host}" if args.ingress is not None else None
         self.register_outputs({"serviceUrl": self.service_url, "namespace": ns})
 
     # -- pod ----------------------------------------------------------------------------------
 
-    def _pod_template(self, args: RasaWorkloadArgs, server_labels: dict[str, str], prod: bool) -> core.PodTemplateSpecArgs:
-        rasa = args.rasa
-        identity = args.connections.identity
+    def _pod_template(self, args: RasaWorkloadArgs, server_labels: dict[str, str]) -> core.PodTemplateSpecArgs:
+        identity = args.identity
         env = pulumi.Output.all(args.rendered, identity.env).apply(lambda parts: _container_env(parts[0], parts[1] or {}))
         # A changed endpoints.yml must roll the pods: Kubernetes does not restart them for a ConfigMap.
         config_hash = args.rendered.apply(
@@ -283,18 +311,18 @@ class RasaWorkload(pulumi.ComponentResource):
                 automount_service_account_token=False,
                 termination_grace_period_seconds=60,
                 security_context=pod_security_context(RASA_USER_ID),
-                topology_spread_constraints=_zone_spread(rasa_labels.selector(args.stack, "server"), prod),
+                topology_spread_constraints=_zone_spread(rasa_labels.selector(args.stack, "server"), args.strict_zone_spread),
                 containers=[
                     core.ContainerArgs(
                         name="rasa",
-                        image=f"{rasa.image}:{rasa.tag}",
+                        image=f"{args.image}:{args.tag}",
                         image_pull_policy="IfNotPresent",
                         args=args.rendered.apply(lambda r: list(r.args)),
                         ports=[core.ContainerPortArgs(name="http", container_port=RASA_PORT, protocol="TCP")],
                         env=env,
                         resources=core.ResourceRequirementsArgs(
-                            requests={"cpu": rasa.resources.cpu_request, "memory": rasa.resources.memory_request},
-                            limits={"cpu": rasa.resources.cpu_limit, "memory": rasa.resources.memory_limit},
+                            requests={"cpu": args.resources.cpu_request, "memory": args.resources.memory_request},
+                            limits={"cpu": args.resources.cpu_limit, "memory": args.resources.memory_limit},
                         ),
                         # Downloading and loading a model can take minutes: the startup probe
                         # holds liveness off until `/` answers.
@@ -340,10 +368,10 @@ class RasaWorkload(pulumi.ComponentResource):
 
     # -- network -----------------------------------------------------------------------------
 
-    def _ingress_rule(self, rasa: RasaSettings) -> k8s.networking.v1.NetworkPolicyIngressRuleArgs:
-        namespaces = {rasa.namespace, *rasa.ingress_from_namespaces}
-        if rasa.ingress.enabled:
-            namespaces.add(rasa.ingress.controller_namespace)
+    def _ingress_rule(self, args: RasaWorkloadArgs) -> k8s.networking.v1.NetworkPolicyIngressRuleArgs:
+        namespaces = {args.namespace, *args.ingress_from_namespaces}
+        if args.ingress is not None:
+            namespaces.add(args.ingress.controller_namespace)
         return k8s.networking.v1.NetworkPolicyIngressRuleArgs(
             ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=RASA_PORT, protocol="TCP")],
             from_=[
@@ -355,7 +383,6 @@ class RasaWorkload(pulumi.ComponentResource):
         )
 
     def _egress_rules(self, args: RasaWorkloadArgs) -> list[k8s.networking.v1.NetworkPolicyEgressRuleArgs]:
-        c = args.connections
         rules = [
             # DNS, served by kube-system.
             k8s.networking.v1.NetworkPolicyEgressRuleArgs(
@@ -370,23 +397,16 @@ class RasaWorkload(pulumi.ComponentResource):
                 ],
             )
         ]
-        accesses: list[NetworkAccess] = [
-            c.tracker_store.network,
-            c.lock_store.network,
-            c.event_queue.network,
-            c.model_storage.network,
-            c.vault.network,
-        ]
-        rules += [_egress(access) for access in accesses]
+        rules += [_egress(access) for access in args.backing_services]
         if self.action_server is not None:
             rules.append(
                 k8s.networking.v1.NetworkPolicyEgressRuleArgs(
                     to=[k8s.networking.v1.NetworkPolicyPeerArgs(pod_selector=meta.LabelSelectorArgs(match_labels=self.action_server.selector))],
-                    ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=args.rasa.action_server.port, protocol="TCP")],
+                    ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=self.action_server.args.server.port, protocol="TCP")],
                 )
             )
-        if args.rasa.nlg_url:
-            rules.append(_egress(NetworkAccess(ports=(_url_port(args.rasa.nlg_url),))))
+        if args.nlg_url:
+            rules.append(_egress(NetworkAccess(ports=(_url_port(args.nlg_url),))))
         return rules
 
 
@@ -434,13 +454,13 @@ def _url_port(url: str) -> int:
     return parsed.port or (443 if parsed.scheme == "https" else 80)
 
 
-def _zone_spread(selector: dict[str, str], prod: bool) -> list[core.TopologySpreadConstraintArgs]:
-    # In prod a zone outage must not take every replica; in dev a single zone is acceptable.
+def _zone_spread(selector: dict[str, str], strict: bool) -> list[core.TopologySpreadConstraintArgs]:
+    # Strict (prod): a zone outage must not take every replica; otherwise one zone is acceptable.
     return [
         core.TopologySpreadConstraintArgs(
             topology_key="topology.kubernetes.io/zone",
             max_skew=1,
-            when_unsatisfiable="DoNotSchedule" if prod else "ScheduleAnyway",
+            when_unsatisfiable="DoNotSchedule" if strict else "ScheduleAnyway",
             label_selector=meta.LabelSelectorArgs(match_labels=selector),
         ),
         core.TopologySpreadConstraintArgs(
