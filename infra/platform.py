@@ -18,7 +18,7 @@ import pulumi_random as random
 from components import existing
 from components.cloud import CloudServices
 from components.contracts import PlatformConnections, WorkloadIdentity, redact, resolve
-from components.rasa.action_server import action_server_url
+from components.rasa.action_server import ActionServerSpec, action_server_url
 from components.rasa.budget import ConnectionBudget
 from components.rasa.endpoints import (
     SECRET_AUTH_TOKEN,
@@ -31,7 +31,10 @@ from components.rasa.endpoints import (
     RenderOptions,
     render_endpoints,
 )
-from components.rasa.workload import RasaWorkload, RasaWorkloadArgs
+from components.rasa.workload import (
+    Autoscaling, ContainerResources, PublicIngress, RasaWorkload, RasaWorkloadArgs,
+)
+from components.settings.sections import ActionServerSettings, AutoscalingSettings, IngressSettings
 from infra.settings import StackPlan, StackSettings, load_stack_from_pulumi
 
 
@@ -86,22 +89,73 @@ def deploy(plan: StackPlan) -> Platform:
     # The renderer sees credentials only as "present": its output holds no secret.
     rendered = resolve(redact(connections)).apply(lambda resolved: render_endpoints(resolved, options))
 
-    workload = RasaWorkload(
-        "rasa",
-        RasaWorkloadArgs(
-            rasa=rasa,
-            environment=settings.environment,
-            stack=settings.stack,
-            connections=connections,
-            rendered=rendered,
-            secret_values=_secret_values(settings, connections),
-            budget=budget,
-            service_origins=_origins(connections),
-            provider=kubernetes_provider(settings, services),
-            depends_on=list(services.workload_depends_on),
-        ),
-    )
+    workload = RasaWorkload("rasa", workload_args(settings, connections, rendered, budget, services))
     return Platform(settings, connections, budget, rendered, workload, dict(services.outputs))
+
+
+def workload_args(
+    settings: StackSettings,
+    connections: PlatformConnections,
+    rendered: pulumi.Output[RenderedEndpoints],
+    budget: ConnectionBudget,
+    services: CloudServices,
+) -> RasaWorkloadArgs:
+    """The stack's settings as the workload's explicit inputs: the workload never reads settings."""
+    rasa, c = settings.rasa, connections
+    return RasaWorkloadArgs(
+        stack=settings.stack,
+        environment=settings.environment,
+        namespace=rasa.namespace,
+        image=rasa.image,
+        tag=rasa.tag,
+        replicas=rasa.replicas,
+        resources=ContainerResources(
+            cpu_request=rasa.resources.cpu_request,
+            memory_request=rasa.resources.memory_request,
+            cpu_limit=rasa.resources.cpu_limit,
+            memory_limit=rasa.resources.memory_limit,
+        ),
+        autoscaling=_autoscaling(rasa.autoscaling),
+        pod_disruption_budget=rasa.pod_disruption_budget,
+        strict_zone_spread=settings.is_prod,
+        ingress=_public_ingress(rasa.ingress),
+        action_server=_action_server(rasa.action_server),
+        nlg_url=rasa.nlg_url,
+        ingress_from_namespaces=tuple(rasa.ingress_from_namespaces),
+        service_account_annotations=dict(rasa.service_account_annotations),
+        identity=c.identity,
+        backing_services=(
+            c.tracker_store.network, c.lock_store.network, c.event_queue.network, c.model_storage.network, c.vault.network,
+        ),
+        rendered=rendered,
+        secret_values=_secret_values(settings, c),
+        budget=budget,
+        service_origins=_origins(c),
+        provider=kubernetes_provider(settings, services),
+        depends_on=list(services.workload_depends_on),
+    )
+
+
+def _autoscaling(a: AutoscalingSettings) -> Optional[Autoscaling]:
+    if not a.enabled:
+        return None
+    return Autoscaling(min_replicas=a.min_replicas, max_replicas=a.max_replicas, target_cpu_percent=a.target_cpu_percent)
+
+
+def _public_ingress(i: IngressSettings) -> Optional[PublicIngress]:
+    if not i.enabled:
+        return None
+    # infra/settings requires host and issuer when the ingress is enabled.
+    return PublicIngress(
+        host=i.host, class_name=i.class_name, cluster_issuer=i.cluster_issuer, controller_namespace=i.controller_namespace,
+    )
+
+
+def _action_server(a: ActionServerSettings) -> Optional[ActionServerSpec]:
+    if not a.enabled:
+        return None
+    # infra/settings requires image and tag when the action server is enabled.
+    return ActionServerSpec(image=a.image, tag=a.tag, replicas=a.replicas, port=a.port)
 
 
 def _secret_values(settings: StackSettings, c: PlatformConnections) -> dict[str, pulumi.Input[str]]:

@@ -97,10 +97,12 @@ def test_password_only_redis_sends_username_default():
 def test_use_ssl_is_a_real_boolean_never_interpolated():
     rendered = render()
     assert re.search(r"^  use_ssl: true$", rendered.endpoints_yml, re.M)
-    assert loaded(rendered)["lock_store"]["use_ssl"] is True
-    for line in rendered.endpoints_yml.splitlines():
-        if "${" in line:
-            assert not re.search(r"(use_ssl|ssl_check_hostname|partition_by_sender): \$\{", line)
+    data = loaded(rendered)
+    assert data["lock_store"]["use_ssl"] is True
+    assert data["event_broker"]["ssl_check_hostname"] is True and data["event_broker"]["partition_by_sender"] is True
+    interpolated = [line for line in rendered.endpoints_yml.splitlines() if "${" in line]
+    assert interpolated, "expected ${VAR} placeholders to check"
+    assert not [line for line in interpolated if re.search(r"(use_ssl|ssl_check_hostname|partition_by_sender): ", line)]
 
 
 def test_key_prefix_is_passed_as_configured():

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import json
+from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.previewing import env_of, manifest, manifests_of_kind, preview, rasa_container
+from infra.preview import kubernetes_manifests
+from tests.previewing import env_of, manifest, preview, rasa_container
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +115,17 @@ def test_labels_and_selector(dev):
 
 def test_dev_has_fixed_replicas_and_no_hpa_or_pdb(dev):
     assert manifest(dev, "Deployment", "rasa-pro")["spec"]["replicas"] == 1
-    assert not manifests_of_kind(dev, "HorizontalPodAutoscaler")
-    assert not manifests_of_kind(dev, "PodDisruptionBudget")
+    # The whole inventory, so an absent kind cannot pass because nothing was found at all.
+    kinds = sorted(m["kind"] for m in kubernetes_manifests(dev.resources))
+    assert kinds == ["ConfigMap", "ConfigMap", "Deployment", "Namespace", "NetworkPolicy", "Secret", "Service", "ServiceAccount"]
+
+
+def test_dev_spreads_over_zones_when_it_can(dev):
+    spread = manifest(dev, "Deployment", "rasa-pro")["spec"]["template"]["spec"]["topologySpreadConstraints"]
+    assert {s["topologyKey"]: s["whenUnsatisfiable"] for s in spread} == {
+        "topology.kubernetes.io/zone": "ScheduleAnyway",
+        "kubernetes.io/hostname": "ScheduleAnyway",
+    }
 
 
 def test_prod_has_hpa_pdb_and_zone_spread(prod):
@@ -122,11 +134,13 @@ def test_prod_has_hpa_pdb_and_zone_spread(prod):
     hpa = manifest(prod, "HorizontalPodAutoscaler", "rasa-pro")
     assert hpa["spec"]["minReplicas"] >= 2 and hpa["spec"]["maxReplicas"] == 6
     assert hpa["spec"]["scaleTargetRef"]["name"] == "rasa-pro"
+    (metric,) = hpa["spec"]["metrics"]
+    assert metric["resource"]["name"] == "cpu" and metric["resource"]["target"]["averageUtilization"] == 70
     pdb = manifest(prod, "PodDisruptionBudget", "rasa-pro")
     assert pdb["spec"]["maxUnavailable"] == 1
     spread = deployment["spec"]["template"]["spec"]["topologySpreadConstraints"]
-    zone = next(s for s in spread if s["topologyKey"] == "topology.kubernetes.io/zone")
-    assert zone["whenUnsatisfiable"] == "DoNotSchedule"
+    zones = [s for s in spread if s["topologyKey"] == "topology.kubernetes.io/zone"]
+    assert [z["whenUnsatisfiable"] for z in zones] == ["DoNotSchedule"]
     budget = json.loads(deployment["metadata"]["annotations"]["rasa-platform.io/connection-budget"])
     assert budget["maxProcesses"] == (6 + 1) * 2
 
@@ -143,8 +157,8 @@ def test_network_policy_allows_only_backing_services_dns_and_vault(dev):
     assert ingress["ports"] == [{"protocol": "TCP", "port": 5005}]
     egress_ports = {(p["port"], p["protocol"]) for rule in policy["egress"] for p in rule["ports"]}
     assert egress_ports == {(53, "UDP"), (53, "TCP"), (5432, "TCP"), (6380, "TCP"), (9096, "TCP"), (443, "TCP"), (8200, "TCP")}
-    postgres_rule = next(r for r in policy["egress"] if r["ports"][0]["port"] == 5432)
-    assert postgres_rule["to"] == [{"ipBlock": {"cidr": "10.20.0.0/16"}}]
+    postgres_rules = [r for r in policy["egress"] if r["ports"][0]["port"] == 5432]
+    assert [r["to"] for r in postgres_rules] == [[{"ipBlock": {"cidr": "10.20.0.0/16"}}]]
 
 
 def test_ingress_with_tls_and_issuer(prod):
@@ -169,7 +183,32 @@ def test_action_server_is_deployed_wired_and_isolated(prod):
     policy = manifest(prod, "NetworkPolicy", "rasa-action-server")["spec"]
     assert policy["ingress"][0]["from"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "server"
     rasa_egress = manifest(prod, "NetworkPolicy", "rasa-pro")["spec"]["egress"]
-    assert any(r["ports"][0]["port"] == 5055 and "podSelector" in r["to"][0] for r in rasa_egress)
+    to_actions = [r for r in rasa_egress if "podSelector" in r["to"][0]]
+    assert [r["ports"] for r in to_actions] == [[{"protocol": "TCP", "port": 5055}]]
+    assert to_actions[0]["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "action-server"
+
+
+def test_extra_namespaces_nlg_and_a_custom_action_server_port_reach_the_network_policy():
+    result = preview(
+        "byo-dev",
+        rasa={
+            "ingressFromNamespaces": ["channels"],
+            "nlgUrl": "https://nlg.acme.com:8443/nlg",
+            "actionServer": {"enabled": True, "image": "acme/actions", "tag": "1.4.2", "port": 5056, "replicas": 2},
+        },
+    )
+    policy = manifest(result, "NetworkPolicy", "rasa-pro")["spec"]
+    (ingress,) = policy["ingress"]
+    admitted = {p["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for p in ingress["from"]}
+    assert admitted == {"rasa", "channels"}  # no ingress controller: the Ingress is off
+    egress_ports = [rule["ports"] for rule in policy["egress"]]
+    assert [{"protocol": "TCP", "port": 5056}] in egress_ports and [{"protocol": "TCP", "port": 8443}] in egress_ports
+    actions = manifest(result, "Deployment", "rasa-action-server")
+    assert actions["spec"]["replicas"] == 2
+    assert actions["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] == 5056
+    assert manifest(result, "Service", "rasa-action-server")["spec"]["ports"][0]["port"] == 5056
+    endpoints = yaml.safe_load(manifest(result, "ConfigMap", "rasa-endpoints")["data"]["endpoints.yml"])
+    assert endpoints["action_endpoint"]["url"] == "http://rasa-action-server.rasa.svc.cluster.local:5056/webhook"
 
 
 def test_service_account_carries_configured_annotations():
@@ -179,8 +218,38 @@ def test_service_account_carries_configured_annotations():
     assert sa["automountServiceAccountToken"] is False
 
 
+def test_the_clouds_identity_annotations_win_over_configured_ones():
+    result = preview(
+        "aws-dev",
+        rasa={"serviceAccountAnnotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/other", "example.com/team": "bots"}},
+    )
+    annotations = manifest(result, "ServiceAccount", "rasa-pro")["metadata"]["annotations"]
+    assert annotations["example.com/team"] == "bots"
+    assert annotations["eks.amazonaws.com/role-arn"].startswith("arn:aws:iam::123456789012:role/rasa-aws-dev-rasa")
+
+
 def test_existing_cluster_provider_uses_the_configured_context(dev):
     providers = [r for r in dev.resources if r.type == "pulumi:providers:kubernetes"]
     assert len(providers) == 1 and providers[0].inputs["context"] == "platform-dev"
     k8s_resources = [r for r in dev.resources if r.type.startswith("kubernetes:")]
     assert k8s_resources and all(r.provider == providers[0].urn for r in k8s_resources)
+
+
+RASA_PACKAGE = Path(__file__).resolve().parents[1] / "components" / "rasa"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    return names | {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+
+
+def test_the_rasa_components_read_no_settings_and_do_not_plan_the_budget():
+    modules = sorted(RASA_PACKAGE.glob("*.py"))
+    assert {"workload.py", "action_server.py", "pod.py", "network_policy.py"} <= {m.name for m in modules}
+    for module in modules:
+        forbidden = {i for i in _imports(module) if i.startswith(("components.settings", "infra"))}
+        assert not forbidden, f"{module.name} imports {forbidden}"
+    # The budget is planned once, in infra/settings; the workload only records it.
+    for name in ("workload.py", "pod.py"):
+        assert "plan_budget" not in (RASA_PACKAGE / name).read_text()

@@ -10,100 +10,116 @@ import pulumi_kubernetes as k8s
 
 from components.rasa import labels as rasa_labels
 from components.rasa.hardening import container_security_context, pod_security_context
-from components.settings.sections import ActionServerSettings
 
 meta = k8s.meta.v1
 core = k8s.core.v1
+networking = k8s.networking.v1
 
 ACTION_SERVER_USER_ID = 1001
+NAME = "rasa-action-server"
 
 
-@dataclass
+@dataclass(frozen=True)
+class ActionServerSpec:
+    """The action server a stack asks for."""
+
+    image: str
+    tag: str
+    replicas: int
+    port: int
+
+
+@dataclass(frozen=True)
 class ActionServerArgs:
-    settings: ActionServerSettings
+    server: ActionServerSpec
     namespace: str
     stack: str
-    environment: str
+    environment: str  # labels only
 
 
 class ActionServer(pulumi.ComponentResource):
     def __init__(self, name: str, args: ActionServerArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("rasa-platform:rasa:ActionServer", name, None, opts)
-        s = args.settings
-        labels = rasa_labels.action_server(args.stack, args.environment)
+        self.args = args
+        self.labels = rasa_labels.action_server(args.stack, args.environment)
         self.selector = rasa_labels.selector(args.stack, "action-server")
-        child = pulumi.ResourceOptions(parent=self)
+        self.deployment = self._deployment(name)
+        self.service = self._service(name)
+        self._network_policy(name)
+        self.url = action_server_url(args.namespace, args.server.port)
+        self.register_outputs({"url": self.url})
 
-        self.deployment = k8s.apps.v1.Deployment(
+    def _metadata(self) -> meta.ObjectMetaArgs:
+        return meta.ObjectMetaArgs(name=NAME, namespace=self.args.namespace, labels=self.labels)
+
+    def _deployment(self, name: str) -> k8s.apps.v1.Deployment:
+        return k8s.apps.v1.Deployment(
             f"{name}-deployment",
-            metadata=meta.ObjectMetaArgs(name="rasa-action-server", namespace=args.namespace, labels=labels),
+            metadata=self._metadata(),
             spec=k8s.apps.v1.DeploymentSpecArgs(
-                replicas=s.replicas,
+                replicas=self.args.server.replicas,
                 selector=meta.LabelSelectorArgs(match_labels=self.selector),
                 template=core.PodTemplateSpecArgs(
-                    metadata=meta.ObjectMetaArgs(labels=labels),
+                    metadata=meta.ObjectMetaArgs(labels=self.labels),
                     spec=core.PodSpecArgs(
                         automount_service_account_token=False,
                         security_context=pod_security_context(ACTION_SERVER_USER_ID, fs_group=False),
-                        containers=[
-                            core.ContainerArgs(
-                                name="action-server",
-                                image=f"{s.image}:{s.tag}",
-                                ports=[core.ContainerPortArgs(name="http", container_port=s.port, protocol="TCP")],
-                                resources=core.ResourceRequirementsArgs(
-                                    requests={"cpu": "250m", "memory": "512Mi"},
-                                    limits={"cpu": "1", "memory": "1Gi"},
-                                ),
-                                liveness_probe=core.ProbeArgs(
-                                    http_get=core.HTTPGetActionArgs(path="/health", port="http"), period_seconds=15
-                                ),
-                                readiness_probe=core.ProbeArgs(
-                                    http_get=core.HTTPGetActionArgs(path="/health", port="http"), period_seconds=10
-                                ),
-                                security_context=container_security_context(),
-                                volume_mounts=[core.VolumeMountArgs(name="tmp", mount_path="/tmp")],
-                            )
-                        ],
+                        containers=[_container(self.args.server)],
                         volumes=[core.VolumeArgs(name="tmp", empty_dir=core.EmptyDirVolumeSourceArgs(size_limit="512Mi"))],
                     ),
                 ),
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        self.service = core.Service(
+
+    def _service(self, name: str) -> core.Service:
+        port = self.args.server.port
+        return core.Service(
             f"{name}-service",
-            metadata=meta.ObjectMetaArgs(name="rasa-action-server", namespace=args.namespace, labels=labels),
+            metadata=self._metadata(),
             spec=core.ServiceSpecArgs(
                 type="ClusterIP",
                 selector=self.selector,
-                ports=[core.ServicePortArgs(name="http", port=s.port, target_port="http", protocol="TCP")],
+                ports=[core.ServicePortArgs(name="http", port=port, target_port="http", protocol="TCP")],
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        k8s.networking.v1.NetworkPolicy(
+
+    def _network_policy(self, name: str) -> networking.NetworkPolicy:
+        rasa_pods = meta.LabelSelectorArgs(match_labels=rasa_labels.selector(self.args.stack, "server"))
+        return networking.NetworkPolicy(
             f"{name}-network-policy",
-            metadata=meta.ObjectMetaArgs(name="rasa-action-server", namespace=args.namespace, labels=labels),
-            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+            metadata=self._metadata(),
+            spec=networking.NetworkPolicySpecArgs(
                 pod_selector=meta.LabelSelectorArgs(match_labels=self.selector),
                 # Only Rasa calls the action server; its own egress (your APIs) is yours to restrict.
                 policy_types=["Ingress"],
                 ingress=[
-                    k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                        from_=[
-                            k8s.networking.v1.NetworkPolicyPeerArgs(
-                                pod_selector=meta.LabelSelectorArgs(
-                                    match_labels=rasa_labels.selector(args.stack, "server")
-                                )
-                            )
-                        ],
-                        ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=s.port, protocol="TCP")],
+                    networking.NetworkPolicyIngressRuleArgs(
+                        from_=[networking.NetworkPolicyPeerArgs(pod_selector=rasa_pods)],
+                        ports=[networking.NetworkPolicyPortArgs(port=self.args.server.port, protocol="TCP")],
                     )
                 ],
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        self.url = action_server_url(args.namespace, s.port)
-        self.register_outputs({"url": self.url})
+
+
+def _container(server: ActionServerSpec) -> core.ContainerArgs:
+    health = core.HTTPGetActionArgs(path="/health", port="http")
+    return core.ContainerArgs(
+        name="action-server",
+        image=f"{server.image}:{server.tag}",
+        ports=[core.ContainerPortArgs(name="http", container_port=server.port, protocol="TCP")],
+        resources=core.ResourceRequirementsArgs(
+            requests={"cpu": "250m", "memory": "512Mi"},
+            limits={"cpu": "1", "memory": "1Gi"},
+        ),
+        liveness_probe=core.ProbeArgs(http_get=health, period_seconds=15),
+        readiness_probe=core.ProbeArgs(http_get=health, period_seconds=10),
+        security_context=container_security_context(),
+        volume_mounts=[core.VolumeMountArgs(name="tmp", mount_path="/tmp")],
+    )
 
 
 def action_server_url(namespace: str, port: int) -> str:

@@ -2,8 +2,8 @@
 
 Namespace, service account (with the cloud's workload identity), the credentials Secret, the
 endpoints.yml ConfigMap, the Deployment, Service, HorizontalPodAutoscaler and PodDisruptionBudget
-(when the preset asks for them), a NetworkPolicy that lets Rasa reach only its backing services,
-DNS and Vault, and optionally an Ingress with TLS and an action server.
+(when asked for), a NetworkPolicy that lets Rasa reach only its backing services, DNS and Vault,
+and optionally an Ingress with TLS and an action server. One method per resource, called in order.
 
 Until Vault delivery is built, credentials Rasa takes from the environment reach the pod from a
 Kubernetes Secret (env `valueFrom.secretKeyRef`): never from a literal env value or a ConfigMap.
@@ -11,439 +11,309 @@ Kubernetes Secret (env `valueFrom.secretKeyRef`): never from a literal env value
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from dataclasses import dataclass
+from typing import Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.contracts import NetworkAccess, PlatformConnections
-from components.rasa import labels as rasa_labels
-from components.rasa.hardening import container_security_context, pod_security_context
-from components.rasa.budget import ConnectionBudget
-from components.rasa.endpoints import CA_DIR, ENDPOINTS_DIR, RASA_PORT, RenderedEndpoints
 from components.cloud import RASA_SERVICE_ACCOUNT
-from components.rasa.action_server import ActionServer, ActionServerArgs
-from components.settings.sections import RasaSettings
+from components.contracts import NetworkAccess, WorkloadIdentity
+from components.rasa import labels as rasa_labels
+from components.rasa.action_server import ActionServer, ActionServerArgs, ActionServerSpec
+from components.rasa.budget import ConnectionBudget
+from components.rasa.endpoints import RASA_PORT, RenderedEndpoints
+from components.rasa.network_policy import PodEndpoint, egress_rules, ingress_rule
+from components.rasa.pod import (
+    CA_CONFIG_MAP, CREDENTIALS_SECRET, ENDPOINTS_CONFIG_MAP, ContainerResources, pod_template,
+)
+
+__all__ = [
+    "ROLLING_SURGE", "Autoscaling", "ContainerResources", "PublicIngress", "RasaWorkload",
+    "RasaWorkloadArgs",
+]
 
 meta = k8s.meta.v1
 core = k8s.core.v1
 apps = k8s.apps.v1
+autoscaling = k8s.autoscaling.v2
+networking = k8s.networking.v1
 
-RASA_USER_ID = 1001  # the uid the rasa/rasa-pro image runs as
+NAME = "rasa-pro"  # every Kubernetes object of the server is called this
 ROLLING_SURGE = 1  # extra pod during a rollout: part of the connection budget
 
 
-@dataclass
+@dataclass(frozen=True)
+class Autoscaling:
+    min_replicas: int
+    max_replicas: int  # the connection budget was planned with this
+    target_cpu_percent: int
+
+
+@dataclass(frozen=True)
+class PublicIngress:
+    host: str
+    class_name: str
+    cluster_issuer: str  # cert-manager issues the TLS certificate
+    controller_namespace: str  # the controller's pods may reach Rasa
+
+
+@dataclass(frozen=True)
 class RasaWorkloadArgs:
-    rasa: RasaSettings
-    environment: str
+    """Every value the workload reads, named; infra/platform.py maps the stack's settings onto it."""
+
     stack: str
-    connections: PlatformConnections
+    environment: str  # a label only: what differs per environment is named below
+    namespace: str
+    image: str
+    tag: str
+    replicas: int  # ignored when `autoscaling` owns the count
+    resources: ContainerResources
+    autoscaling: Optional[Autoscaling]  # None: a fixed replica count
+    pod_disruption_budget: bool
+    strict_zone_spread: bool  # pods wait for a free zone rather than share one
+    ingress: Optional[PublicIngress]  # None: reachable inside the cluster only
+    action_server: Optional[ActionServerSpec]
+    nlg_url: Optional[str]  # Rasa may reach it
+    ingress_from_namespaces: tuple[str, ...]  # besides its own and the ingress controller's
+    service_account_annotations: Mapping[str, str]  # the stack's own; the identity's win
+    identity: WorkloadIdentity
+    backing_services: tuple[NetworkAccess, ...]  # where Rasa may connect, one egress rule each
     rendered: pulumi.Output[RenderedEndpoints]
     secret_values: Mapping[str, pulumi.Input[str]]  # logical secret name → secret value
-    budget: ConnectionBudget
-    service_origins: dict[str, str]
+    budget: ConnectionBudget  # planned once by infra/settings; only recorded here
+    service_origins: Mapping[str, str]
     provider: Optional[k8s.Provider] = None
-    depends_on: list[pulumi.Resource] = field(default_factory=list)
+    depends_on: Sequence[pulumi.Resource] = ()
 
 
 class RasaWorkload(pulumi.ComponentResource):
     def __init__(self, name: str, args: RasaWorkloadArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("rasa-platform:rasa:Workload", name, None, opts)
         self.args = args
-        rasa = args.rasa
-        ns = rasa.namespace
-        prod = args.environment == "prod"
-        labels = rasa_labels.common(args.stack, args.environment)
-        server_labels = rasa_labels.server(args.stack, args.environment)
-        child = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=args.depends_on or None)
+        self.server_labels = rasa_labels.server(args.stack, args.environment)
+        self.selector = rasa_labels.selector(args.stack, "server")
 
-        self.namespace = core.Namespace(
+        self.namespace = self._namespace(name)
+        self.service_account = self._service_account(name)
+        self.credentials = self._secret(name)
+        self.endpoints_config, self.ca_certificates = self._config_maps(name)
+        self.action_server = self._action_server(name)
+        self.deployment = self._deployment(name)
+        self.service = self._service(name)
+        self.autoscaler = self._autoscaler(name)
+        self.disruption_budget = self._disruption_budget(name)
+        self.network_policy = self._network_policy(name)
+        self.ingress = self._ingress(name)
+
+        self.service_url = pulumi.Output.concat("http://rasa-pro.", args.namespace, ".svc.cluster.local:", str(RASA_PORT))
+        self.public_url = f"https://{args.ingress.host}" if args.ingress is not None else None
+        self.register_outputs({"serviceUrl": self.service_url, "namespace": args.namespace})
+
+    # -- options and metadata -----------------------------------------------------------------
+
+    def _options(self, *depends_on: pulumi.Resource) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, provider=self.args.provider, depends_on=list(depends_on) or None)
+
+    def _in_namespace(self) -> pulumi.ResourceOptions:
+        return self._options(self.namespace)
+
+    def _metadata(self, name: str = NAME, **extra) -> meta.ObjectMetaArgs:
+        return meta.ObjectMetaArgs(name=name, namespace=self.args.namespace, labels=self.server_labels, **extra)
+
+    # -- steps, in registration order ---------------------------------------------------------
+
+    def _namespace(self, name: str) -> core.Namespace:
+        labels = {
+            **rasa_labels.common(self.args.stack, self.args.environment),
+            # Kubernetes' own admission enforces the restricted pod security profile.
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/enforce-version": "latest",
+        }
+        return core.Namespace(
             f"{name}-namespace",
-            metadata=meta.ObjectMetaArgs(
-                name=ns,
-                labels={
-                    **labels,
-                    # Kubernetes' own admission enforces the restricted pod security profile.
-                    "pod-security.kubernetes.io/enforce": "restricted",
-                    "pod-security.kubernetes.io/enforce-version": "latest",
-                },
-            ),
-            opts=child,
+            metadata=meta.ObjectMetaArgs(name=self.args.namespace, labels=labels),
+            opts=self._options(*self.args.depends_on),
         )
-        in_ns = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[self.namespace])
 
-        identity = args.connections.identity
-        self.service_account = core.ServiceAccount(
+    def _service_account(self, name: str) -> core.ServiceAccount:
+        annotations = pulumi.Output.all(
+            self.args.identity.service_account_annotations, self.args.service_account_annotations
+        ).apply(lambda parts: {**(parts[1] or {}), **(parts[0] or {})})
+        return core.ServiceAccount(
             f"{name}-service-account",
-            metadata=meta.ObjectMetaArgs(
-                name=RASA_SERVICE_ACCOUNT,
-                namespace=ns,
-                labels=server_labels,
-                annotations=pulumi.Output.all(identity.service_account_annotations, rasa.service_account_annotations).apply(
-                    lambda parts: {**(parts[1] or {}), **(parts[0] or {})}
-                ),
-            ),
+            metadata=self._metadata(RASA_SERVICE_ACCOUNT, annotations=annotations),
             # Rasa never calls the Kubernetes API; cloud identity tokens are projected separately.
             automount_service_account_token=False,
-            opts=in_ns,
+            opts=self._in_namespace(),
         )
 
-        needed_secrets = args.rendered.apply(lambda r: sorted(set(r.secret_env.values())))
-        self.credentials = core.Secret(
+    def _secret(self, name: str) -> core.Secret:
+        secret_values = self.args.secret_values
+        # Only the credentials the rendered configuration refers to.
+        needed = self.args.rendered.apply(lambda r: sorted(set(r.secret_env.values())))
+        return core.Secret(
             f"{name}-credentials",
-            metadata=meta.ObjectMetaArgs(name="rasa-credentials", namespace=ns, labels=server_labels),
+            metadata=self._metadata(CREDENTIALS_SECRET),
             type="Opaque",
-            string_data=needed_secrets.apply(
-                lambda keys: pulumi.Output.all(**{k: args.secret_values[k] for k in keys})
-            ),
-            opts=in_ns,
+            string_data=needed.apply(lambda keys: pulumi.Output.all(**{k: secret_values[k] for k in keys})),
+            opts=self._in_namespace(),
         )
 
-        self.endpoints_config = core.ConfigMap(
+    def _config_maps(self, name: str) -> tuple[core.ConfigMap, core.ConfigMap]:
+        rendered = self.args.rendered
+        origins = json.dumps(dict(self.args.service_origins), sort_keys=True)
+        endpoints = core.ConfigMap(
             f"{name}-endpoints",
-            metadata=meta.ObjectMetaArgs(
-                name="rasa-endpoints",
-                namespace=ns,
-                labels=server_labels,
-                annotations={rasa_labels.SERVICE_ORIGINS: json.dumps(args.service_origins, sort_keys=True)},
-            ),
-            data=args.rendered.apply(lambda r: {"endpoints.yml": r.endpoints_yml}),
-            opts=in_ns,
+            metadata=self._metadata(ENDPOINTS_CONFIG_MAP, annotations={rasa_labels.SERVICE_ORIGINS: origins}),
+            data=rendered.apply(lambda r: {"endpoints.yml": r.endpoints_yml}),
+            opts=self._in_namespace(),
         )
-        self.ca_certificates = core.ConfigMap(
+        ca_certificates = core.ConfigMap(
             f"{name}-ca-certificates",
-            metadata=meta.ObjectMetaArgs(name="rasa-ca-certificates", namespace=ns, labels=server_labels),
-            data=args.rendered.apply(lambda r: dict(r.ca_files)),
-            opts=in_ns,
+            metadata=self._metadata(CA_CONFIG_MAP),
+            data=rendered.apply(lambda r: dict(r.ca_files)),
+            opts=self._in_namespace(),
+        )
+        return endpoints, ca_certificates
+
+    def _action_server(self, name: str) -> Optional[ActionServer]:
+        if self.args.action_server is None:
+            return None
+        return ActionServer(
+            f"{name}-actions",
+            ActionServerArgs(
+                server=self.args.action_server,
+                namespace=self.args.namespace,
+                stack=self.args.stack,
+                environment=self.args.environment,
+            ),
+            opts=self._in_namespace(),
         )
 
-        self.action_server: Optional[ActionServer] = None
-        if rasa.action_server.enabled:
-            self.action_server = ActionServer(
-                f"{name}-actions",
-                ActionServerArgs(settings=rasa.action_server, namespace=ns, stack=args.stack, environment=args.environment),
-                opts=in_ns,
-            )
-
-        pod_template = self._pod_template(args, server_labels, prod)
-        replicas_managed_by_hpa = rasa.autoscaling.enabled
-        self.deployment = apps.Deployment(
+    def _deployment(self, name: str) -> apps.Deployment:
+        a = self.args
+        return apps.Deployment(
             f"{name}-deployment",
-            metadata=meta.ObjectMetaArgs(
-                name="rasa-pro",
-                namespace=ns,
-                labels=server_labels,
-                annotations={rasa_labels.CONNECTION_BUDGET: _budget_annotation(args.budget)},
-            ),
+            metadata=self._metadata(annotations={rasa_labels.CONNECTION_BUDGET: _budget_annotation(a.budget)}),
             spec=apps.DeploymentSpecArgs(
                 # With an HPA the autoscaler owns the replica count; a fixed value would be reset
                 # by every `pulumi up`.
-                replicas=None if replicas_managed_by_hpa else rasa.replicas,
-                selector=meta.LabelSelectorArgs(match_labels=rasa_labels.selector(args.stack, "server")),
+                replicas=None if a.autoscaling is not None else a.replicas,
+                selector=meta.LabelSelectorArgs(match_labels=self.selector),
                 strategy=apps.DeploymentStrategyArgs(
                     type="RollingUpdate",
                     rolling_update=apps.RollingUpdateDeploymentArgs(max_surge=ROLLING_SURGE, max_unavailable=0),
                 ),
                 revision_history_limit=5,
-                template=pod_template,
+                template=pod_template(
+                    image=f"{a.image}:{a.tag}",
+                    resources=a.resources,
+                    rendered=a.rendered,
+                    identity=a.identity,
+                    labels=self.server_labels,
+                    selector=self.selector,
+                    strict_zone_spread=a.strict_zone_spread,
+                ),
             ),
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                provider=args.provider,
-                depends_on=[self.service_account, self.credentials, self.endpoints_config, self.ca_certificates],
-            ),
+            opts=self._options(self.service_account, self.credentials, self.endpoints_config, self.ca_certificates),
         )
 
-        self.service = core.Service(
+    def _service(self, name: str) -> core.Service:
+        return core.Service(
             f"{name}-service",
-            metadata=meta.ObjectMetaArgs(name="rasa-pro", namespace=ns, labels=server_labels),
+            metadata=self._metadata(),
             spec=core.ServiceSpecArgs(
                 type="ClusterIP",
-                selector=rasa_labels.selector(args.stack, "server"),
+                selector=self.selector,
                 ports=[core.ServicePortArgs(name="http", port=RASA_PORT, target_port="http", protocol="TCP")],
             ),
-            opts=in_ns,
+            opts=self._in_namespace(),
         )
 
-        if rasa.autoscaling.enabled:
-            k8s.autoscaling.v2.HorizontalPodAutoscaler(
-                f"{name}-autoscaler",
-                metadata=meta.ObjectMetaArgs(name="rasa-pro", namespace=ns, labels=server_labels),
-                spec=k8s.autoscaling.v2.HorizontalPodAutoscalerSpecArgs(
-                    scale_target_ref=k8s.autoscaling.v2.CrossVersionObjectReferenceArgs(
-                        api_version="apps/v1", kind="Deployment", name="rasa-pro"
-                    ),
-                    min_replicas=rasa.autoscaling.min_replicas,
-                    max_replicas=rasa.autoscaling.max_replicas,
-                    metrics=[
-                        k8s.autoscaling.v2.MetricSpecArgs(
-                            type="Resource",
-                            resource=k8s.autoscaling.v2.ResourceMetricSourceArgs(
-                                name="cpu",
-                                target=k8s.autoscaling.v2.MetricTargetArgs(
-                                    type="Utilization", average_utilization=rasa.autoscaling.target_cpu_percent
-                                ),
-                            ),
-                        )
-                    ],
-                ),
-                opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[self.deployment]),
-            )
+    def _autoscaler(self, name: str) -> Optional[autoscaling.HorizontalPodAutoscaler]:
+        scaling = self.args.autoscaling
+        if scaling is None:
+            return None
+        cpu = autoscaling.ResourceMetricSourceArgs(
+            name="cpu",
+            target=autoscaling.MetricTargetArgs(type="Utilization", average_utilization=scaling.target_cpu_percent),
+        )
+        return autoscaling.HorizontalPodAutoscaler(
+            f"{name}-autoscaler",
+            metadata=self._metadata(),
+            spec=autoscaling.HorizontalPodAutoscalerSpecArgs(
+                scale_target_ref=autoscaling.CrossVersionObjectReferenceArgs(api_version="apps/v1", kind="Deployment", name=NAME),
+                min_replicas=scaling.min_replicas,
+                max_replicas=scaling.max_replicas,
+                metrics=[autoscaling.MetricSpecArgs(type="Resource", resource=cpu)],
+            ),
+            opts=self._options(self.deployment),
+        )
 
-        if rasa.pod_disruption_budget:
-            k8s.policy.v1.PodDisruptionBudget(
-                f"{name}-disruption-budget",
-                metadata=meta.ObjectMetaArgs(name="rasa-pro", namespace=ns, labels=server_labels),
-                spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
-                    max_unavailable=1,
-                    selector=meta.LabelSelectorArgs(match_labels=rasa_labels.selector(args.stack, "server")),
-                ),
-                opts=in_ns,
-            )
+    def _disruption_budget(self, name: str) -> Optional[k8s.policy.v1.PodDisruptionBudget]:
+        if not self.args.pod_disruption_budget:
+            return None
+        return k8s.policy.v1.PodDisruptionBudget(
+            f"{name}-disruption-budget",
+            metadata=self._metadata(),
+            spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
+                max_unavailable=1, selector=meta.LabelSelectorArgs(match_labels=self.selector)
+            ),
+            opts=self._in_namespace(),
+        )
 
-        self.network_policy = k8s.networking.v1.NetworkPolicy(
+    def _network_policy(self, name: str) -> networking.NetworkPolicy:
+        a = self.args
+        admitted = {a.namespace, *a.ingress_from_namespaces}
+        if a.ingress is not None:
+            admitted.add(a.ingress.controller_namespace)
+        actions = self.action_server
+        return networking.NetworkPolicy(
             f"{name}-network-policy",
-            metadata=meta.ObjectMetaArgs(name="rasa-pro", namespace=ns, labels=server_labels),
-            spec=k8s.networking.v1.NetworkPolicySpecArgs(
-                pod_selector=meta.LabelSelectorArgs(match_labels=rasa_labels.selector(args.stack, "server")),
+            metadata=self._metadata(),
+            spec=networking.NetworkPolicySpecArgs(
+                pod_selector=meta.LabelSelectorArgs(match_labels=self.selector),
                 policy_types=["Ingress", "Egress"],
-                ingress=[self._ingress_rule(rasa)],
-                egress=self._egress_rules(args),
-            ),
-            opts=in_ns,
-        )
-
-        self.ingress = None
-        if rasa.ingress.enabled:
-            self.ingress = k8s.networking.v1.Ingress(
-                f"{name}-ingress",
-                metadata=meta.ObjectMetaArgs(
-                    name="rasa-pro",
-                    namespace=ns,
-                    labels=server_labels,
-                    annotations={"cert-manager.io/cluster-issuer": rasa.ingress.cluster_issuer},
+                ingress=[ingress_rule(admitted)],
+                egress=egress_rules(
+                    a.backing_services,
+                    action_server=PodEndpoint(actions.selector, actions.args.server.port) if actions else None,
+                    nlg_url=a.nlg_url,
                 ),
-                spec=k8s.networking.v1.IngressSpecArgs(
-                    ingress_class_name=rasa.ingress.class_name,
-                    tls=[k8s.networking.v1.IngressTLSArgs(hosts=[rasa.ingress.host], secret_name="rasa-pro-tls")],
-                    rules=[
-                        k8s.networking.v1.IngressRuleArgs(
-                            host=rasa.ingress.host,
-                            http=k8s.networking.v1.HTTPIngressRuleValueArgs(
-                                paths=[
-                                    k8s.networking.v1.HTTPIngressPathArgs(
-                                        path="/",
-                                        path_type="Prefix",
-                                        backend=k8s.networking.v1.IngressBackendArgs(
-                                            service=k8s.networking.v1.IngressServiceBackendArgs(
-                                                name="rasa-pro",
-                                                port=k8s.networking.v1.ServiceBackendPortArgs(number=RASA_PORT),
-                                            )
-                                        ),
-                                    )
-                                ]
-                            ),
-                        )
-                    ],
-                ),
-                opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[self.service]),
-            )
-
-        self.service_url = pulumi.Output.concat("http://rasa-pro.", ns, ".svc.cluster.local:", str(RASA_PORT))
-        self.public_url = f"https://{rasa.ingress.host}" if rasa.ingress.enabled else None
-        self.register_outputs({"serviceUrl": self.service_url, "namespace": ns})
-
-    # -- pod ----------------------------------------------------------------------------------
-
-    def _pod_template(self, args: RasaWorkloadArgs, server_labels: dict[str, str], prod: bool) -> core.PodTemplateSpecArgs:
-        rasa = args.rasa
-        identity = args.connections.identity
-        env = pulumi.Output.all(args.rendered, identity.env).apply(lambda parts: _container_env(parts[0], parts[1] or {}))
-        # A changed endpoints.yml must roll the pods: Kubernetes does not restart them for a ConfigMap.
-        config_hash = args.rendered.apply(
-            lambda r: hashlib.sha256((r.endpoints_yml + json.dumps(r.ca_files, sort_keys=True)).encode()).hexdigest()[:16]
-        )
-        return core.PodTemplateSpecArgs(
-            metadata=meta.ObjectMetaArgs(
-                labels={**server_labels, **identity.pod_labels},
-                annotations={"rasa-platform.io/config-hash": config_hash},
             ),
-            spec=core.PodSpecArgs(
-                service_account_name=RASA_SERVICE_ACCOUNT,
-                automount_service_account_token=False,
-                termination_grace_period_seconds=60,
-                security_context=pod_security_context(RASA_USER_ID),
-                topology_spread_constraints=_zone_spread(rasa_labels.selector(args.stack, "server"), prod),
-                containers=[
-                    core.ContainerArgs(
-                        name="rasa",
-                        image=f"{rasa.image}:{rasa.tag}",
-                        image_pull_policy="IfNotPresent",
-                        args=args.rendered.apply(lambda r: list(r.args)),
-                        ports=[core.ContainerPortArgs(name="http", container_port=RASA_PORT, protocol="TCP")],
-                        env=env,
-                        resources=core.ResourceRequirementsArgs(
-                            requests={"cpu": rasa.resources.cpu_request, "memory": rasa.resources.memory_request},
-                            limits={"cpu": rasa.resources.cpu_limit, "memory": rasa.resources.memory_limit},
-                        ),
-                        # Downloading and loading a model can take minutes: the startup probe
-                        # holds liveness off until `/` answers.
-                        startup_probe=core.ProbeArgs(
-                            http_get=core.HTTPGetActionArgs(path="/", port="http"),
-                            period_seconds=10,
-                            failure_threshold=60,
-                        ),
-                        liveness_probe=core.ProbeArgs(
-                            http_get=core.HTTPGetActionArgs(path="/", port="http"),
-                            period_seconds=15,
-                            timeout_seconds=5,
-                            failure_threshold=4,
-                        ),
-                        # /status needs the API token; an exec probe reads it from the environment
-                        # so it never appears in the pod spec. It fails (409) until a model is loaded.
-                        readiness_probe=core.ProbeArgs(
-                            exec_=core.ExecActionArgs(command=READINESS_COMMAND),
-                            period_seconds=10,
-                            timeout_seconds=5,
-                            failure_threshold=3,
-                        ),
-                        security_context=container_security_context(),
-                        volume_mounts=[
-                            core.VolumeMountArgs(name="endpoints", mount_path=ENDPOINTS_DIR, read_only=True),
-                            core.VolumeMountArgs(name="ca-certificates", mount_path=CA_DIR, read_only=True),
-                            *(core.VolumeMountArgs(name=v, mount_path=path) for v, path in WRITABLE_DIRS.items()),
-                        ],
-                    )
-                ],
-                volumes=[
-                    core.VolumeArgs(name="endpoints", config_map=core.ConfigMapVolumeSourceArgs(name="rasa-endpoints")),
-                    core.VolumeArgs(
-                        name="ca-certificates", config_map=core.ConfigMapVolumeSourceArgs(name="rasa-ca-certificates")
-                    ),
-                    *(
-                        core.VolumeArgs(name=v, empty_dir=core.EmptyDirVolumeSourceArgs(size_limit=WRITABLE_SIZE[v]))
-                        for v in WRITABLE_DIRS
-                    ),
-                ],
-            ),
+            opts=self._in_namespace(),
         )
 
-    # -- network -----------------------------------------------------------------------------
-
-    def _ingress_rule(self, rasa: RasaSettings) -> k8s.networking.v1.NetworkPolicyIngressRuleArgs:
-        namespaces = {rasa.namespace, *rasa.ingress_from_namespaces}
-        if rasa.ingress.enabled:
-            namespaces.add(rasa.ingress.controller_namespace)
-        return k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-            ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=RASA_PORT, protocol="TCP")],
-            from_=[
-                k8s.networking.v1.NetworkPolicyPeerArgs(
-                    namespace_selector=meta.LabelSelectorArgs(match_labels={"kubernetes.io/metadata.name": n})
-                )
-                for n in sorted(namespaces)
-            ],
+    def _ingress(self, name: str) -> Optional[networking.Ingress]:
+        ingress = self.args.ingress
+        if ingress is None:
+            return None
+        return networking.Ingress(
+            f"{name}-ingress",
+            metadata=self._metadata(annotations={"cert-manager.io/cluster-issuer": ingress.cluster_issuer}),
+            spec=_ingress_spec(ingress),
+            opts=self._options(self.service),
         )
 
-    def _egress_rules(self, args: RasaWorkloadArgs) -> list[k8s.networking.v1.NetworkPolicyEgressRuleArgs]:
-        c = args.connections
-        rules = [
-            # DNS, served by kube-system.
-            k8s.networking.v1.NetworkPolicyEgressRuleArgs(
-                to=[
-                    k8s.networking.v1.NetworkPolicyPeerArgs(
-                        namespace_selector=meta.LabelSelectorArgs(match_labels={"kubernetes.io/metadata.name": "kube-system"})
-                    )
-                ],
-                ports=[
-                    k8s.networking.v1.NetworkPolicyPortArgs(port=53, protocol="UDP"),
-                    k8s.networking.v1.NetworkPolicyPortArgs(port=53, protocol="TCP"),
-                ],
-            )
-        ]
-        accesses: list[NetworkAccess] = [
-            c.tracker_store.network,
-            c.lock_store.network,
-            c.event_queue.network,
-            c.model_storage.network,
-            c.vault.network,
-        ]
-        rules += [_egress(access) for access in accesses]
-        if self.action_server is not None:
-            rules.append(
-                k8s.networking.v1.NetworkPolicyEgressRuleArgs(
-                    to=[k8s.networking.v1.NetworkPolicyPeerArgs(pod_selector=meta.LabelSelectorArgs(match_labels=self.action_server.selector))],
-                    ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=args.rasa.action_server.port, protocol="TCP")],
-                )
-            )
-        if args.rasa.nlg_url:
-            rules.append(_egress(NetworkAccess(ports=(_url_port(args.rasa.nlg_url),))))
-        return rules
 
-
-READINESS_COMMAND = [
-    "python",
-    "-c",
-    "import os,sys,urllib.request;"
-    "urllib.request.urlopen('http://127.0.0.1:%d/status?token=' + os.environ['AUTH_TOKEN'], timeout=4);"
-    "sys.exit(0)" % RASA_PORT,
-]
-
-# Rasa writes here at run time; the root filesystem stays read-only.
-WRITABLE_DIRS = {"tmp": "/tmp", "models": "/app/models", "rasa-cache": "/app/.rasa"}
-WRITABLE_SIZE = {"tmp": "2Gi", "models": "4Gi", "rasa-cache": "1Gi"}
-
-
-def _container_env(rendered: RenderedEndpoints, identity_env: dict[str, str]) -> list[dict[str, Any]]:
-    plain = {
-        **rendered.env,
-        **identity_env,
-        "HOME": "/tmp",
-        "RASA_CACHE_DIRECTORY": "/app/.rasa/cache",
-    }
-    env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in sorted(plain.items())]
-    env += [
-        {"name": var, "valueFrom": {"secretKeyRef": {"name": "rasa-credentials", "key": key}}}
-        for var, key in sorted(rendered.secret_env.items())
-    ]
-    return env
-
-
-def _egress(access: NetworkAccess) -> k8s.networking.v1.NetworkPolicyEgressRuleArgs:
-    return k8s.networking.v1.NetworkPolicyEgressRuleArgs(
-        to=pulumi.Output.from_input(access.cidrs).apply(
-            lambda cidrs: [k8s.networking.v1.NetworkPolicyPeerArgs(ip_block=k8s.networking.v1.IPBlockArgs(cidr=c)) for c in cidrs]
-        ),
-        ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=p, protocol="TCP") for p in access.ports],
+def _ingress_spec(ingress: PublicIngress) -> networking.IngressSpecArgs:
+    to_rasa = networking.IngressBackendArgs(
+        service=networking.IngressServiceBackendArgs(name=NAME, port=networking.ServiceBackendPortArgs(number=RASA_PORT))
     )
-
-
-def _url_port(url: str) -> int:
-    from urllib.parse import urlparse
-
-    parsed = urlparse(url)
-    return parsed.port or (443 if parsed.scheme == "https" else 80)
-
-
-def _zone_spread(selector: dict[str, str], prod: bool) -> list[core.TopologySpreadConstraintArgs]:
-    # In prod a zone outage must not take every replica; in dev a single zone is acceptable.
-    return [
-        core.TopologySpreadConstraintArgs(
-            topology_key="topology.kubernetes.io/zone",
-            max_skew=1,
-            when_unsatisfiable="DoNotSchedule" if prod else "ScheduleAnyway",
-            label_selector=meta.LabelSelectorArgs(match_labels=selector),
-        ),
-        core.TopologySpreadConstraintArgs(
-            topology_key="kubernetes.io/hostname",
-            max_skew=1,
-            when_unsatisfiable="ScheduleAnyway",
-            label_selector=meta.LabelSelectorArgs(match_labels=selector),
-        ),
-    ]
+    return networking.IngressSpecArgs(
+        ingress_class_name=ingress.class_name,
+        tls=[networking.IngressTLSArgs(hosts=[ingress.host], secret_name="rasa-pro-tls")],
+        rules=[
+            networking.IngressRuleArgs(
+                host=ingress.host,
+                http=networking.HTTPIngressRuleValueArgs(
+                    paths=[networking.HTTPIngressPathArgs(path="/", path_type="Prefix", backend=to_rasa)]
+                ),
+            )
+        ],
+    )
 
 
 def _budget_annotation(budget: ConnectionBudget) -> str:
