@@ -13,7 +13,6 @@ from typing import Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
-import pulumi_random as random
 
 from components import existing
 from components.cloud import CloudServices
@@ -21,7 +20,6 @@ from components.contracts import PlatformConnections, WorkloadIdentity, redact, 
 from components.rasa.action_server import ActionServerSpec, action_server_url
 from components.rasa.budget import ConnectionBudget
 from components.rasa.endpoints import (
-    SECRET_AUTH_TOKEN,
     SECRET_KAFKA_PASSWORD,
     SECRET_LICENSE,
     SECRET_LOCK_STORE_PASSWORD,
@@ -129,6 +127,7 @@ def workload_args(
         ),
         rendered=rendered,
         secret_values=_secret_values(settings, c),
+        auth_token=existing.secret(settings.rasa.auth_token),
         budget=budget,
         service_origins=_origins(c),
         provider=kubernetes_provider(settings, services),
@@ -159,12 +158,9 @@ def _action_server(a: ActionServerSettings) -> Optional[ActionServerSpec]:
 
 
 def _secret_values(settings: StackSettings, c: PlatformConnections) -> dict[str, pulumi.Input[str]]:
-    auth_token = existing.secret(settings.rasa.auth_token)
-    if auth_token is None:
-        auth_token = random.RandomPassword("rasa-api-token", length=48, special=False).result
+    """Every credential the pod may need, by logical name (the API token is the workload's own)."""
     values: dict[str, Optional[pulumi.Input[str]]] = {
         SECRET_LICENSE: existing.secret(settings.rasa.license),
-        SECRET_AUTH_TOKEN: auth_token,
         SECRET_VAULT_TOKEN: c.vault.token,
         SECRET_LOCK_STORE_PASSWORD: c.lock_store.password,
         SECRET_KAFKA_PASSWORD: c.event_queue.password,

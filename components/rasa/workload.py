@@ -17,13 +17,14 @@ from typing import Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
+import pulumi_random as random
 
 from components.cloud import RASA_SERVICE_ACCOUNT
 from components.contracts import NetworkAccess, WorkloadIdentity
 from components.rasa import labels as rasa_labels
 from components.rasa.action_server import ActionServer, ActionServerArgs, ActionServerSpec
 from components.rasa.budget import ConnectionBudget
-from components.rasa.endpoints import RASA_PORT, RenderedEndpoints
+from components.rasa.endpoints import RASA_PORT, SECRET_AUTH_TOKEN, RenderedEndpoints
 from components.rasa.network_policy import PodEndpoint, egress_rules, ingress_rule
 from components.rasa.pod import (
     CA_CONFIG_MAP, CREDENTIALS_SECRET, ENDPOINTS_CONFIG_MAP, ContainerResources, pod_template,
@@ -82,6 +83,8 @@ class RasaWorkloadArgs:
     backing_services: tuple[NetworkAccess, ...]  # where Rasa may connect, one egress rule each
     rendered: pulumi.Output[RenderedEndpoints]
     secret_values: Mapping[str, pulumi.Input[str]]  # logical secret name → secret value
+    # Rasa's HTTP API token; None: the workload generates one (a child, kept in the state as a secret).
+    auth_token: Optional[pulumi.Input[str]]
     budget: ConnectionBudget  # planned once by infra/settings; only recorded here
     service_origins: Mapping[str, str]
     provider: Optional[k8s.Provider] = None
@@ -149,8 +152,18 @@ class RasaWorkload(pulumi.ComponentResource):
             opts=self._in_namespace(),
         )
 
+    def _api_token(self, name: str) -> pulumi.Input[str]:
+        if self.args.auth_token is not None:
+            return self.args.auth_token
+        generated = random.RandomPassword(
+            f"{name}-api-token", length=48, special=False,
+            # It was a child of the stack before it belonged here: keep the same token.
+            opts=pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(name="rasa-api-token", parent=pulumi.ROOT_STACK_RESOURCE)]),
+        )
+        return generated.result
+
     def _secret(self, name: str) -> core.Secret:
-        secret_values = self.args.secret_values
+        secret_values = {**self.args.secret_values, SECRET_AUTH_TOKEN: pulumi.Output.secret(self._api_token(name))}
         # Only the credentials the rendered configuration refers to.
         needed = self.args.rendered.apply(lambda r: sorted(set(r.secret_env.values())))
         return core.Secret(
