@@ -44,7 +44,7 @@ from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
 from .pack import ALL_POLICIES, DEFAULT_ENFORCEMENT, PACK_NAME, REMEDIATION
-from .rules.common import OFFLINE_UNKNOWN, Undecided
+from .common import OFFLINE_UNKNOWN, Undecided
 
 __all__ = ["evaluate", "REMEDIATION", "PACK_NAME"]
 

@@ -11,6 +11,7 @@ import pulumi_policy
 import yaml
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ResourceValidationPolicy, StackValidationPolicy
 
+from policies.aws import types as aws
 from policies.pack import ALL_POLICIES, DEFAULT_ENFORCEMENT, PACK_NAME, REMEDIATION
 
 PACK_DIR = pathlib.Path(__file__).resolve().parents[2] / "policies"
@@ -105,7 +106,7 @@ def test_pack_serves_over_the_analyzer_protocol():
             assert info.name == PACK_NAME and [p.name for p in info.policies] == [p.name for p in ALL_POLICIES]
 
             db = analyzer_pb2.AnalyzeRequest(
-                type="aws:rds/instance:Instance", urn="urn:pulumi:s::p::aws:rds/instance:Instance::db", name="db",
+                type=aws.DB_INSTANCE, urn=f"urn:pulumi:s::p::{aws.DB_INSTANCE}::db", name="db",
                 properties=struct({"storageEncrypted": True, "kmsKeyId": unknown, "publiclyAccessible": True,
                                    "backupRetentionPeriod": 7}))
             found = {(d.policyName, analyzer_pb2.EnforcementLevel.Name(d.enforcementLevel))
@@ -114,13 +115,12 @@ def test_pack_serves_over_the_analyzer_protocol():
             assert ("database-encrypted-with-customer-key", "ADVISORY") in found  # unknown kmsKeyId
             assert ("database-backup-retention", "MANDATORY") not in found  # 7 days is enough outside prod
 
-            bucket_urn = "urn:pulumi:s::p::aws:s3/bucket:Bucket::models"
+            bucket_urn = f"urn:pulumi:s::p::{aws.BUCKET}::models"
             stack = analyzer_pb2.AnalyzeStackRequest(resources=[
-                analyzer_pb2.AnalyzerResource(type="aws:s3/bucket:Bucket", urn=bucket_urn, name="models",
+                analyzer_pb2.AnalyzerResource(type=aws.BUCKET, urn=bucket_urn, name="models",
                                               properties=struct({})),
                 analyzer_pb2.AnalyzerResource(
-                    type="aws:s3/bucketVersioning:BucketVersioning", name="v",
-                    urn="urn:pulumi:s::p::aws:s3/bucketVersioning:BucketVersioning::v",
+                    type=aws.VERSIONING, name="v", urn=f"urn:pulumi:s::p::{aws.VERSIONING}::v",
                     properties=struct({"bucket": unknown, "versioningConfiguration": {"status": "Enabled"}}),
                     dependencies=[bucket_urn],
                     propertyDependencies={"bucket": analyzer_pb2.AnalyzerPropertyDependencies(urns=[bucket_urn])}),
