@@ -43,8 +43,9 @@ def test_insecure_resource_is_a_mandatory_failure_naming_rule_and_resource():
         "rule": "database-not-public", "enforcement": "mandatory",
         "resource": f"urn:pulumi:test::rasa-platform::{fx.T_RDS}::tracker-store",
         "type": fx.T_RDS, "message": "publiclyAccessible must be false",
+        "remediation": REMEDIATION["database-not-public"],
     }
-    assert "components/<cloud>/tracker_store.py" in REMEDIATION[violation["rule"]]
+    assert "components/<cloud>/tracker_store.py" in violation["remediation"]
 
 
 def test_stack_rule_violation_names_the_resource_it_reports():
