@@ -19,13 +19,14 @@ PACK_DIR = pathlib.Path(__file__).resolve().parents[2] / "policies"
 
 def test_rule_names_are_unique_stable_kebab_case():
     names = [p.name for p in ALL_POLICIES]
+    assert len(names) >= 50
     assert len(names) == len(set(names))
     assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", n) for n in names)
     assert re.fullmatch(r"[a-zA-Z0-9-_.]{1,100}", PACK_NAME)
 
 
 def test_every_rule_has_level_description_remediation_and_types():
-    assert set(REMEDIATION) == {p.name for p in ALL_POLICIES}
+    assert ALL_POLICIES and set(REMEDIATION) == {p.name for p in ALL_POLICIES}
     for p in ALL_POLICIES:
         assert isinstance(p, (ResourceValidationPolicy, StackValidationPolicy))
         assert p.enforcement_level in (EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY), p.name
@@ -33,7 +34,7 @@ def test_every_rule_has_level_description_remediation_and_types():
         assert p.remediation_steps == REMEDIATION[p.name] and REMEDIATION[p.name], p.name
         assert p.resource_types, p.name
         if p.config_schema is not None:
-            assert isinstance(p.config_schema, PolicyConfigSchema)
+            assert isinstance(p.config_schema, PolicyConfigSchema) and p.config_schema.properties, p.name
             for prop in p.config_schema.properties.values():
                 assert prop.get("type") in ("string", "integer", "array"), p.name
 
@@ -75,7 +76,11 @@ def test_pulumi_policy_yaml_and_requirements():
 
 
 def test_readme_documents_every_rule_with_its_level():
+    from policies.docs import rule_table
+
     readme = (PACK_DIR / "README.md").read_text()
+    assert rule_table() in readme, "policies/README.md is stale: paste the output of python -m policies.docs"
+    assert ALL_POLICIES
     for p in ALL_POLICIES:
         row = next((line for line in readme.splitlines() if line.startswith(f"| `{p.name}` |")), None)
         assert row, f"{p.name} missing from policies/README.md"
@@ -137,5 +142,6 @@ def test_pack_serves_over_the_analyzer_protocol():
 def test_every_rule_is_exercised_by_a_test():
     here = pathlib.Path(__file__).parent
     text = "".join(p.read_text() for p in here.glob("test_*.py") if p.name != "test_pack.py")
+    assert ALL_POLICIES and text
     untested = [p.name for p in ALL_POLICIES if f'"{p.name}"' not in text]
     assert not untested, untested
