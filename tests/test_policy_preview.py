@@ -7,6 +7,10 @@ import pytest
 from infra.preview import all_stacks, main, run_stack
 
 
+def test_there_are_shipped_stacks_to_preview():
+    assert {"aws-dev", "aws-prod", "byo-dev"} <= set(all_stacks())
+
+
 @pytest.mark.parametrize("stack", all_stacks())
 def test_every_shipped_stack_has_zero_mandatory_violations(stack):
     result = run_stack(stack)

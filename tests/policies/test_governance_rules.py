@@ -55,6 +55,7 @@ def test_untaggable_types_really_have_no_tags_input():
 
     from policies.aws.governance import UNTAGGABLE
 
+    assert UNTAGGABLE
     for token in UNTAGGABLE:
         module, cls = token.split(":")[1].split("/")[0], token.split(":")[2]
         args = getattr(importlib.import_module(f"pulumi_aws.{module}"), cls + "Args")
