@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-PROJECT = "rasa-platform"
+PROJECT = "rasa-platform"  # infra.settings.PROJECT: the pack runs without the program's code
 
 
 def stack_key(path: str) -> str:

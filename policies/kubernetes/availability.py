@@ -7,8 +7,12 @@ from typing import Any
 from pulumi_policy import PolicyResource
 
 from ..checks import CheckSet
-from ..common import UNKNOWN, Findings, RuleContext, StackIndex, as_number, at_least, elements, entries, get, is_unknown, percent_or_int
-from ..stack_keys import ACTION_SERVER_REPLICAS, RASA_MIN_REPLICAS, RASA_POD_DISRUPTION_BUDGET, RASA_REPLICAS, from_setting
+from ..common import (
+    UNKNOWN, Findings, RuleContext, StackIndex, as_number, at_least, elements, entries, get, is_unknown, percent_or_int,
+)
+from ..stack_keys import (
+    ACTION_SERVER_REPLICAS, RASA_MIN_REPLICAS, RASA_POD_DISRUPTION_BUDGET, RASA_REPLICAS, from_setting,
+)
 from .rasa import ACTION_SERVER, SERVER, rasa_component
 from .resources import hpa_for, pod_spec, same_namespace
 from .types import DEPLOYMENT, HPA, PDB
