@@ -7,8 +7,8 @@ objects (parents and dependencies linked), props wrapped in pulumi_policy's unkn
 and a rule that meets an unknown value is reported as an advisory "cannot decide during preview"
 instead of failing.
 
-    from policies.offline import evaluate, REMEDIATION
-    verdict = evaluate(resources, {"environment": "prod"})
+    from policies.offline import evaluate, load_config
+    verdict = evaluate(resources, load_config("policy-config.json"))
     verdict["mandatoryFailures"]  # > 0: the preview must exit 1
 
 `resources`: `[{"type", "name", "urn", "props", "parent", "dependencies"}]`, props the inputs with
@@ -16,10 +16,24 @@ camelCase keys, secrets replaced by "[secret]", unknowns by "[unknown]". Optiona
 `propertyDependencies` ({prop: [urn]}), `provider` (the provider reference, `urn::id` or urn),
 `protect` (bool).
 
-`config`: thresholds for every rule at the top level (`environment`, `minBackupDays`,
-`minBackupDaysProd`, `allowedRegions`, `requiredTags`), and per rule under its name, e.g.
-`{"database-backup-retention": {"minBackupDays": 10}, "k8s-probes": {"enforcementLevel": "advisory"}}`
-(`"all": "<level>"` sets every rule's level).
+`config`: what `load_config` returns, or the same shape written directly (policies/config.py):
+`"all"`, rule names → level or `{"enforcementLevel", <config keys>}`, and thresholds for every
+rule at the top level (`environment`, `minBackupDays`, ...). It is validated the same way.
+
+The verdict:
+
+    {"pack": str, "rulesEvaluated": [rule names not disabled],
+     "violations": [{"rule", "enforcement", "resource", "type", "message", "remediation"}],
+     "mandatoryFailures": int,
+     "rules": [{"rule", "level", "status", "description",
+                "failures": [{"resource", "type", "enforcement", "message", "remediation"}],
+                "undecided": [same shape]}]}
+
+`rules` holds every rule of the pack in the pack's order; `status` is `fail` (a violation, or
+the rule crashed), `undecided` (no violation, but some check met a value unknown until the
+update runs: reported as an advisory `cannot decide during preview: ...`), `pass`, `not-applicable`
+(no resource of a type the rule checks is in the stack) or `disabled` (by the config). `level` is
+the level after the config. `violations` lists every failure and undecided entry, as before.
 """
 
 from __future__ import annotations
@@ -43,10 +57,12 @@ from pulumi_policy import (
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
+from .checks import type_matches
+from .common import OFFLINE_UNKNOWN, Undecided
+from .config import ALL, LEVEL_KEY, PolicyConfigError, check_config, load_config
 from .pack import ALL_POLICIES, DEFAULT_ENFORCEMENT, PACK_NAME, REMEDIATION
-from .rules.common import OFFLINE_UNKNOWN, Undecided
 
-__all__ = ["evaluate", "REMEDIATION", "PACK_NAME"]
+__all__ = ["evaluate", "load_config", "PolicyConfigError", "REMEDIATION", "PACK_NAME"]
 
 _LEVELS = {level.value: level for level in EnforcementLevel}
 
@@ -83,20 +99,18 @@ def _provider(resource: Mapping[str, Any], providers: Mapping[str, Mapping[str, 
     return None
 
 
-def _policy_settings(config: Optional[Mapping[str, Any]]) -> Callable[[Any], tuple[EnforcementLevel, dict]]:
-    config = dict(config or {})
+def _policy_settings(config: Mapping[str, Any]) -> Callable[[Any], tuple[EnforcementLevel, dict]]:
+    """(level, the rule's config) per policy, from a config normalised by `check_config`."""
     names = {p.name for p in ALL_POLICIES}
-    all_level = config.pop("all", None)
-    common = {k: v for k, v in config.items() if k not in names}
+    thresholds = {k: v for k, v in config.items() if k != ALL and k not in names}
 
     def settings(policy: Any) -> tuple[EnforcementLevel, dict]:
-        own = config.get(policy.name)
-        own = dict(own) if isinstance(own, Mapping) else ({"enforcementLevel": own} if isinstance(own, str) else {})
-        level_name = own.pop("enforcementLevel", None) or all_level
+        own = dict(config.get(policy.name) or {})
+        level_name = own.pop(LEVEL_KEY, None) or config.get(ALL)
         level = (_LEVELS[level_name] if level_name else None) or policy.enforcement_level or DEFAULT_ENFORCEMENT
         if level == EnforcementLevel.REMEDIATE:  # the engine reports a remediate rule's violations as mandatory
             level = EnforcementLevel.MANDATORY
-        return level, {**common, **own}
+        return level, {**thresholds, **own}
 
     return settings
 
@@ -111,26 +125,41 @@ def _run(validate: Callable[[], Any]) -> None:
             loop.close()
 
 
-def evaluate(resources: list[dict], config: Optional[dict] = None, *,
+def _applies(policy: Any, resources: list[dict]) -> bool:
+    """Is a resource of a type the rule checks in the stack? (A policy that names no types checks all.)"""
+    types = getattr(policy, "resource_types", None)
+    if not types:
+        return bool(resources)
+    return any(type_matches(t, str(r.get("type", ""))) for r in resources for t in types)
+
+
+def _status(failures: list, undecided: list, applies: bool) -> str:
+    if failures:
+        return "fail"
+    if undecided:
+        return "undecided"
+    return "pass" if applies else "not-applicable"
+
+
+def evaluate(resources: list[dict], config: Optional[Mapping[str, Any]] = None, *,
              stack_tags: Optional[Mapping[str, str]] = None) -> dict:
-    """Evaluate every rule of the pack over `resources`; see the module docstring for the shapes."""
-    settings = _policy_settings(config)
+    """Evaluate every rule of the pack over `resources`; see the module docstring for the shapes.
+    Raises `PolicyConfigError` for a config the pack does not accept."""
+    settings = _policy_settings(check_config(config or {}, ALL_POLICIES, "the config given to evaluate"))
     tags = dict(stack_tags or {})
     by_urn = {r["urn"]: r for r in resources}
     providers = {r["urn"]: r for r in resources if str(r.get("type", "")).startswith("pulumi:providers:")}
     violations: list[dict] = []
-    evaluated: list[str] = []
+    found: dict[str, dict[str, list[dict]]] = {}  # rule → "failures" / "undecided" → entries
 
     def record(policy: Any, level: EnforcementLevel, default_urn: Optional[str], message: str,
-               urn: Optional[str] = None) -> None:
+               urn: Optional[str] = None, kind: str = "failures") -> None:
         target = urn or default_urn
-        violations.append({
-            "rule": policy.name,
-            "enforcement": level.value,
-            "resource": target,
-            "type": by_urn[target]["type"] if target in by_urn else None,
-            "message": message,
-        })
+        violation = {"rule": policy.name, "enforcement": level.value, "resource": target,
+                     "type": by_urn[target]["type"] if target in by_urn else None, "message": message,
+                     "remediation": getattr(policy, "remediation_steps", None) or ""}
+        violations.append(violation)
+        found[policy.name][kind].append({k: v for k, v in violation.items() if k != "rule"})
 
     def guarded(policy: Any, level: EnforcementLevel, urn: Optional[str], call: Callable[[], Any]) -> None:
         try:
@@ -138,7 +167,7 @@ def evaluate(resources: list[dict], config: Optional[dict] = None, *,
         except UnknownValueError as e:
             # As the engine does: an unknown value makes the rule advisory for this resource/stack.
             reasons = "; ".join(e.reasons) if isinstance(e, Undecided) else e.message
-            record(policy, EnforcementLevel.ADVISORY, urn, f"cannot decide during preview: {reasons}")
+            record(policy, EnforcementLevel.ADVISORY, urn, f"cannot decide during preview: {reasons}", kind="undecided")
         except _NotApplicableError:
             pass
         except Exception as e:  # noqa: BLE001  a broken rule must fail the verdict, not pass silently
@@ -159,27 +188,33 @@ def evaluate(resources: list[dict], config: Optional[dict] = None, *,
         for prop, urns in (r.get("propertyDependencies") or {}).items():
             resource.property_dependencies[prop] = [policy_resources[d] for d in urns if d in policy_resources]
 
+    rules: list[dict] = []
     for policy in ALL_POLICIES:
         level, policy_config = settings(policy)
-        if level == EnforcementLevel.DISABLED:
-            continue
-        evaluated.append(policy.name)
-        if isinstance(policy, ResourceValidationPolicy):
-            for r in resources:
-                args = ResourceValidationArgs(
-                    r["type"], _engine_props(r.get("props")), r["urn"], r.get("name", ""), _options(r),
-                    _provider(r, providers), dict(policy_config), tags,
-                )
-                report = (lambda p, lv, u: lambda message, urn=None: record(p, lv, u, message))(policy, level, r["urn"])
-                guarded(policy, level, r["urn"], lambda: policy.validate(args, report))
-        elif isinstance(policy, StackValidationPolicy):
-            args = StackValidationArgs(list(policy_resources.values()), dict(policy_config), tags)
-            report = (lambda p, lv: lambda message, urn=None: record(p, lv, None, message, urn))(policy, level)
-            guarded(policy, level, None, lambda: policy.validate(args, report))
+        found[policy.name] = {"failures": [], "undecided": []}
+        if level != EnforcementLevel.DISABLED:
+            if isinstance(policy, ResourceValidationPolicy):
+                for r in resources:
+                    args = ResourceValidationArgs(
+                        r["type"], _engine_props(r.get("props")), r["urn"], r.get("name", ""), _options(r),
+                        _provider(r, providers), dict(policy_config), tags,
+                    )
+                    report = (lambda p, lv, u: lambda message, urn=None: record(p, lv, u, message))(policy, level, r["urn"])
+                    guarded(policy, level, r["urn"], lambda: policy.validate(args, report))
+            elif isinstance(policy, StackValidationPolicy):
+                args = StackValidationArgs(list(policy_resources.values()), dict(policy_config), tags)
+                report = (lambda p, lv: lambda message, urn=None: record(p, lv, None, message, urn))(policy, level)
+                guarded(policy, level, None, lambda: policy.validate(args, report))
+        outcome = found[policy.name]
+        status = ("disabled" if level == EnforcementLevel.DISABLED
+                  else _status(outcome["failures"], outcome["undecided"], _applies(policy, resources)))
+        rules.append({"rule": policy.name, "level": level.value, "status": status,
+                      "description": policy.description, **outcome})
 
     return {
         "pack": PACK_NAME,
-        "rulesEvaluated": evaluated,
+        "rulesEvaluated": [r["rule"] for r in rules if r["status"] != "disabled"],
         "violations": violations,
         "mandatoryFailures": sum(1 for v in violations if v["enforcement"] == EnforcementLevel.MANDATORY.value),
+        "rules": rules,
     }

@@ -7,6 +7,10 @@ import pytest
 from infra.preview import all_stacks, main, run_stack
 
 
+def test_there_are_shipped_stacks_to_preview():
+    assert {"aws-dev", "aws-prod", "byo-dev"} <= set(all_stacks())
+
+
 @pytest.mark.parametrize("stack", all_stacks())
 def test_every_shipped_stack_has_zero_mandatory_violations(stack):
     result = run_stack(stack)
@@ -41,6 +45,22 @@ def test_insecure_variant_fails_the_matching_rule(stack, overrides, rule):
     assert result.config_error is None, result.config_error
     assert rule in fired(result), result.policy["violations"]
     assert result.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "stack, overrides, start",
+    [
+        ("byo-dev", {"lockStore": {"tls": False}}, "rasa-platform:lockStore.tls is false: "),
+        ("aws-prod", {"trackerStore": {"backupDays": 7}}, "rasa-platform:trackerStore.backupDays is 7: "),
+        ("aws-prod", {"lockStore": {"highAvailability": False}}, "rasa-platform:lockStore.highAvailability is false: "),
+        ("aws-prod", {"rasa": {"podDisruptionBudget": False}}, "rasa-platform:rasa.podDisruptionBudget is false: "),
+    ],
+)
+def test_mandatory_message_names_the_stack_key_the_user_set(stack, overrides, start):
+    result = run_stack(stack, overrides=overrides)
+    messages = [v["message"] for v in result.policy["violations"] if v["enforcement"] == "mandatory"]
+    assert messages, result.policy["violations"]
+    assert all(m.startswith(start) for m in messages), messages
 
 
 def test_preview_exits_1_naming_the_rule(tmp_path, capsys, monkeypatch):

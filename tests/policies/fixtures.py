@@ -6,7 +6,9 @@ import json
 
 import yaml
 
-from policies.rules.platform import BUDGET_ANNOTATION, ORIGINS_ANNOTATION
+from policies.aws import types as aws
+from policies.kubernetes import types as k8s
+from policies.kubernetes.rasa import BUDGET_ANNOTATION, ORIGINS_ANNOTATION
 
 from .helpers import R
 
@@ -14,28 +16,31 @@ KEY = "arn:aws:kms:eu-central-1:111122223333:key/0f0e0d0c"
 PROD = {"rasa-platform:environment": "prod", "rasa-platform:stack": "aws-prod"}
 DEV = {"rasa-platform:environment": "dev", "rasa-platform:stack": "aws-dev"}
 
-T_BUCKET = "aws:s3/bucket:Bucket"
-T_PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-T_SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-T_VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
-T_OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
-T_BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
-T_REDIS = "aws:elasticache/replicationGroup:ReplicationGroup"
-T_RDS = "aws:rds/instance:Instance"
-T_PG = "aws:rds/parameterGroup:ParameterGroup"
-T_MSK = "aws:msk/cluster:Cluster"
-T_MSK_CONFIG = "aws:msk/configuration:Configuration"
-T_EKS = "aws:eks/cluster:Cluster"
-T_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
-T_LT = "aws:ec2/launchTemplate:LaunchTemplate"
-T_OIDC = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
-T_ADDON = "aws:eks/addon:Addon"
-T_KMS = "aws:kms/key:Key"
-T_DEPLOYMENT = "kubernetes:apps/v1:Deployment"
-T_CONFIGMAP = "kubernetes:core/v1:ConfigMap"
-T_HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
-T_PDB = "kubernetes:policy/v1:PodDisruptionBudget"
-T_RELEASE = "kubernetes:helm.sh/v3:Release"
+# Type tokens come from the check packages, the one place each cloud's tokens are written.
+T_BUCKET = aws.BUCKET
+T_PAB = aws.PUBLIC_ACCESS_BLOCK
+T_SSE = aws.ENCRYPTION
+T_VERSIONING = aws.VERSIONING
+T_OWNERSHIP = aws.OWNERSHIP
+T_BUCKET_POLICY = aws.BUCKET_POLICY
+T_REDIS = aws.REPLICATION_GROUP
+T_RDS = aws.DB_INSTANCE
+T_PG = aws.DB_PARAMETER_GROUP
+T_MSK = aws.MSK_CLUSTER
+T_MSK_CONFIG = aws.MSK_CONFIGURATION
+T_EKS = aws.EKS_CLUSTER
+T_NODE_GROUP = aws.EKS_NODE_GROUP
+T_LT = aws.LAUNCH_TEMPLATE
+T_OIDC = aws.OIDC_PROVIDER
+T_ADDON = aws.EKS_ADDON
+T_KMS = aws.KMS_KEY
+T_AWS_PROVIDER = aws.PROVIDER
+T_DEPLOYMENT = k8s.DEPLOYMENT
+T_CONFIGMAP = k8s.CONFIG_MAP
+T_HPA = k8s.HPA
+T_PDB = k8s.PDB
+T_RELEASE = k8s.HELM_RELEASE
+T_STATEFUL_SET = k8s.STATEFUL_SET
 
 
 def tls_policy(bucket_arn: str = "arn:aws:s3:::models") -> str:

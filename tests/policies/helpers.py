@@ -16,6 +16,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
+from policies.aws import types as aws
 from policies.pack import ALL_POLICIES
 
 # The engine's sentinel for an unknown string during preview.
@@ -63,8 +64,8 @@ def run_resource(rule: str, type_: str, props: dict, config: Optional[dict] = No
                  provider: Optional[dict] = None, stack_tags: Optional[dict] = None, name: str = "r") -> Outcome:
     prov = None
     if provider is not None:
-        prov = PolicyProviderResource("pulumi:providers:aws", unknown_checking_proxy(copy.deepcopy(provider)),
-                                      urn("pulumi:providers:aws", "default"), "default")
+        prov = PolicyProviderResource(aws.PROVIDER, unknown_checking_proxy(copy.deepcopy(provider)),
+                                      urn(aws.PROVIDER, "default"), "default")
     args = ResourceValidationArgs(type_, unknown_checking_proxy(copy.deepcopy(props)), urn(type_, name), name,
                                   options(), prov, config, stack_tags)
     return _run(POLICY[rule].validate, args)

@@ -21,7 +21,7 @@ def test_allowed_regions():
     assert run_resource("allowed-regions", fx.T_RDS, fx.RDS, config, provider={"region": "us-east-1"}).violations
     assert run_resource("allowed-regions", fx.T_RDS, fx.RDS, config, provider={"region": "eu-central-1"}).ok
     # The provider resource itself is checked.
-    assert run_resource("allowed-regions", "pulumi:providers:aws", {"region": "us-east-1"}, config).violations
+    assert run_resource("allowed-regions", fx.T_AWS_PROVIDER, {"region": "us-east-1"}, config).violations
     # Kubernetes resources have no region.
     assert run_resource("allowed-regions", fx.T_DEPLOYMENT, fx.rasa_deployment(), config).ok
 
@@ -53,8 +53,9 @@ def test_untaggable_types_really_have_no_tags_input():
     import importlib
     import inspect
 
-    from policies.rules.governance import UNTAGGABLE
+    from policies.aws.governance import UNTAGGABLE
 
+    assert UNTAGGABLE
     for token in UNTAGGABLE:
         module, cls = token.split(":")[1].split("/")[0], token.split(":")[2]
         args = getattr(importlib.import_module(f"pulumi_aws.{module}"), cls + "Args")

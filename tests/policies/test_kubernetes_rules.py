@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policies.rules.common import is_credential_name
+from policies.kubernetes.credentials import is_credential_name
 
 from . import fixtures as fx
 from .helpers import DELETE, U, changed, run_resource

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from policies import offline
+from policies.aws import types as aws
 from policies.offline import REMEDIATION, evaluate
 from policies.pack import ALL_POLICIES, PACK_NAME
 
@@ -40,10 +41,11 @@ def test_insecure_resource_is_a_mandatory_failure_naming_rule_and_resource():
     (violation,) = verdict["violations"]
     assert violation == {
         "rule": "database-not-public", "enforcement": "mandatory",
-        "resource": "urn:pulumi:test::rasa-platform::aws:rds/instance:Instance::tracker-store",
-        "type": "aws:rds/instance:Instance", "message": "publiclyAccessible must be false",
+        "resource": f"urn:pulumi:test::rasa-platform::{fx.T_RDS}::tracker-store",
+        "type": fx.T_RDS, "message": "publiclyAccessible must be false",
+        "remediation": REMEDIATION["database-not-public"],
     }
-    assert REMEDIATION[violation["rule"]].startswith("Set publicly_accessible=False")
+    assert "components/<cloud>/tracker_store.py" in violation["remediation"]
 
 
 def test_stack_rule_violation_names_the_resource_it_reports():
@@ -51,12 +53,12 @@ def test_stack_rule_violation_names_the_resource_it_reports():
     verdict = evaluate(resources)
     (violation,) = verdict["violations"]
     assert violation["rule"] == "storage-versioning-enabled"
-    assert violation["type"] == "aws:s3/bucket:Bucket" and violation["resource"].endswith("::models")
+    assert violation["type"] == fx.T_BUCKET and violation["resource"].endswith("::models")
 
 
 def test_joins_use_recorded_dependencies():
     # The S3 resources name the bucket by its id, which the bucket's inputs do not contain.
-    resources = [dict(r, props=changed(r["props"], "bucket", "models-4f2a1c")) if r["type"].startswith("aws:s3/bucket")
+    resources = [dict(r, props=changed(r["props"], "bucket", "models-4f2a1c")) if r["type"].startswith(fx.T_BUCKET)
                  and r["name"] != "models" else r for r in dump(fx.secure_stack())]
     resources = with_props(resources, "models", {"tags": fx.PROD})
     assert evaluate(resources)["violations"] == []
@@ -128,10 +130,10 @@ def test_per_rule_enforcement_levels():
 
 def test_provider_reference_gives_the_region():
     resources = dump(fx.secure_stack())
-    provider_urn = "urn:pulumi:test::rasa-platform::pulumi:providers:aws::default_7_51_1"
-    provider = {"type": "pulumi:providers:aws", "name": "default_7_51_1", "urn": provider_urn,
+    provider_urn = f"urn:pulumi:test::rasa-platform::{fx.T_AWS_PROVIDER}::default_7_51_1"
+    provider = {"type": fx.T_AWS_PROVIDER, "name": "default_7_51_1", "urn": provider_urn,
                 "props": {"region": "us-east-1"}, "parent": None, "dependencies": []}
-    resources = [provider] + [dict(r, provider=f"{provider_urn}::abc-123") if r["type"].startswith("aws:") else r
+    resources = [provider] + [dict(r, provider=f"{provider_urn}::abc-123") if r["type"].startswith(aws.ANY[:-1]) else r
                               for r in resources]
     verdict = evaluate(resources, {"allowedRegions": ["eu-central-1"]})
     failing = {v["resource"] for v in verdict["violations"] if v["rule"] == "allowed-regions"}

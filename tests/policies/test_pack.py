@@ -11,6 +11,7 @@ import pulumi_policy
 import yaml
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, ResourceValidationPolicy, StackValidationPolicy
 
+from policies.aws import types as aws
 from policies.pack import ALL_POLICIES, DEFAULT_ENFORCEMENT, PACK_NAME, REMEDIATION
 
 PACK_DIR = pathlib.Path(__file__).resolve().parents[2] / "policies"
@@ -18,13 +19,14 @@ PACK_DIR = pathlib.Path(__file__).resolve().parents[2] / "policies"
 
 def test_rule_names_are_unique_stable_kebab_case():
     names = [p.name for p in ALL_POLICIES]
+    assert len(names) >= 50
     assert len(names) == len(set(names))
     assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", n) for n in names)
     assert re.fullmatch(r"[a-zA-Z0-9-_.]{1,100}", PACK_NAME)
 
 
 def test_every_rule_has_level_description_remediation_and_types():
-    assert set(REMEDIATION) == {p.name for p in ALL_POLICIES}
+    assert ALL_POLICIES and set(REMEDIATION) == {p.name for p in ALL_POLICIES}
     for p in ALL_POLICIES:
         assert isinstance(p, (ResourceValidationPolicy, StackValidationPolicy))
         assert p.enforcement_level in (EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY), p.name
@@ -32,7 +34,7 @@ def test_every_rule_has_level_description_remediation_and_types():
         assert p.remediation_steps == REMEDIATION[p.name] and REMEDIATION[p.name], p.name
         assert p.resource_types, p.name
         if p.config_schema is not None:
-            assert isinstance(p.config_schema, PolicyConfigSchema)
+            assert isinstance(p.config_schema, PolicyConfigSchema) and p.config_schema.properties, p.name
             for prop in p.config_schema.properties.values():
                 assert prop.get("type") in ("string", "integer", "array"), p.name
 
@@ -74,7 +76,11 @@ def test_pulumi_policy_yaml_and_requirements():
 
 
 def test_readme_documents_every_rule_with_its_level():
+    from policies.docs import rule_table
+
     readme = (PACK_DIR / "README.md").read_text()
+    assert rule_table() in readme, "policies/README.md is stale: paste the output of python -m policies.docs"
+    assert ALL_POLICIES
     for p in ALL_POLICIES:
         row = next((line for line in readme.splitlines() if line.startswith(f"| `{p.name}` |")), None)
         assert row, f"{p.name} missing from policies/README.md"
@@ -105,7 +111,7 @@ def test_pack_serves_over_the_analyzer_protocol():
             assert info.name == PACK_NAME and [p.name for p in info.policies] == [p.name for p in ALL_POLICIES]
 
             db = analyzer_pb2.AnalyzeRequest(
-                type="aws:rds/instance:Instance", urn="urn:pulumi:s::p::aws:rds/instance:Instance::db", name="db",
+                type=aws.DB_INSTANCE, urn=f"urn:pulumi:s::p::{aws.DB_INSTANCE}::db", name="db",
                 properties=struct({"storageEncrypted": True, "kmsKeyId": unknown, "publiclyAccessible": True,
                                    "backupRetentionPeriod": 7}))
             found = {(d.policyName, analyzer_pb2.EnforcementLevel.Name(d.enforcementLevel))
@@ -114,13 +120,12 @@ def test_pack_serves_over_the_analyzer_protocol():
             assert ("database-encrypted-with-customer-key", "ADVISORY") in found  # unknown kmsKeyId
             assert ("database-backup-retention", "MANDATORY") not in found  # 7 days is enough outside prod
 
-            bucket_urn = "urn:pulumi:s::p::aws:s3/bucket:Bucket::models"
+            bucket_urn = f"urn:pulumi:s::p::{aws.BUCKET}::models"
             stack = analyzer_pb2.AnalyzeStackRequest(resources=[
-                analyzer_pb2.AnalyzerResource(type="aws:s3/bucket:Bucket", urn=bucket_urn, name="models",
+                analyzer_pb2.AnalyzerResource(type=aws.BUCKET, urn=bucket_urn, name="models",
                                               properties=struct({})),
                 analyzer_pb2.AnalyzerResource(
-                    type="aws:s3/bucketVersioning:BucketVersioning", name="v",
-                    urn="urn:pulumi:s::p::aws:s3/bucketVersioning:BucketVersioning::v",
+                    type=aws.VERSIONING, name="v", urn=f"urn:pulumi:s::p::{aws.VERSIONING}::v",
                     properties=struct({"bucket": unknown, "versioningConfiguration": {"status": "Enabled"}}),
                     dependencies=[bucket_urn],
                     propertyDependencies={"bucket": analyzer_pb2.AnalyzerPropertyDependencies(urns=[bucket_urn])}),
@@ -137,5 +142,6 @@ def test_pack_serves_over_the_analyzer_protocol():
 def test_every_rule_is_exercised_by_a_test():
     here = pathlib.Path(__file__).parent
     text = "".join(p.read_text() for p in here.glob("test_*.py") if p.name != "test_pack.py")
+    assert ALL_POLICIES and text
     untested = [p.name for p in ALL_POLICIES if f'"{p.name}"' not in text]
     assert not untested, untested

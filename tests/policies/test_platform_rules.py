@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from policies.rules.platform import BUDGET_ANNOTATION, ORIGINS_ANNOTATION
+from policies.kubernetes.rasa import BUDGET_ANNOTATION, ORIGINS_ANNOTATION
 
 from . import fixtures as fx
 from .helpers import DELETE, U, R, changed, run_stack
@@ -227,11 +227,11 @@ def test_origins_pass_and_existing_needs_no_resource():
 
 
 @pytest.mark.parametrize("remove,service,expected", [
-    ("tracker-store", "tracker_store", "aws:rds/instance:Instance"),
-    ("lock-store", "lock_store", "ReplicationGroup"),
-    ("event-queue", "event_queue", "aws:msk/cluster:Cluster"),
-    ("models", "model_storage", "aws:s3/bucket:Bucket"),
-    ("vault", "vault", "kubernetes:helm.sh/v3:Release"),
+    ("tracker-store", "tracker_store", fx.T_RDS),
+    ("lock-store", "lock_store", fx.T_REDIS),
+    ("event-queue", "event_queue", fx.T_MSK),
+    ("models", "model_storage", fx.T_BUCKET),
+    ("vault", "vault", fx.T_RELEASE),
 ])
 def test_managed_origin_needs_its_resource(remove, service, expected):
     resources = [r for r in stack() if r.name != remove]
@@ -241,7 +241,7 @@ def test_managed_origin_needs_its_resource(remove, service, expected):
 
 def test_vault_statefulset_counts_as_managed_vault():
     resources = [r for r in stack() if r.name != "vault"]
-    statefulset = R("kubernetes:apps/v1:StatefulSet", "vault-sts", {"metadata": {"labels": {"app.kubernetes.io/name": "vault"}}})
+    statefulset = R(fx.T_STATEFUL_SET, "vault-sts", {"metadata": {"labels": {"app.kubernetes.io/name": "vault"}}})
     assert run_stack("rasa-service-origins", resources + [statefulset]).ok
     other_chart = R(fx.T_RELEASE, "redis", {"chart": "bitnami/redis"})
     assert run_stack("rasa-service-origins", resources + [other_chart]).violations

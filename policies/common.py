@@ -1,4 +1,4 @@
-"""What every rule shares: reading props the way the engine hands them over, three-valued
+"""What every check shares: reading props the way the engine hands them over, three-valued
 checks, thresholds from policy config, the environment of a resource, and stack joins.
 
 Unknown values. During `pulumi preview` an input that depends on another resource's output is
@@ -8,7 +8,7 @@ access to such a value; the engine then reports "can't run policy during preview
 same semantics are applied per check instead:
 
 * `get(props, "a", "b")` walks the props and returns `UNKNOWN` where the engine would raise;
-* predicates (`truth`, `at_least`, `all3`, ...) propagate `UNKNOWN` (three-valued logic);
+* predicates (`truth`, `at_least`, `any3`, ...) propagate `UNKNOWN` (three-valued logic);
 * `Findings.check(ok, message)` reports a violation when `ok` is False, and remembers the check
   as undecided when it is `UNKNOWN`;
 * when the rule finishes, undecided checks raise `Undecided` (an `UnknownValueError`), so the
@@ -21,35 +21,18 @@ So an unknown value never produces a mandatory violation, and never hides a know
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Optional
 
-from pulumi_policy import (
-    EnforcementLevel,
-    PolicyConfigSchema,
-    PolicyResource,
-    ReportViolation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    Severity,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
+from pulumi_policy import PolicyResource, ReportViolation
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, _is_unknown
 
-MANDATORY = EnforcementLevel.MANDATORY
-ADVISORY = EnforcementLevel.ADVISORY
+from .thresholds import DEFAULTS
 
 # Sentinels of the offline preview's resource dump (see policies/offline.py).
 OFFLINE_UNKNOWN = "[unknown]"
 OFFLINE_SECRET = "[secret]"
-
-# Where a resource says which environment it belongs to.
-K8S_ENVIRONMENT_LABEL = "rasa-platform.io/environment"
-AWS_ENVIRONMENT_TAGS = ("rasa-platform:environment", "rasa-platform.io/environment")
-ENVIRONMENTS = ("dev", "staging", "prod")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -181,11 +164,11 @@ def not_true(value: Any) -> Any:
     return value is not True
 
 
-def is_false(value: Any) -> Any:
-    """Is the value explicitly the boolean false? (absent fails)."""
+def not_false(value: Any) -> Any:
+    """Is the value anything but the boolean false? (absent passes)."""
     if is_unknown(value):
         return UNKNOWN
-    return value is False
+    return value is not False
 
 
 def present(value: Any) -> Any:
@@ -228,14 +211,6 @@ def at_least(value: Any, minimum: float) -> Any:
     return number is not None and number >= minimum
 
 
-def all3(*values: Any) -> Any:
-    if any(v is False for v in values):
-        return False
-    if any(is_unknown(v) for v in values):
-        return UNKNOWN
-    return True
-
-
 def any3(*values: Any) -> Any:
     if any(v is True for v in values):
         return True
@@ -243,9 +218,6 @@ def any3(*values: Any) -> Any:
         return UNKNOWN
     return False
 
-
-def not3(value: Any) -> Any:
-    return UNKNOWN if is_unknown(value) else (not value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,39 +270,11 @@ class Findings:
 
 
 # ---------------------------------------------------------------------------------------------
-# Config: thresholds with defaults (the engine hands each policy its own config, numbers as floats)
-
-DEFAULTS: dict[str, Any] = {
-    "environment": None,  # fallback when a resource carries no environment label/tag
-    "minBackupDays": 7,
-    "minBackupDaysProd": 14,
-    "allowedRegions": [],  # empty: any region
-    "requiredTags": [],  # empty: no tag required
-}
-
-CONFIG_PROPERTIES: dict[str, dict[str, Any]] = {
-    "environment": {
-        "type": "string",
-        "enum": list(ENVIRONMENTS),
-        "description": "Environment of the stack when a resource carries no "
-        f"'{K8S_ENVIRONMENT_LABEL}' label or 'rasa-platform:environment' tag.",
-    },
-    "minBackupDays": {"type": "integer", "minimum": 1, "default": 7,
-                      "description": "Minimum backup retention in days (dev, staging)."},
-    "minBackupDaysProd": {"type": "integer", "minimum": 1, "default": 14,
-                          "description": "Minimum backup retention in days in prod."},
-    "allowedRegions": {"type": "array", "items": {"type": "string"}, "default": [],
-                       "description": "Regions resources may be created in; empty allows any."},
-    "requiredTags": {"type": "array", "items": {"type": "string"}, "default": [],
-                     "description": "Tag keys every taggable cloud resource must carry."},
-}
-
-
-def config_schema(*keys: str) -> PolicyConfigSchema:
-    return PolicyConfigSchema(properties={k: dict(CONFIG_PROPERTIES[k]) for k in keys})
+# Config and environment
 
 
 def config_value(args: Any, key: str) -> Any:
+    """A threshold from the policy's config (the engine hands numbers over as floats), else its default."""
     config = args.get_config() or {}
     value = config.get(key) if isinstance(config, Mapping) else None
     if value is None:
@@ -343,120 +287,69 @@ def config_value(args: Any, key: str) -> Any:
     return value
 
 
-def environment_of(props: Any, args: Any) -> Any:
-    """The environment a resource belongs to: its Kubernetes label or cloud tag, else the policy
-    config's `environment`, else the stack tag `environment`; None when nobody says."""
-    label = get(props, "metadata", "labels", K8S_ENVIRONMENT_LABEL)
-    if label is not None:
-        return label
-    for tag in AWS_ENVIRONMENT_TAGS:
-        value = get(props, "tags", tag)
-        if value is not None:
-            return value
-    configured = config_value(args, "environment")
-    if configured:
-        return configured
-    stack_tags = getattr(args, "stack_tags", None) or {}
-    for key in ("environment", "rasa-platform:environment"):
-        if stack_tags.get(key):
-            return stack_tags[key]
-    return None
+# Reads the environment a resource declares (a label, a tag), or None. Check packages contribute them.
+EnvironmentReader = Callable[[Any], Any]
 
 
-def is_prod(props: Any, args: Any) -> Any:
-    env = environment_of(props, args)
-    return UNKNOWN if is_unknown(env) else env == "prod"
+@dataclass(frozen=True)
+class Provides:
+    """A resource type (and optional condition) that backs a `managed` service of the platform."""
+
+    type: str
+    when: Optional[Callable[[PolicyResource], bool]] = None
+
+    def matches(self, resource: PolicyResource) -> bool:
+        return resource.resource_type == self.type and (self.when is None or self.when(resource))
 
 
-def min_backup_days(props: Any, args: Any) -> Any:
-    prod = is_prod(props, args)
-    if is_unknown(prod):
-        # Decide against the stricter threshold only when the weaker one passes.
-        return UNKNOWN
-    return config_value(args, "minBackupDaysProd" if prod else "minBackupDays")
+@dataclass(frozen=True)
+class PackFacts:
+    """What the check packages contribute beyond checks, handed to every check through `RuleContext`."""
 
-
-# ---------------------------------------------------------------------------------------------
-# Rule registration
-
-REMEDIATION: dict[str, str] = {}
-LEVEL_NAMES = {MANDATORY: "mandatory", ADVISORY: "advisory"}
-_NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    environment_readers: tuple[EnvironmentReader, ...] = ()
+    managed_services: Mapping[str, tuple[Provides, ...]] = field(default_factory=dict)
 
 
 @dataclass
 class RuleContext:
-    """What a rule body needs besides the props."""
+    """What a check needs besides the props: the engine's args and the pack's facts."""
 
     args: Any
+    facts: PackFacts = PackFacts()
 
     def config(self, key: str) -> Any:
         return config_value(self.args, key)
 
-    def is_prod(self, props: Any) -> Any:
-        return is_prod(props, self.args)
-
     def environment(self, props: Any) -> Any:
-        return environment_of(props, self.args)
+        """The environment a resource belongs to: its own label or tag (as the check packages read
+        them), else the policy config's `environment`, else the stack tag `environment`; None when
+        nobody says."""
+        for read in self.facts.environment_readers:
+            value = read(props)
+            if value is not None:
+                return value
+        configured = self.config("environment")
+        if configured:
+            return configured
+        stack_tags = getattr(self.args, "stack_tags", None) or {}
+        for key in ("environment", "rasa-platform:environment"):
+            if stack_tags.get(key):
+                return stack_tags[key]
+        return None
 
+    def is_prod(self, props: Any) -> Any:
+        env = self.environment(props)
+        return UNKNOWN if is_unknown(env) else env == "prod"
 
-ResourceCheck = Callable[[Any, RuleContext, Findings], None]
-StackCheck = Callable[["StackIndex", RuleContext, Findings], None]
+    def min_backup_days(self, props: Any) -> Any:
+        """The backup threshold for this resource's environment; UNKNOWN when the environment is."""
+        prod = self.is_prod(props)
+        if is_unknown(prod):
+            return UNKNOWN
+        return self.config("minBackupDaysProd" if prod else "minBackupDays")
 
-
-@dataclass
-class RuleSet:
-    """The rules of one module. A resource rule maps resource types to a check each, so a new
-    cloud is a new table entry; a stack rule sees the whole stack through a `StackIndex`."""
-
-    policies: list = field(default_factory=list)
-
-    def _register(self, name: str, remediation: str) -> None:
-        if not _NAME_RE.match(name):
-            raise ValueError(f"rule name {name!r} is not kebab-case")
-        if name in REMEDIATION:
-            raise ValueError(f"rule {name!r} registered twice")
-        REMEDIATION[name] = remediation
-
-    def resource(self, name: str, description: str, remediation: str, checks: Mapping[str, ResourceCheck],
-                 level: EnforcementLevel = MANDATORY, severity: Severity = Severity.HIGH,
-                 config: Iterable[str] = ()) -> ResourceValidationPolicy:
-        self._register(name, remediation)
-        table = dict(checks)
-
-        def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-            check = table.get(args.resource_type)
-            if check is None:
-                return
-            with Findings(report_violation) as findings:
-                check(args.props, RuleContext(args), findings)
-
-        policy = ResourceValidationPolicy(
-            name=name, description=description, validate=validate, enforcement_level=level,
-            config_schema=config_schema(*config) if config else None, severity=severity,
-            remediation_steps=remediation,
-        )
-        policy.resource_types = tuple(table)  # type: ignore[attr-defined]  (for the README/tests)
-        self.policies.append(policy)
-        return policy
-
-    def stack(self, name: str, description: str, remediation: str, check: StackCheck,
-              resource_types: Iterable[str], level: EnforcementLevel = MANDATORY,
-              severity: Severity = Severity.HIGH, config: Iterable[str] = ()) -> StackValidationPolicy:
-        self._register(name, remediation)
-
-        def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-            with Findings(report_violation) as findings:
-                check(StackIndex(args.resources), RuleContext(args), findings)
-
-        policy = StackValidationPolicy(
-            name=name, description=description, validate=validate, enforcement_level=level,
-            config_schema=config_schema(*config) if config else None, severity=severity,
-            remediation_steps=remediation,
-        )
-        policy.resource_types = tuple(resource_types)  # type: ignore[attr-defined]
-        self.policies.append(policy)
-        return policy
+    def managed_providers(self, service: str) -> list[Provides]:
+        return list(self.facts.managed_services.get(service, ()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -492,57 +385,6 @@ class StackIndex:
                     target_names: Iterable[Any] = ()) -> list[PolicyResource]:
         names = list(target_names)
         return [c for c in self.of_type(child_type) if self.linked(c, prop, target, names)]
-
-
-def depends_on(resource: PolicyResource, target: PolicyResource) -> bool:
-    if any(d.urn == target.urn for d in (resource.dependencies or [])):
-        return True
-    return any(d.urn == target.urn for deps in (resource.property_dependencies or {}).values() for d in deps)
-
-
-# ---------------------------------------------------------------------------------------------
-# Credentials: names and values that look like secrets
-
-_CREDENTIAL_WORD = re.compile(r"PASSWORD|PASSWD|PASSPHRASE|TOKEN|SECRET|LICENSE|CREDENTIAL|KEY", re.I)
-# A name whose last part is one of these names a place, a switch or an identifier, not a secret:
-# VAULT_RASA_SECRETS_PATH, SECRET_MANAGER, KMS_KEY_ID, SSL_KEYFILE, KEY_PREFIX, ...
-_NOT_A_CREDENTIAL_SUFFIX = {
-    "path", "paths", "file", "dir", "name", "names", "id", "ids", "arn", "url", "uri", "prefix",
-    "method", "type", "manager", "enabled", "mount", "point", "version", "length", "lifetime",
-    "ttl", "timeout", "mode", "algorithm", "source", "ref", "header", "format", "keyfile",
-    "certfile", "cafile", "count", "size", "port", "host", "region", "field", "usage", "spec",
-    "rotation", "alias", "location", "namespace", "role", "policy", "store", "backend",
-}
-_CREDENTIAL_VALUE_PATTERNS = [
-    (re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----"), "a private key"),
-    (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), "an AWS access key id"),
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"), "a JWT (e.g. a Rasa license)"),
-    (re.compile(r"\bhv[sbr]\.[A-Za-z0-9_-]{20,}"), "a Vault token"),
-    (re.compile(r"\b(?:ghp|gho|ghs|github_pat|glpat|xox[abpr])[-_][A-Za-z0-9_-]{16,}"), "an API token"),
-    (re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@${}]+:(?!\$\{)[^/\s@]+@", re.I), "a password inside a URL"),
-]
-ENV_REFERENCE = re.compile(r"^(?:\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\))$")
-
-
-def is_credential_name(name: str) -> bool:
-    if not isinstance(name, str) or not _CREDENTIAL_WORD.search(name):
-        return False
-    parts = [p for p in re.split(r"[_\-.]", name.lower()) if p]
-    return not (parts and parts[-1] in _NOT_A_CREDENTIAL_SUFFIX)
-
-
-def credential_pattern(value: str) -> Optional[str]:
-    """What kind of credential the text contains, or None."""
-    for pattern, what in _CREDENTIAL_VALUE_PATTERNS:
-        if pattern.search(value):
-            return what
-    return None
-
-
-def is_reference(value: str) -> bool:
-    """A placeholder resolved elsewhere: `${VAR}` / `$(VAR)` or a `vault:` reference."""
-    value = value.strip()
-    return bool(ENV_REFERENCE.match(value)) or value.startswith("vault:")
 
 
 # ---------------------------------------------------------------------------------------------
