@@ -1,7 +1,8 @@
 """The stack keys (`rasa-platform:<path>` in stacks/Pulumi.<stack>.yaml) the pack tells users to change.
 
 Remediations name the key to change, never a resource property: the program derives every
-property from these keys (infra/settings.py, infra/settings_aws.py, the presets). Where the program
+property from these keys (components/settings/sections.py, each cloud's settings section such as
+components/aws/settings.py, and the presets). Where the program
 writes a protection unconditionally there is no key, and the remediation says so (`always_set`).
 Failure messages about a value that comes straight from a key start with `<key> is <value>: `
 (`from_setting`), so the reader knows which line of the stack file to change.
@@ -19,8 +20,7 @@ def stack_key(path: str) -> str:
     return f"{PROJECT}:{path}"
 
 
-# The cloud-neutral protection switch (deletion protection, final snapshots, Pulumi `protect`); it
-# replaces trackerStore.deletionProtection and aws.protect.
+# The cloud-neutral protection switch (deletion protection, final snapshots, Pulumi `protect`).
 PROTECTION = stack_key("protection")
 REGION = stack_key("region")
 TAGS = stack_key("tags")
@@ -45,7 +45,7 @@ RASA_POD_DISRUPTION_BUDGET = stack_key("rasa.podDisruptionBudget")
 RASA_RESOURCES = stack_key("rasa.resources")
 ACTION_SERVER_REPLICAS = stack_key("rasa.actionServer.replicas")
 ACTION_SERVER_TAG = stack_key("rasa.actionServer.tag")
-AWS_MSK_BROKERS_PER_ZONE = stack_key("aws.mskBrokersPerZone")
+AWS_MSK_BROKERS_PER_ZONE = stack_key("aws.eventQueue.brokersPerZone")
 
 # The wording of a remediation for a protection no key turns off (tests look for it).
 ALWAYS_SET = "the program always sets this"

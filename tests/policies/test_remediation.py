@@ -15,9 +15,6 @@ from . import fixtures as fx
 from .helpers import DELETE, R, changed, run_resource, run_stack
 
 KEY = re.compile(r"rasa-platform:([A-Za-z][A-Za-z0-9.]*)")
-# Introduced by the cloud-seam refactor (replacing trackerStore.deletionProtection and aws.protect):
-# named already, checked against the settings as soon as they have it.
-SEAM_KEYS = {PROTECTION.split(":", 1)[1]}
 
 
 def settings_field(path: str):
@@ -44,7 +41,8 @@ def test_remediation_names_a_stack_key_or_says_the_program_always_sets_it(policy
 def test_every_named_stack_key_exists():
     named = sorted({k.rstrip(".") for p in ALL_POLICIES for k in KEY.findall(p.remediation_steps)})
     assert len(named) > 15
-    missing = [k for k in named if settings_field(k) is None and k not in SEAM_KEYS]
+    missing = [k for k in named if settings_field(k) is None]
+    assert PROTECTION.split(":", 1)[1] in named
     assert missing == []
 
 
