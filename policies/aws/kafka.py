@@ -70,7 +70,7 @@ def _multi_az(props: Any, ctx: RuleContext, f: Findings) -> None:
             "prod: brokers must be spread over at least 2 zones (clientSubnets)")
     brokers = as_number(get(props, "numberOfBrokerNodes"))
     message = "prod: at least 3 brokers (replication factor 3 with min.insync.replicas 2)"
-    # components/aws/event_queue.py writes network.zones × aws.mskBrokersPerZone brokers.
+    # components/aws/event_queue.py writes network.zones × aws.eventQueue.brokersPerZone brokers.
     f.check(at_least(brokers, 3), message if brokers in (None, UNKNOWN) else
             from_setting(f"{NETWORK_ZONES} × {AWS_MSK_BROKERS_PER_ZONE}", brokers, message))
 

@@ -79,7 +79,7 @@ def test_readme_documents_every_rule_with_its_level():
     from policies.docs import rule_table
 
     readme = (PACK_DIR / "README.md").read_text()
-    assert rule_table() in readme, "policies/README.md is stale: paste the output of python -m policies.docs"
+    assert rule_table() in readme, "policies/README.md is stale: run python -m policies.docs --write"
     assert ALL_POLICIES
     for p in ALL_POLICIES:
         row = next((line for line in readme.splitlines() if line.startswith(f"| `{p.name}` |")), None)

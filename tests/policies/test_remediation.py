@@ -67,7 +67,7 @@ FROM_SETTINGS = [
      "rasa-platform:protection is false: prod: skipFinalSnapshot must be false"),
     ("database-final-snapshot-in-prod", fx.T_RDS, fx.RDS, "finalSnapshotIdentifier", DELETE, None),
     ("kafka-multi-az-in-prod", fx.T_MSK, fx.MSK, "numberOfBrokerNodes", 2,
-     "rasa-platform:network.zones × rasa-platform:aws.mskBrokersPerZone is 2: prod: at least 3 brokers"),
+     "rasa-platform:network.zones × rasa-platform:aws.eventQueue.brokersPerZone is 2: prod: at least 3 brokers"),
     ("cluster-private-endpoint", fx.T_EKS, changed(fx.EKS, "vpcConfig.endpointPublicAccess", True),
      "vpcConfig.publicAccessCidrs", ["0.0.0.0/0"], 'rasa-platform:cluster.publicAccessCidrs is ["0.0.0.0/0"]: '),
     ("cluster-private-endpoint", fx.T_EKS, fx.EKS, "vpcConfig.endpointPublicAccess", DELETE, None),
