@@ -232,6 +232,7 @@ def test_existing_cluster_is_looked_up_by_name_for_security_groups_and_irsa():
     data_sgs = run.of_type("aws:ec2/securityGroup:SecurityGroup")
     assert len(data_sgs) == 3
     for sg in data_sgs:
+        assert sg.inputs["ingress"], sg.name
         assert all(rule["securityGroups"] == [existing_sg] for rule in sg.inputs["ingress"])
     role = run.one("aws:iam/role:Role", "rasa-identity-role")
     (statement,) = role.policy("assumeRolePolicy")["Statement"]

@@ -38,7 +38,7 @@ def test_brokers_one_per_zone_in_the_data_subnets_behind_the_scram_port(prod_run
     group = cluster.inputs["brokerNodeGroupInfo"]
     assert cluster.inputs["numberOfBrokerNodes"] == 3 and len(group["clientSubnets"]) == 3
     data = {r.urn for r in prod_run.of_type("aws:ec2/subnet:Subnet") if "-data-" in r.name}
-    assert data <= set(cluster.dependencies)
+    assert len(data) == 3 and data <= set(cluster.dependencies)
     assert kafka(dev_run).inputs["numberOfBrokerNodes"] == 2
     sg = prod_run.one("aws:ec2/securityGroup:SecurityGroup", "event-queue-sg")
     assert [(r["fromPort"], r["toPort"]) for r in sg.inputs["ingress"]] == [(9096, 9096), (9098, 9098)]
@@ -117,7 +117,7 @@ def test_iam_mode_uses_msk_iam_on_its_port_and_no_scram_secret(iam_run):
     connection = iam_run.resolved["event_queue"]
     assert connection.iam_auth is True and connection.sasl_mechanism == "OAUTHBEARER"
     assert connection.username is None and connection.password is None
-    assert all(s.endswith(":9098") for s in connection.bootstrap_servers)
+    assert len(connection.bootstrap_servers) == 3 and all(s.endswith(":9098") for s in connection.bootstrap_servers)
 
 
 @pytest.mark.parametrize("version, msk", [("3.8.0", "3.8.x"), ("3.9", "3.9.x"), ("3.6.0", "3.6.0"), ("2.8.1", None)])

@@ -39,12 +39,14 @@ def test_three_tiers_in_every_zone_with_the_planned_cidrs(prod):
 
 
 def test_nothing_gets_a_public_ip_by_default_and_the_default_security_group_allows_nothing(prod):
+    assert len(prod.of_type("aws:ec2/subnet:Subnet")) == 9
     assert all(s.inputs["mapPublicIpOnLaunch"] is False for s in prod.of_type("aws:ec2/subnet:Subnet"))
     default_sg = prod.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
     assert default_sg.inputs["ingress"] == [] and default_sg.inputs["egress"] == []
 
 
 def test_load_balancer_role_tags_mark_public_and_private_subnets(prod):
+    assert [len(subnets(prod, tier)) for tier in ("public", "private", "data")] == [3, 3, 3]
     assert all(s.inputs["tags"]["kubernetes.io/role/elb"] == "1" for s in subnets(prod, "public"))
     assert all(s.inputs["tags"]["kubernetes.io/role/internal-elb"] == "1" for s in subnets(prod, "private"))
     assert all("kubernetes.io/role/elb" not in s.inputs["tags"] for s in subnets(prod, "data"))

@@ -62,7 +62,9 @@ def test_every_kms_key_rotates_waits_30_days_before_deletion_and_is_managed_by_t
 
 
 def test_only_the_logs_key_lets_cloudwatch_logs_use_it_and_only_for_this_accounts_groups(prod_run):
-    for key in prod_run.of_type("aws:kms/key:Key"):
+    keys = prod_run.of_type("aws:kms/key:Key")
+    assert sum(k.inputs["tags"]["Name"].endswith("-logs") for k in keys) == 1 and len(keys) > 1
+    for key in keys:
         services = [s for s in key.policy()["Statement"] if "Service" in s.get("Principal", {})]
         if key.inputs["tags"]["Name"].endswith("-logs"):
             (statement,) = services
@@ -84,6 +86,7 @@ def test_every_log_group_is_encrypted_with_the_logs_key_and_expires(prod_run, de
 
 def test_data_holders_and_their_keys_are_protected_in_prod_only(prod_run, dev_run):
     for type_ in DATA_TYPES:
+        assert prod_run.of_type(type_) and dev_run.of_type(type_), type_
         assert all(r.protect for r in prod_run.of_type(type_)), type_
         assert not any(r.protect for r in dev_run.of_type(type_)), type_
     protected = {r.type for r in prod_run.resources if r.protect}
@@ -105,7 +108,10 @@ def test_every_data_security_group_admits_only_the_cluster_on_its_ports_and_has_
 
 def test_extra_client_security_groups_are_admitted_too():
     run = provision(plan_for("dev", aws={"clientSecurityGroupIds": ["sg-0123456789abcdef0"]}))
-    for group in run.of_type("aws:ec2/securityGroup:SecurityGroup"):
+    groups = run.of_type("aws:ec2/securityGroup:SecurityGroup")
+    assert len(groups) == 3
+    for group in groups:
+        assert group.inputs["ingress"], group.name
         for rule in group.inputs["ingress"]:
             assert rule["securityGroups"] == [run.cluster_security_group_id, "sg-0123456789abcdef0"]
 
@@ -118,14 +124,16 @@ def test_components_have_typed_tokens_and_every_cloud_resource_has_one_as_parent
         "rasa-platform:aws:RasaIdentity", "rasa-platform:aws:CustomerKey",
     }
     component_urns = {c.urn for c in components}
-    for resource in prod_run.resources:
-        if resource.custom and not resource.type.startswith("pulumi:providers:"):
-            assert resource.parent in component_urns, (resource.type, resource.name)
+    cloud_resources = [r for r in prod_run.resources if r.custom and not r.type.startswith("pulumi:providers:")]
+    assert len(cloud_resources) > 100
+    for resource in cloud_resources:
+        assert resource.parent in component_urns, (resource.type, resource.name)
 
 
 def test_every_aws_resource_uses_the_stacks_pinned_provider(prod_run):
     provider = prod_run.one("pulumi:providers:aws")
     assert provider.inputs["region"] == "eu-central-1"
+    assert len(aws_resources(prod_run)) > 100
     for resource in aws_resources(prod_run):
         assert resource.provider.startswith(provider.urn + "::"), (resource.type, resource.name)
 

@@ -119,10 +119,14 @@ def test_env_placeholders_are_interpolated_by_rasa(checked: Checked) -> None:
     if conns.lock_store.password:
         assert lock_kwargs["password"] == fingerprint(conns.lock_store.password)
         assert load["lock_store"]["connection"]["password"] == fingerprint(conns.lock_store.password)
+    else:  # IAM auth: no password may reach Rasa at all
+        assert lock_kwargs.get("password") is None and load["lock_store"]["connection"]["password"] is None
     broker = load["endpoints"]["event_broker"]["kwargs"]
     if conns.event_queue.password:
         assert broker["sasl_password"] == fingerprint(conns.event_queue.password)
         assert load["event_broker"]["kafka_config"]["sasl.password"] == fingerprint(conns.event_queue.password)
+    else:
+        assert broker.get("sasl_password") is None and "sasl.password" not in load["event_broker"]["kafka_config"]
 
 
 def test_tracker_store_reaches_postgres_as_planned(checked: Checked) -> None:
@@ -198,6 +202,8 @@ def test_kafka_producer_config_is_accepted_by_librdkafka(checked: Checked) -> No
             assert config["sasl.username"] == kafka.username
     if checked.variant.kafka_ca:
         assert Path(config["ssl.ca.location"]).read_text() == kafka.ca_cert_pem
+    else:  # the public CAs of the system bundle
+        assert config.get("ssl.ca.location") is None
     assert broker["producer"] == {"class": "Producer"}, broker["producer"]
 
 
@@ -256,6 +262,7 @@ def test_aws_iam_signers_use_the_rendered_identity(checked: Checked) -> None:
 
 def test_rendered_text_holds_no_secret(checked: Checked) -> None:
     text = checked.pod.rendered_text()
+    assert checked.pod.secret_values  # at least the license and the API token
     for name, value in checked.pod.secret_values.items():
         assert value not in text, f"secret {name} appears in rendered, non-secret output"
     conns = checked.variant.connections
@@ -268,6 +275,7 @@ def test_rendered_text_holds_no_secret(checked: Checked) -> None:
 def test_check_report_holds_no_secret(checked: Checked) -> None:
     """rasa_check.py is meant for real pods too: its report names secrets only by fingerprint."""
     report = json.dumps(checked.report)
+    assert checked.pod.secret_values
     for name, value in checked.pod.secret_values.items():
         assert value not in report, f"secret {name} appears in the rasa_check report"
 
@@ -454,6 +462,7 @@ def test_pool_budget_holds_against_the_real_connection_limit(local: LocalPlatfor
     assert report["per_process_limit"] == [budget.per_process] * budget.max_processes
     assert report["held"] == report["server_sessions_of_user"] == budget.total
     assert budget.total <= budget.ceiling < postgres.max_connections
+    assert report["refused"], "the overcommit probe asked for one connection more than the pool allows"
     assert all("QueuePool limit" in r for r in report["refused"]), report["refused"]
 
 
