@@ -120,10 +120,10 @@ def changed(props: dict, path: Any, value: Any) -> dict:
             cur[k] = {}
         cur = cur[k]
     if value is DELETE:
-        if isinstance(cur, dict):
-            cur.pop(keys[-1], None)
-        else:
-            del cur[keys[-1]]
+        # A typo in the path must not leave the fixture unchanged and the test passing.
+        if isinstance(cur, dict) and keys[-1] not in cur:
+            raise KeyError(f"cannot delete {path!r}: not in the fixture")
+        del cur[keys[-1]]
     else:
         cur[keys[-1]] = value
     return out
@@ -131,6 +131,7 @@ def changed(props: dict, path: Any, value: Any) -> dict:
 
 def replace(resources: list[R], name: str, **updates: Any) -> list[R]:
     """The stack with resource `name` replaced (props via `props=`, or `path=value` pairs)."""
+    assert any(r.name == name for r in resources), f"no resource {name!r} in the stack"
     out = []
     for r in resources:
         if r.name == name:

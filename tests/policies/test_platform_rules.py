@@ -19,8 +19,11 @@ ORIGINS_PATH = ["metadata", "annotations", ORIGINS_ANNOTATION]
 def stack(endpoints: dict | None = None, deployment: dict | None = None, hpa: dict | None | bool = True,
           configmap: dict | None = None, extra: list[R] = ()) -> list[R]:
     """The secure stack with the Rasa parts replaced (hpa=False removes the HPA)."""
+    secure = fx.secure_stack()
+    # A renamed fixture must fail here, not leave the secure resource in place silently.
+    assert {"rasa-endpoints", "rasa", "rasa-hpa"} <= {r.name for r in secure}
     out = []
-    for r in fx.secure_stack():
+    for r in secure:
         if r.name == "rasa-endpoints":
             props = configmap or fx.rasa_configmap(fx.endpoints_yml(endpoints) if endpoints is not None else None)
             r = R(r.type, r.name, props, r.deps, r.prop_deps)
