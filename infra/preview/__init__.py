@@ -1,0 +1,39 @@
+"""Offline preview: run the real program for a stack under Pulumi's mock engine.
+
+    python -m infra.preview [--stack NAME | --all] [--out DIR]
+
+No Pulumi CLI, no cloud credentials, no cluster. For each stack it writes to DIR/NAME/:
+resources.json (every registered resource with its dependencies and masked inputs),
+endpoints.yml (as the pod will read it), manifests.yaml (every Kubernetes object as it will be
+applied), graph.mmd (components and their dependencies), policy.json (the policy pack's verdict)
+and summary.md (for a pull-request comment), and prints a summary per stack.
+
+Exit codes: 0 all good; 1 a mandatory policy failed; 2 a config error (one line naming the stack).
+
+Modules: `stackfile` reads a stack file the way Pulumi hands it over; `engine` runs one stack
+under the mocks and records what it registers; `manifests` turns the recorded Kubernetes
+resources into objects; `artifacts` writes the files; `summary` the table a reviewer reads;
+`cli` the command line.
+"""
+
+from infra.preview.artifacts import DEFAULT_OUT, endpoints_yml, mermaid_graph, write_artifacts
+from infra.preview.cli import main
+from infra.preview.engine import (
+    MASK,
+    UNKNOWN,
+    RecordedResource,
+    RecordingMonitor,
+    StackPreview,
+    evaluate_policies,
+    mask,
+    run_stack,
+)
+from infra.preview.manifests import kubernetes_manifests
+from infra.preview.stackfile import REPO, STACKS_DIR, all_stacks, read_stack_file
+from infra.preview.summary import summary_markdown, summary_rows
+
+__all__ = [
+    "DEFAULT_OUT", "MASK", "REPO", "STACKS_DIR", "UNKNOWN", "RecordedResource", "RecordingMonitor", "StackPreview",
+    "all_stacks", "endpoints_yml", "evaluate_policies", "kubernetes_manifests", "main", "mask", "mermaid_graph",
+    "read_stack_file", "run_stack", "summary_markdown", "summary_rows", "write_artifacts",
+]

@@ -1,0 +1,215 @@
+"""Running one stack's real program under the mock engine, recording what it registers."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import pulumi
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.settings import set_root_resource
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from infra.mocks import PlatformMocks
+from infra.presets import deep_merge
+from infra.preview.stackfile import STACKS_DIR, read_stack_file, stack_path
+from infra.settings import PROJECT, ConfigError, StackSettings, load_stack
+
+MASK = "[secret]"
+UNKNOWN = "[unknown]"
+
+
+@dataclass
+class RecordedResource:
+    type: str
+    name: str
+    urn: str
+    parent: Optional[str]
+    custom: bool
+    provider: Optional[str]
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    inputs: dict[str, Any]
+    protect: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "name": self.name,
+            "urn": self.urn,
+            "parent": self.parent,
+            "custom": self.custom,
+            "provider": self.provider,
+            "dependencies": self.dependencies,
+            "propertyDependencies": self.property_dependencies,
+            "protect": self.protect,
+            "inputs": self.inputs,
+        }
+
+
+class RecordingMonitor(MockMonitor):
+    """The mock monitor, plus a record of every RegisterResource request (inputs with secrets
+    masked, and the dependency graph the engine would see)."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks):
+        super().__init__(mocks)
+        self.recorded: list[Any] = []
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # Like the engine: a child's type is qualified by its parent's whole type chain, and
+        # children of the root stack are not qualified at all.
+        if parent and "::pulumi:pulumi:Stack::" not in parent:
+            type_ = parent.split("::")[2] + "$" + type_
+        return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{type_}::{name}"
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.recorded.append(self.record(request, response.urn))
+        return response
+
+    def record(self, request, urn: str) -> Any:
+        """What is kept of one registration (subclasses may keep more)."""
+        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+        return RecordedResource(
+            type=request.type,
+            name=request.name,
+            urn=urn,
+            parent=request.parent or None,
+            custom=bool(request.custom),
+            # a provider reference is "<urn>::<id>"
+            provider=request.provider.rsplit("::", 1)[0] if request.provider else None,
+            dependencies=sorted(set(request.dependencies)),
+            property_dependencies={k: sorted(set(v.urns)) for k, v in request.propertyDependencies.items() if v.urns},
+            inputs=mask(inputs),
+            protect=bool(request.protect),
+        )
+
+
+def mask(value: Any) -> Any:
+    """Replace every secret with MASK and every unknown with UNKNOWN, recursively."""
+    if rpc.is_rpc_secret(value):
+        inner = rpc.unwrap_rpc_secret(value)
+        # A secret mapping keeps its keys visible (which credentials exist), never its values.
+        return {k: MASK for k in inner} if isinstance(inner, dict) else MASK
+    if isinstance(value, pulumi.output.Unknown):
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {k: mask(v) for k, v in value.items() if not k.startswith("__")}
+    if isinstance(value, (list, tuple)):
+        return [mask(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # the wire format carries every number as a double
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+@dataclass
+class StackPreview:
+    name: str
+    settings: Optional[StackSettings] = None
+    resources: list[RecordedResource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    config_error: Optional[str] = None
+    policy: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # what `pulumi up` would print as warnings
+
+    @property
+    def exit_code(self) -> int:
+        if self.config_error:
+            return 2
+        return 1 if self.policy.get("mandatoryFailures") else 0
+
+
+def run_stack(name: str, overrides: Optional[dict[str, Any]] = None, stacks_dir: Path = STACKS_DIR) -> StackPreview:
+    """Preview one stack. `overrides` (top-level key → value, mappings merged into the stack
+    file's) are how tests build insecure or broken variants of a shipped stack."""
+    from infra import platform
+
+    result = StackPreview(name)
+    path = stack_path(name, stacks_dir)
+    if not path.exists():
+        result.config_error = f"config error: stack file {path} not found"
+        return result
+    raw, secret_keys = read_stack_file(path)
+    for key, value in (overrides or {}).items():
+        current = json.loads(raw[key]) if key in raw and raw[key][:1] == "{" else None
+        if isinstance(value, dict) and isinstance(current, dict):
+            value = deep_merge(current, value)
+        raw[key] = json.dumps(value) if isinstance(value, (dict, list, bool)) else str(value)
+    try:
+        plan = load_stack(raw, secret_keys, name, placeholder_for_missing_secrets=True)
+    except ConfigError as exc:
+        result.config_error = str(exc)
+        return result
+    settings = plan.settings
+    result.settings = settings
+
+    mocks = PlatformMocks(settings.region)
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_all_config({f"{PROJECT}:{k}": v for k, v in raw.items()}, [f"{PROJECT}:{k}" for k in secret_keys])
+    set_root_resource(None)  # a fresh root Stack resource for every previewed stack
+    pulumi.runtime.set_mocks(
+        mocks, project=PROJECT, stack=name, preview=False, monitor=monitor,
+        logger=_warnings_logger(name, result.warnings),
+    )
+
+    async def collect_outputs() -> dict[str, Any]:
+        root = pulumi.runtime.get_root_resource()
+        collected = {}
+        for key, value in root.outputs.items():
+            output = pulumi.Output.from_input(value)
+            resolved = await output.future(with_unknowns=True)
+            collected[key] = MASK if await output.is_secret() else mask(resolved)
+        return collected
+
+    def body():
+        platform.export(platform.deploy(plan))
+
+    try:
+        _sync_await(run_pulumi_func(body))
+        result.outputs = _sync_await(collect_outputs())
+    except ConfigError as exc:
+        result.config_error = str(exc)
+        return result
+    result.resources = monitor.recorded
+    result.policy = evaluate_policies(result)
+    return result
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self, sink: list[str]):
+        super().__init__(logging.WARNING)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(record.getMessage())
+
+
+def _warnings_logger(stack: str, sink: list[str]) -> logging.Logger:
+    """The mock engine's log: warnings from the program are kept for the summary, not printed."""
+    logger = logging.getLogger(f"rasa-platform.preview.{stack}")
+    logger.handlers = [_ListHandler(sink)]
+    logger.propagate = False
+    return logger
+
+
+def evaluate_policies(result: StackPreview) -> dict[str, Any]:
+    try:
+        from policies.offline import evaluate
+    except ImportError:  # the pack is optional for the program itself
+        return {"pack": None, "rulesEvaluated": [], "violations": [], "mandatoryFailures": 0}
+    resources = [
+        {"type": r.type, "name": r.name, "urn": r.urn, "props": r.inputs, "parent": r.parent,
+         "dependencies": r.dependencies, "propertyDependencies": r.property_dependencies,
+         "provider": r.provider, "protect": r.protect}
+        for r in result.resources
+    ]
+    assert result.settings is not None
+    return evaluate(resources, {"environment": result.settings.environment})
