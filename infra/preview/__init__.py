@@ -16,7 +16,7 @@ resources into objects; `artifacts` writes the files; `summary` the table a revi
 `cli` the command line.
 """
 
-from infra.preview.artifacts import DEFAULT_OUT, endpoints_yml, mermaid_graph, write_artifacts
+from infra.preview.artifacts import ARTIFACTS, DEFAULT_OUT, endpoints_yml, mermaid_graph, render_artifacts, write_artifacts
 from infra.preview.cli import main
 from infra.preview.engine import (
     MASK,
@@ -25,6 +25,7 @@ from infra.preview.engine import (
     RecordingMonitor,
     StackPreview,
     evaluate_policies,
+    in_stable_order,
     mask,
     run_stack,
 )
@@ -33,7 +34,7 @@ from infra.preview.stackfile import REPO, STACKS_DIR, all_stacks, read_stack_fil
 from infra.preview.summary import summary_markdown, summary_rows
 
 __all__ = [
-    "DEFAULT_OUT", "MASK", "REPO", "STACKS_DIR", "UNKNOWN", "RecordedResource", "RecordingMonitor", "StackPreview",
-    "all_stacks", "endpoints_yml", "evaluate_policies", "kubernetes_manifests", "main", "mask", "mermaid_graph",
-    "read_stack_file", "run_stack", "summary_markdown", "summary_rows", "write_artifacts",
+    "ARTIFACTS", "DEFAULT_OUT", "MASK", "REPO", "STACKS_DIR", "UNKNOWN", "RecordedResource", "RecordingMonitor", "StackPreview",
+    "all_stacks", "endpoints_yml", "evaluate_policies", "in_stable_order", "kubernetes_manifests", "main", "mask", "mermaid_graph",
+    "read_stack_file", "render_artifacts", "run_stack", "summary_markdown", "summary_rows", "write_artifacts",
 ]

@@ -55,14 +55,32 @@ def mermaid_graph(resources: list[RecordedResource]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_artifacts(p: StackPreview) -> dict[str, str]:
+    """File name → content, in the order they are written. A pure function of the preview:
+    the same commit gives the same bytes (resources in `in_stable_order`, manifests in kind
+    order, mapping keys sorted where the program's order is not kept)."""
+    return {
+        "resources.json": _json([r.as_json() for r in p.resources]),
+        "endpoints.yml": endpoints_yml(p.resources) or "",
+        "manifests.yaml": yaml.safe_dump_all(kubernetes_manifests(p.resources), sort_keys=False),
+        "graph.mmd": mermaid_graph(p.resources),
+        "policy.json": _json(p.policy),
+        "outputs.json": _json(p.outputs),
+        "summary.md": summary_markdown(p),
+    }
+
+
+ARTIFACTS = ("resources.json", "endpoints.yml", "manifests.yaml", "graph.mmd", "policy.json", "outputs.json", "summary.md")
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, indent=2, default=str) + "\n"
+
+
 def write_artifacts(p: StackPreview, out_dir: Path) -> Path:
     target = out_dir / p.name
     target.mkdir(parents=True, exist_ok=True)
-    (target / "resources.json").write_text(json.dumps([r.as_json() for r in p.resources], indent=2, sort_keys=False))
-    (target / "endpoints.yml").write_text(endpoints_yml(p.resources) or "")
-    (target / "manifests.yaml").write_text(yaml.safe_dump_all(kubernetes_manifests(p.resources), sort_keys=False))
-    (target / "graph.mmd").write_text(mermaid_graph(p.resources))
-    (target / "policy.json").write_text(json.dumps(p.policy, indent=2))
-    (target / "outputs.json").write_text(json.dumps(p.outputs, indent=2, default=str))
-    (target / "summary.md").write_text(summary_markdown(p))
+    for name, text in render_artifacts(p).items():
+        # bytes, not the locale's text encoding: the summary holds non-ASCII (×, ≤)
+        (target / name).write_bytes(text.encode("utf-8"))
     return target

@@ -85,29 +85,58 @@ class RecordingMonitor(MockMonitor):
             # a provider reference is "<urn>::<id>"
             provider=request.provider.rsplit("::", 1)[0] if request.provider else None,
             dependencies=sorted(set(request.dependencies)),
-            property_dependencies={k: sorted(set(v.urns)) for k, v in request.propertyDependencies.items() if v.urns},
-            inputs=mask(inputs),
+            property_dependencies={
+                k: sorted(set(request.propertyDependencies[k].urns))
+                for k in sorted(request.propertyDependencies) if request.propertyDependencies[k].urns
+            },
+            # The request's properties are a protobuf Struct: its map order is the protobuf
+            # runtime's hash order, not the program's, so keys are sorted.
+            inputs=mask(inputs, sort_keys=True),
             protect=bool(request.protect),
         )
 
 
-def mask(value: Any) -> Any:
-    """Replace every secret with MASK and every unknown with UNKNOWN, recursively."""
+def mask(value: Any, *, sort_keys: bool = False) -> Any:
+    """Replace every secret with MASK and every unknown with UNKNOWN, recursively; with
+    `sort_keys`, every mapping's keys in sorted order."""
     if rpc.is_rpc_secret(value):
         inner = rpc.unwrap_rpc_secret(value)
         # A secret mapping keeps its keys visible (which credentials exist), never its values.
-        return {k: MASK for k in inner} if isinstance(inner, dict) else MASK
+        if isinstance(inner, dict):
+            return {k: MASK for k in (sorted(inner, key=str) if sort_keys else inner)}
+        return MASK
     if isinstance(value, pulumi.output.Unknown):
         return UNKNOWN
     if isinstance(value, dict):
-        return {k: mask(v) for k, v in value.items() if not k.startswith("__")}
+        keys = sorted(value, key=str) if sort_keys else list(value)
+        return {k: mask(value[k], sort_keys=sort_keys) for k in keys if not str(k).startswith("__")}
     if isinstance(value, (list, tuple)):
-        return [mask(v) for v in value]
+        return [mask(v, sort_keys=sort_keys) for v in value]
     if isinstance(value, float) and value.is_integer():
         return int(value)  # the wire format carries every number as a double
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return str(value)
+
+
+def in_stable_order(resources: list[Any]) -> list[Any]:
+    """Resources as a tree: each followed by its descendants, siblings in URN order.
+
+    The SDK sends RegisterResource requests from a thread pool once each resource's inputs have
+    resolved, so the order they arrive in changes from run to run; this order does not. (Works
+    for any record with `urn` and `parent`, e.g. a test harness's own.)
+    """
+    by_urn = {r.urn: r for r in resources}
+    children: dict[Optional[str], list[Any]] = {}
+    for r in resources:
+        children.setdefault(r.parent if r.parent in by_urn else None, []).append(r)
+    ordered: list[Any] = []
+    stack = sorted(children.get(None, []), key=lambda r: r.urn, reverse=True)
+    while stack:
+        node = stack.pop()
+        ordered.append(node)
+        stack.extend(sorted(children.get(node.urn, []), key=lambda r: r.urn, reverse=True))
+    return ordered
 
 
 @dataclass
@@ -178,7 +207,8 @@ def run_stack(name: str, overrides: Optional[dict[str, Any]] = None, stacks_dir:
     except ConfigError as exc:
         result.config_error = str(exc)
         return result
-    result.resources = monitor.recorded
+    result.resources = in_stable_order(monitor.recorded)
+    result.warnings[:] = sorted(set(result.warnings))  # emitted from callbacks, in no fixed order
     result.policy = evaluate_policies(result)
     return result
 
