@@ -7,7 +7,7 @@ import random
 
 import yaml
 
-from infra.preview import ARTIFACTS, all_stacks, in_stable_order, mask
+from infra.preview import ARTIFACTS, all_stacks, endpoints_yml, in_stable_order, mask
 from infra.preview.manifests import manifest_sort_key
 
 
@@ -108,3 +108,17 @@ def test_resources_json_is_in_the_previews_tree_order(shipped_cli_runs, shipped_
     for name in stacks:
         written = json.loads((shipped_cli_runs[0].out / name / "resources.json").read_text())
         assert [r["urn"] for r in written] == [r.urn for r in shipped_previews[name].resources], name
+
+
+def test_endpoints_and_summary_say_host_names_are_mock_placeholders(shipped_cli_runs, shipped_previews):
+    note = "offline preview: host names of services this stack creates are placeholders from the mock engine, not real endpoints"
+    stacks = all_stacks()
+    assert stacks
+    for name in stacks:
+        out = shipped_cli_runs[0].out / name
+        first, rest = (out / "endpoints.yml").read_text().split("\n", 1)
+        assert first == f"# {note}"
+        assert rest == endpoints_yml(shipped_previews[name].resources)  # otherwise what the pod reads
+        assert yaml.safe_load((out / "endpoints.yml").read_text())["tracker_store"]["type"] == "sql"
+        summary = (out / "summary.md").read_text().splitlines()
+        assert summary.count(note[0].upper() + note[1:] + ".") == 1, name

@@ -12,7 +12,7 @@ import yaml
 from infra.preview.engine import RecordedResource, StackPreview
 from infra.preview.manifests import kubernetes_manifests
 from infra.preview.stackfile import REPO
-from infra.preview.summary import summary_markdown
+from infra.preview.summary import PLACEHOLDER_NOTE, summary_markdown
 
 DEFAULT_OUT = REPO / "build" / "preview"
 
@@ -61,7 +61,7 @@ def render_artifacts(p: StackPreview) -> dict[str, str]:
     order, mapping keys sorted where the program's order is not kept)."""
     return {
         "resources.json": _json([r.as_json() for r in p.resources]),
-        "endpoints.yml": endpoints_yml(p.resources) or "",
+        "endpoints.yml": f"# {PLACEHOLDER_NOTE}\n" + (endpoints_yml(p.resources) or ""),
         "manifests.yaml": yaml.safe_dump_all(kubernetes_manifests(p.resources), sort_keys=False),
         "graph.mmd": mermaid_graph(p.resources),
         "policy.json": _json(p.policy),

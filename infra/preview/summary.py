@@ -8,6 +8,14 @@ from typing import Any
 from infra.preview.engine import StackPreview
 from infra.preview.manifests import kubernetes_manifests
 
+# The first line of the endpoints.yml artifact (as a comment) and a line of summary.md. Hosts of
+# existing services come from the stack file; those of services the stack creates are answered
+# by infra/mocks.py.
+PLACEHOLDER_NOTE = (
+    "offline preview: host names of services this stack creates are placeholders from the mock engine, "
+    "not real endpoints"
+)
+
 
 def summary_rows(p: StackPreview) -> list[tuple[str, str]]:
     s = p.settings
@@ -44,7 +52,7 @@ def policy_line(policy: dict[str, Any]) -> str:
 
 
 def summary_markdown(p: StackPreview) -> str:
-    lines = [f"### Stack `{p.name}`", "", "| | |", "|---|---|"]
+    lines = [f"### Stack `{p.name}`", "", PLACEHOLDER_NOTE[0].upper() + PLACEHOLDER_NOTE[1:] + ".", "", "| | |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in summary_rows(p)]
     counts = Counter(r.type for r in p.resources if r.custom)
     lines += ["", "| resource type | count |", "|---|---|"]
