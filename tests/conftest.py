@@ -1,15 +1,17 @@
 """Session-wide fixtures: the shipped stacks are previewed once per test session, not per test.
 
     def test_something(shipped_previews):
-        result = shipped_previews["aws-prod"]          # StackPreview, run on first use
+        result = shipped_previews["aws-prod"]          # StackPreview
         for name, result in shipped_previews.items():  # every stack in stacks/
 
     def test_cli(shipped_cli_runs):
         first, second = shipped_cli_runs               # `python -m infra.preview --all`, twice
         first.returncode, first.stdout, first.out      # out: the artifact folder
 
-Both are shared: read them, never modify them. A variant of a stack (overrides, a broken copy)
-is a test's own run: `tests.previewing.preview(stack, **overrides)`.
+Both are shared: read them, never modify them (copy a preview with `dataclasses.replace` to
+change a field). They run when the first test asking for them is set up, before any of its
+function-scoped fixtures, so a test's monkeypatching never leaks into them. A variant of a stack
+(overrides, a broken copy) is a test's own run: `tests.previewing.preview(stack, **overrides)`.
 """
 
 from __future__ import annotations
@@ -19,21 +21,23 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
 
 import pytest
 
-from infra.preview import REPO, all_stacks
-from tests.previewing import ShippedPreviews
+from infra.preview import REPO, StackPreview, all_stacks, run_stack
 
 # Two different hash seeds: set and frozenset iteration order differs between the two runs.
 CLI_HASH_SEEDS = ("1", "2")
 
 
 @pytest.fixture(scope="session")
-def shipped_previews() -> ShippedPreviews:
+def shipped_previews() -> Mapping[str, StackPreview]:
+    """Stack name → StackPreview for every stack in stacks/, each previewed once (read-only)."""
     names = all_stacks()
     assert names, "no stack files in stacks/"
-    return ShippedPreviews(names)
+    return MappingProxyType({name: run_stack(name) for name in names})
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from collections.abc import Iterator, Mapping
 from typing import Any, Optional
 
 from infra.preview import RecordedResource, StackPreview, kubernetes_manifests, run_stack
@@ -41,24 +40,3 @@ def rasa_container(result: StackPreview) -> dict[str, Any]:
 def env_of(container: dict[str, Any]) -> dict[str, Any]:
     return {e["name"]: e.get("value", e.get("valueFrom")) for e in container["env"]}
 
-
-class ShippedPreviews(Mapping[str, StackPreview]):
-    """Stack name → its preview, each shipped stack previewed at most once, on first use.
-    Shared by the whole session: read it, never change it (use `preview(...)` for variants)."""
-
-    def __init__(self, names: list[str]) -> None:
-        self._names = list(names)
-        self._done: dict[str, StackPreview] = {}
-
-    def __getitem__(self, name: str) -> StackPreview:
-        if name not in self._names:
-            raise KeyError(f"{name} is not a shipped stack; shipped: {', '.join(self._names)}")
-        if name not in self._done:
-            self._done[name] = run_stack(name)
-        return self._done[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)

@@ -17,7 +17,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from infra.mocks import PlatformMocks
 from infra.presets import deep_merge
-from infra.preview.stackfile import STACKS_DIR, read_stack_file, stack_path
+from infra.preview.stackfile import STACKS_DIR, StackFileError, read_stack_file, shown, stack_path
 from infra.settings import PROJECT, ConfigError, StackSettings, load_stack
 
 MASK = "[secret]"
@@ -141,13 +141,30 @@ def in_stable_order(resources: list[Any]) -> list[Any]:
 
 @dataclass
 class StackPreview:
+    """One stack's preview. When the stack cannot be previewed, `file_error` (the stack file is
+    not readable as one: a line starting with the file) or `config_errors` (one line per bad
+    config value, each `config error: ...`) say why, and nothing was registered."""
+
     name: str
     settings: Optional[StackSettings] = None
     resources: list[RecordedResource] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
-    config_error: Optional[str] = None
+    config_errors: list[str] = field(default_factory=list)
+    file_error: Optional[str] = None
     policy: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # what `pulumi up` would print as warnings
+
+    @property
+    def config_error(self) -> Optional[str]:
+        """Every problem as one text, one line each (None when the stack previewed)."""
+        lines = ([self.file_error] if self.file_error else []) + self.config_errors
+        return "\n".join(lines) if lines else None
+
+    @property
+    def error_lines(self) -> list[str]:
+        """The lines the command line prints: the file's own line, or each config error after
+        the stack's name."""
+        return ([self.file_error] if self.file_error else []) + [f"{self.name}: {line}" for line in self.config_errors]
 
     @property
     def exit_code(self) -> int:
@@ -156,17 +173,30 @@ class StackPreview:
         return 1 if self.policy.get("mandatoryFailures") else 0
 
 
-def run_stack(name: str, overrides: Optional[dict[str, Any]] = None, stacks_dir: Path = STACKS_DIR) -> StackPreview:
+def run_stack(
+    name: str,
+    overrides: Optional[dict[str, Any]] = None,
+    stacks_dir: Path = STACKS_DIR,
+    policy_config: Optional[dict[str, Any]] = None,
+) -> StackPreview:
     """Preview one stack. `overrides` (top-level key → value, mappings merged into the stack
-    file's) are how tests build insecure or broken variants of a shipped stack."""
+    file's) are how tests build insecure or broken variants of a shipped stack. `policy_config`
+    is the policy pack's config (a `--policy-config` file's values, over the stack's environment)."""
     from infra import platform
 
     result = StackPreview(name)
     path = stack_path(name, stacks_dir)
-    if not path.exists():
-        result.config_error = f"config error: stack file {path} not found"
+    if not path.is_file():
+        result.file_error = f"{shown(path)}: stack file not found"
         return result
-    raw, secret_keys = read_stack_file(path)
+    try:
+        raw, secret_keys = read_stack_file(path)
+    except StackFileError as exc:
+        result.file_error = str(exc)
+        return result
+    except ConfigError as exc:
+        result.config_errors = exc.lines
+        return result
     for key, value in (overrides or {}).items():
         current = json.loads(raw[key]) if key in raw and raw[key][:1] == "{" else None
         if isinstance(value, dict) and isinstance(current, dict):
@@ -175,7 +205,7 @@ def run_stack(name: str, overrides: Optional[dict[str, Any]] = None, stacks_dir:
     try:
         plan = load_stack(raw, secret_keys, name, placeholder_for_missing_secrets=True)
     except ConfigError as exc:
-        result.config_error = str(exc)
+        result.config_errors = exc.lines
         return result
     settings = plan.settings
     result.settings = settings
@@ -205,11 +235,12 @@ def run_stack(name: str, overrides: Optional[dict[str, Any]] = None, stacks_dir:
         _sync_await(run_pulumi_func(body))
         result.outputs = _sync_await(collect_outputs())
     except ConfigError as exc:
-        result.config_error = str(exc)
+        result.config_errors = exc.lines
+        result.warnings.clear()
         return result
     result.resources = in_stable_order(monitor.recorded)
     result.warnings[:] = sorted(set(result.warnings))  # emitted from callbacks, in no fixed order
-    result.policy = evaluate_policies(result)
+    result.policy = evaluate_policies(result, policy_config)
     return result
 
 
@@ -230,7 +261,9 @@ def _warnings_logger(stack: str, sink: list[str]) -> logging.Logger:
     return logger
 
 
-def evaluate_policies(result: StackPreview) -> dict[str, Any]:
+def evaluate_policies(result: StackPreview, policy_config: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    """The pack's verdict, passed on as `evaluate` returns it. The stack's environment is the
+    base config; a `--policy-config` file's values (`policy_config`) are merged over it."""
     try:
         from policies.offline import evaluate
     except ImportError:  # the pack is optional for the program itself
@@ -242,4 +275,5 @@ def evaluate_policies(result: StackPreview) -> dict[str, Any]:
         for r in result.resources
     ]
     assert result.settings is not None
-    return evaluate(resources, {"environment": result.settings.environment})
+    config = deep_merge({"environment": result.settings.environment}, policy_config or {})
+    return evaluate(resources, config)
