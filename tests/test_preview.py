@@ -281,6 +281,13 @@ def test_a_stack_file_path_elsewhere_hints_at_stacks_dir_too(tmp_path, capsys):
     ]
 
 
+def test_a_fully_qualified_stack_name_is_answered_with_the_short_name(tmp_path, capsys):
+    code, err, _ = run_cli(capsys, "--stack", "acme/rasa-platform/byo-dev", "--out", str(tmp_path))
+    assert (code, err) == (2, [
+        "--stack acme/rasa-platform/byo-dev: pass the stack's short name (its file is Pulumi.<name>.yaml): --stack byo-dev"
+    ])
+
+
 def test_usage_errors_are_checked_before_any_stack_is_previewed(tmp_path, capsys):
     code, err, out = run_cli(capsys, "--stack", "byo-dev", "--stack", "nope", "--out", str(tmp_path))
     assert code == 2 and len(err) == 1 and err[0].startswith("unknown stack nope:")

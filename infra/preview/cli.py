@@ -72,7 +72,7 @@ def stacks_to_preview(requested: Optional[list[str]], stacks_dir: Path) -> list[
 
 
 def _stack_argument_problem(arg: str, available: list[str], stacks_dir: Path) -> Optional[str]:
-    if "/" in arg or "\\" in arg or arg.endswith((".yaml", ".yml")):
+    if arg.endswith((".yaml", ".yml")):
         path = Path(arg)
         match = re.fullmatch(r"Pulumi\.(.+)\.ya?ml", path.name)
         name = match.group(1) if match else path.stem
@@ -80,6 +80,8 @@ def _stack_argument_problem(arg: str, available: list[str], stacks_dir: Path) ->
         if str(path.parent) != "." and path.parent.resolve() != Path(stacks_dir).resolve():
             hint += f" --stacks-dir {path.parent}"
         return f"--stack {arg}: pass the stack's name, not its file: {hint}"
+    if "/" in arg:  # Pulumi's fully qualified org/project/stack
+        return f"--stack {arg}: pass the stack's short name (its file is Pulumi.<name>.yaml): --stack {arg.rsplit('/', 1)[-1]}"
     if arg not in available:
         listed = ", ".join(available) if available else f"none (no stacks found in {shown(stacks_dir)})"
         return f"unknown stack {arg}: no {shown(stack_path(arg, stacks_dir))}; available: {listed}"
