@@ -2,6 +2,7 @@
 
     python -m infra.readme            # prints every generated block
     python -m infra.readme --write    # replaces the README's copies
+    python -m infra.readme --check    # exit 1 naming every stale block (for CI)
 
 Blocks: the settings reference (from the settings models and presets) and the policy rules (from
 the policy pack). tests/test_readme.py fails when a copy is stale, so the README never drifts.
@@ -9,6 +10,7 @@ the policy pack). tests/test_readme.py fails when a copy is stale, so the README
 
 from __future__ import annotations
 
+import argparse
 import sys
 import typing
 from pathlib import Path
@@ -139,19 +141,80 @@ def current_block(text: str, block: str) -> str:
     return text.split(begin, 1)[1].split(end, 1)[0]
 
 
-def write_readme(readme: Path = README) -> None:
-    text = readme.read_text()
+def missing_markers(text: str) -> list[str]:
+    """Blocks without a begin marker followed by an end marker in `text`."""
+    missing = []
+    for block in BLOCKS:
+        begin, end = markers(block)
+        if begin not in text or end not in text.split(begin, 1)[1]:
+            missing.append(block)
+    return missing
+
+
+def stale_blocks(text: str) -> list[str]:
+    """Blocks whose copy in `text` differs from what the code generates (or has no markers)."""
+    missing = missing_markers(text)
+    return [block for block, render in BLOCKS.items()
+            if block in missing or current_block(text, block).strip() != render().strip()]
+
+
+def render_readme(text: str) -> str:
+    """`text` with every generated block replaced by what the code generates."""
     for block, render in BLOCKS.items():
         begin, end = markers(block)
         head, rest = text.split(begin, 1)
         _, tail = rest.split(end, 1)
         text = f"{head}{begin}\n{render()}{end}{tail}"
-    readme.write_text(text)
+    return text
+
+
+def write_readme(readme: Path = README) -> None:
+    readme.write_text(render_readme(readme.read_text()))
+
+
+def main(argv: typing.Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.readme",
+        description="Generate the README's reference blocks (settings, policy rules) from the code. "
+                    "Without an option, print them.",
+        epilog="Exit codes: 0 done / current; 1 --check found stale blocks, or a block's markers are missing; "
+               "2 a usage error.",
+    )
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--write", action="store_true", help="replace the README's generated blocks")
+    action.add_argument("--check", action="store_true", help="exit 1 naming every stale block (for CI)")
+    parser.add_argument("--readme", type=Path, default=README, metavar="FILE", help="the README (default README.md)")
+    args = parser.parse_args(argv)
+    if not (args.write or args.check):
+        for render in BLOCKS.values():
+            print(render())
+        return 0
+    try:
+        text = args.readme.read_text()
+    except OSError as exc:
+        print(f"{args.readme}: cannot read: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    missing = missing_markers(text)
+    if missing:
+        for block in missing:
+            begin, end = markers(block)
+            print(f"{args.readme}: block {block} has no {begin} ... {end} markers", file=sys.stderr)
+        return 1
+    stale = stale_blocks(text)
+    if args.check:
+        if stale:
+            print(f"{args.readme}: stale generated blocks: {', '.join(stale)} "
+                  "(run .venv/bin/python -m infra.readme --write)", file=sys.stderr)
+            return 1
+        print(f"{args.readme}: generated blocks are current")
+        return 0
+    if stale:
+        args.readme.write_text(render_readme(text))
+        print(f"{args.readme}: updated {', '.join(stale)}")
+    else:
+        print(f"{args.readme}: generated blocks are current")
+    return 0
 
 
 if __name__ == "__main__":
-    if "--write" in sys.argv[1:]:
-        write_readme()
-    else:
-        for render in BLOCKS.values():
-            print(render())
+    sys.exit(main())

@@ -39,3 +39,4 @@ def rasa_container(result: StackPreview) -> dict[str, Any]:
 
 def env_of(container: dict[str, Any]) -> dict[str, Any]:
     return {e["name"]: e.get("value", e.get("valueFrom")) for e in container["env"]}
+

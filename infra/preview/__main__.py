@@ -1,0 +1,5 @@
+import sys
+
+from infra.preview.cli import main
+
+sys.exit(main())

@@ -1,0 +1,69 @@
+"""What a reviewer reads first: the summary table (console and summary.md)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from infra.preview.engine import StackPreview
+from infra.preview.manifests import kubernetes_manifests
+
+# The first line of the endpoints.yml artifact (as a comment) and a line of summary.md. Hosts of
+# existing services come from the stack file; those of services the stack creates are answered
+# by infra/mocks.py.
+PLACEHOLDER_NOTE = (
+    "offline preview: host names of services this stack creates are placeholders from the mock engine, "
+    "not real endpoints"
+)
+
+
+def summary_rows(p: StackPreview) -> list[tuple[str, str]]:
+    s = p.settings
+    assert s is not None
+    budget = p.outputs.get("connectionBudget") or {}
+    rows = [
+        ("cloud / environment", f"{s.cloud} / {s.environment}"),
+        ("resources registered", str(len(p.resources))),
+        ("Kubernetes objects", str(len(kubernetes_manifests(p.resources)))),
+        ("services", ", ".join(f"{k}={v}" for k, v in (p.outputs.get("serviceOrigins") or {}).items())),
+        (
+            "connection budget",
+            f"{budget.get('maxProcesses')} processes × ({budget.get('poolSize')} + {budget.get('maxOverflow')}) = "
+            f"{budget.get('total')} ≤ {budget.get('ceiling')} of {budget.get('maxConnections')}",
+        ),
+        ("policy", policy_line(p.policy)),
+    ]
+    if s.placeholder_secrets:
+        rows.append(("secrets to set before `pulumi up`", ", ".join(s.placeholder_secrets)))
+    for warning in p.warnings:
+        rows.append(("warning", warning))
+    return rows
+
+
+def policy_line(policy: dict[str, Any]) -> str:
+    if not policy.get("pack"):
+        return "policy pack not installed"
+    violations = policy.get("violations", [])
+    advisory = sum(1 for v in violations if v.get("enforcement") != "mandatory")
+    return (
+        f"{len(policy.get('rulesEvaluated', []))} rules, {policy.get('mandatoryFailures', 0)} mandatory failures, "
+        f"{advisory} advisory"
+    )
+
+
+def summary_markdown(p: StackPreview) -> str:
+    lines = [f"### Stack `{p.name}`", "", PLACEHOLDER_NOTE[0].upper() + PLACEHOLDER_NOTE[1:] + ".", "", "| | |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in summary_rows(p)]
+    counts = Counter(r.type for r in p.resources if r.custom)
+    lines += ["", "| resource type | count |", "|---|---|"]
+    lines += [f"| `{t}` | {n} |" for t, n in sorted(counts.items())]
+    lines += ["", "#### Policy", "", policy_line(p.policy)]
+    violations = p.policy.get("violations") or []
+    if violations:
+        lines += ["", "| rule | level | resource | message |", "|---|---|---|---|"]
+        lines += [
+            f"| {v['rule']} | {v['enforcement']} | {v.get('resource') or '(stack)'} | {v['message']} |" for v in violations
+        ]
+    elif p.policy.get("pack"):
+        lines += ["", "No violations."]
+    return "\n".join(lines) + "\n"
