@@ -56,6 +56,31 @@ def test_config_error_is_a_pulumi_run_error_so_pulumi_up_prints_no_traceback():
     assert str(caught.value) == "config error: rasa-platform:trackerStore.maxConnections = 5: must be between 10 and 100000"
 
 
+def test_a_misspelled_namespace_under_pulumi_up_is_refused_not_ignored():
+    config = engine_config()
+    config["rasa-platfrom:tags"] = json.dumps({"team": "bots"})
+    config["aws:region"] = "eu-central-1"  # a provider's namespace is fine
+    use_engine(config)
+    with pytest.raises(ConfigError) as caught:
+        load_from_pulumi()
+    assert str(caught.value) == (
+        "config error: rasa-platfrom:tags: unknown config namespace rasa-platfrom; did you mean rasa-platform:tags?"
+    )
+
+
+def test_every_problem_under_pulumi_up_is_reported_at_once():
+    use_engine(engine_config(region="eu-centrl-1", lockStore={"mode": "existing", "host": "redis", "port": 0}))
+    with pytest.raises(ConfigError) as caught:
+        load_from_pulumi()
+    assert len(caught.value.lines) == 1  # a type error stops before the cross-field rules...
+    assert "lockStore.port = 0" in str(caught.value)
+    use_engine(engine_config(region="eu-centrl-1", rasa={"license": "x", "ingress": {"enabled": True}}))
+    with pytest.raises(ConfigError) as caught:
+        load_from_pulumi()
+    keys = [line.split(" = ")[0].removeprefix("config error: rasa-platform:") for line in caught.value.lines]
+    assert keys == ["region", "rasa.ingress.host", "rasa.ingress.clusterIssuer"]  # ...the rest come together
+
+
 def test_missing_secret_under_pulumi_up_is_an_error_not_a_placeholder():
     config = engine_config()
     rasa = json.loads(config["rasa-platform:rasa"])

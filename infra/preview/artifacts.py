@@ -25,7 +25,8 @@ def endpoints_yml(resources: list[RecordedResource]) -> Optional[str]:
 
 
 def mermaid_graph(resources: list[RecordedResource]) -> str:
-    """Top-level components (children of the stack) and the dependencies between them."""
+    """Top-level components (children of the stack) and the dependencies between them; using a
+    provider counts as depending on it (the Kubernetes provider must exist before the workload)."""
     by_urn = {r.urn: r for r in resources}
 
     def top(urn: str) -> str:
@@ -41,7 +42,7 @@ def mermaid_graph(resources: list[RecordedResource]) -> str:
     members = Counter(top(r.urn) for r in resources)
     edges = set()
     for r in resources:
-        for dep in r.dependencies:
+        for dep in [*r.dependencies, *([r.provider] if r.provider else [])]:
             a, b = top(dep), top(r.urn)
             if a != b and a in tops:
                 edges.add((a, b))

@@ -19,6 +19,7 @@ from components.rasa.budget import BudgetError, ConnectionBudget, max_processes,
 from components.rasa.workload import ROLLING_SURGE
 from components.registry import CLOUDS
 from components.settings.errors import PROJECT, ConfigError, ConfigErrors, Problems
+from infra.config_keys import check_config_keys
 from infra.presets import deep_merge, preset_for
 from infra.settings import rules, secrets
 from infra.settings.messages import HIDDEN_FIELDS, allowed_keys, config_errors
@@ -147,6 +148,7 @@ def load_stack_from_pulumi() -> StackPlan:
     everything: dict[str, Any] = {}
     everything.update(runtime_config.get_config_env())
     everything.update(runtime_config.CONFIG.get())
+    check_config_keys(everything)  # `rasa-platfrom:tags` must not fall back to a default silently
     prefix = f"{PROJECT}:"
     raw = {k[len(prefix):]: v for k, v in everything.items() if k.startswith(prefix)}
     secret_keys = set(runtime_config._SECRET_KEYS.get()) | set(runtime_config.get_config_secret_keys_env())
