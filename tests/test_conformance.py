@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from functools import lru_cache
-
 import pytest
 
 from components.cloud import CloudSpec
@@ -41,11 +39,13 @@ def stacks_of(cloud: str) -> list[str]:
 CASES = [(cloud, stack) for cloud in PROVISIONING for stack in stacks_of(cloud)]
 
 
-@lru_cache(maxsize=None)
-def preview(stack: str) -> StackPreview:
-    result = run_stack(stack)
-    assert result.config_error is None, result.config_error
-    return result
+@pytest.fixture
+def preview(shipped_previews):
+    def shipped(stack: str) -> StackPreview:
+        result = shipped_previews[stack]
+        assert result.config_error is None, result.config_error
+        return result
+    return shipped
 
 
 def cloud_resources(spec: CloudSpec, result: StackPreview):
@@ -87,7 +87,7 @@ def test_a_region_of_another_cloud_is_refused_before_anything_is_registered(clou
 
 
 @pytest.mark.parametrize("cloud, stack", CASES)
-def test_every_taggable_resource_carries_the_platform_tags(cloud, stack):
+def test_every_taggable_resource_carries_the_platform_tags(cloud, stack, preview):
     spec, result = CLOUDS[cloud], preview(stack)
     environment = result.settings.environment
     checked = 0
@@ -103,7 +103,7 @@ def test_every_taggable_resource_carries_the_platform_tags(cloud, stack):
 
 
 @pytest.mark.parametrize("cloud, stack", CASES)
-def test_every_resource_belongs_to_a_component_and_urns_are_unique(cloud, stack):
+def test_every_resource_belongs_to_a_component_and_urns_are_unique(cloud, stack, preview):
     result = preview(stack)
     urns = [r.urn for r in result.resources]
     assert len(urns) == len(set(urns))
@@ -121,7 +121,7 @@ def test_every_resource_belongs_to_a_component_and_urns_are_unique(cloud, stack)
 
 
 @pytest.mark.parametrize("cloud, stack", CASES)
-def test_protection_is_exactly_where_settings_ask(cloud, stack):
+def test_protection_is_exactly_where_settings_ask(cloud, stack, preview):
     spec, result = CLOUDS[cloud], preview(stack)
     protected = [r for r in result.resources if r.protect]
     if not result.settings.protection:
@@ -132,7 +132,7 @@ def test_protection_is_exactly_where_settings_ask(cloud, stack):
 
 
 @pytest.mark.parametrize("cloud, stack", CASES)
-def test_the_mock_table_covers_every_type_the_cloud_registers(cloud, stack):
+def test_the_mock_table_covers_every_type_the_cloud_registers(cloud, stack, preview):
     spec, result = CLOUDS[cloud], preview(stack)
     prefix = f"{spec.sdk.removeprefix('pulumi_').replace('_', '-')}:"
     registered = {r.type for r in result.resources if r.type.startswith(prefix)}

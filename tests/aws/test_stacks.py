@@ -59,8 +59,8 @@ def test_stack_files_load_and_provision_everything_managed(name, environment, zo
 
 
 @pytest.mark.parametrize("name", STACKS)
-def test_offline_preview_of_the_aws_stacks_passes_with_no_policy_failure(name):
-    result = run_stack(name)
+def test_offline_preview_of_the_aws_stacks_passes_with_no_policy_failure(name, shipped_previews):
+    result = shipped_previews[name]
     assert result.config_error is None
     assert result.policy.get("violations", []) == [], result.policy.get("violations")
     assert result.exit_code == 0

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.preview import all_stacks, endpoints_yml, kubernetes_manifests, run_stack
+from infra.preview import all_stacks, endpoints_yml, kubernetes_manifests
 from tests.support.rasa_env import RasaRunner
 
 pytestmark = pytest.mark.integration
@@ -26,8 +26,8 @@ def pod_environment(manifests: list[dict]) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("stack", all_stacks())
-def test_shipped_stack_endpoints_load_in_rasa(stack: str, rasa: RasaRunner, tmp_path: Path) -> None:
-    result = run_stack(stack)
+def test_shipped_stack_endpoints_load_in_rasa(stack: str, rasa: RasaRunner, tmp_path: Path, shipped_previews) -> None:
+    result = shipped_previews[stack]
     assert result.config_error is None, result.config_error
     text = endpoints_yml(result.resources)
     assert text, "no endpoints.yml ConfigMap registered"
