@@ -15,6 +15,7 @@ from pulumi.runtime.settings import set_root_resource
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from infra import platform
 from infra.mocks import PlatformMocks
 from infra.presets import deep_merge
 from infra.preview.stackfile import STACKS_DIR, StackFileError, read_stack_file, shown, stack_path
@@ -182,8 +183,6 @@ def run_stack(
     """Preview one stack. `overrides` (top-level key → value, mappings merged into the stack
     file's) are how tests build insecure or broken variants of a shipped stack. `policy_config`
     is the policy pack's config (a `--policy-config` file's values, over the stack's environment)."""
-    from infra import platform
-
     result = StackPreview(name)
     path = stack_path(name, stacks_dir)
     if not path.is_file():

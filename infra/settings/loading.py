@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import pulumi
+from pulumi.runtime import config as runtime_config
 from pydantic import ValidationError
 
 from components.cloud import CloudPlan, CloudSpec
@@ -143,8 +144,6 @@ def _size_value(settings: StackSettings, plan: CloudPlan) -> Any:
 
 def load_stack_from_pulumi() -> StackPlan:
     """Read `rasa-platform:*` from the running Pulumi program's config."""
-    from pulumi.runtime import config as runtime_config
-
     everything: dict[str, Any] = {}
     everything.update(runtime_config.get_config_env())
     everything.update(runtime_config.CONFIG.get())
