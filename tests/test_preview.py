@@ -356,3 +356,14 @@ def test_the_verdict_is_passed_through_unchanged(shipped_previews, monkeypatch):
     result.policy = evaluate_policies(result)
     assert result.policy == verdict
     assert json.loads(render_artifacts(result)["policy.json"]) == verdict
+
+
+def test_the_policy_line_counts_rules_by_status(shipped_previews):
+    from infra.preview.summary import policy_line
+
+    byo = shipped_previews["byo-dev"]
+    statuses = {rule["status"] for rule in byo.policy["rules"]}
+    assert {"pass", "not-applicable"} <= statuses  # no AWS resource in a bring-your-own stack
+    line = policy_line(byo.policy)
+    counted = sum(int(part.split()[0]) for part in line.split("(")[1].rstrip(")").split(", "))
+    assert counted == len(byo.policy["rules"]) and "not-applicable" in line

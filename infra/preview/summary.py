@@ -45,10 +45,14 @@ def policy_line(policy: dict[str, Any]) -> str:
         return "policy pack not installed"
     violations = policy.get("violations", [])
     advisory = sum(1 for v in violations if v.get("enforcement") != "mandatory")
-    return (
+    line = (
         f"{len(policy.get('rulesEvaluated', []))} rules, {policy.get('mandatoryFailures', 0)} mandatory failures, "
         f"{advisory} advisory"
     )
+    statuses = Counter(rule.get("status") for rule in policy.get("rules", []))
+    if statuses:  # e.g. "(50 pass, 2 not-applicable)"
+        line += " (" + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())) + ")"
+    return line
 
 
 def summary_markdown(p: StackPreview) -> str:
