@@ -93,3 +93,20 @@ def test_the_registry_is_the_only_shared_module_naming_cloud_packages():
     shared = [p for p in modules("components") + modules("infra") if cloud_of(p) is None]
     naming = sorted({str(p.relative_to(REPO)) for p in shared if violations([p], CLOUD_PACKAGES)})
     assert naming == ["components/registry.py"]
+
+
+def defines_a_component(path: Path) -> bool:
+    tree = ast.parse(path.read_text())
+    return any(
+        isinstance(node, ast.ClassDef) and any(ast.unparse(b).endswith("ComponentResource") for b in node.bases)
+        for node in ast.walk(tree)
+    )
+
+
+def test_no_component_reads_the_stack_settings():
+    """Components take typed Args naming every value they read: a module that defines a
+    ComponentResource never imports the settings models (a cloud's plan and provision steps do)."""
+    component_modules = [p for p in modules("components") if defines_a_component(p)]
+    assert len(component_modules) >= 10
+    settings_modules = {"components.settings", "infra.settings"}
+    assert violations(component_modules, settings_modules) == []
