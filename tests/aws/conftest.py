@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.aws.harness import Run, provision, plan_for, settings_for
+from tests.aws.harness import Run, plan_for, provision
 
 
 @pytest.fixture(scope="session")

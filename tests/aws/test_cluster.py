@@ -9,7 +9,7 @@ import pytest
 
 from components.aws.cluster import CONTROL_PLANE_LOGS
 from components.aws.mock_outputs import fake_call
-from tests.aws.harness import provision, plan_for, settings_for
+from tests.aws.harness import plan_for, provision
 
 ADMIN_ROLE = "arn:aws:iam::123456789012:role/platform-admins"
 DEPLOYER_ROLE = "arn:aws:iam::123456789012:role/platform-deployer"  # the mocked session's issuer

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from components.aws.identity import model_object_patterns, topic_arn
-from tests.aws.harness import provision, plan_for, settings_for
+from tests.aws.harness import plan_for, provision
 
 
 def rasa_policy(run) -> dict[str, dict]:

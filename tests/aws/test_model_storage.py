@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.aws.harness import provision, plan_for, settings_for
+from tests.aws.harness import plan_for, provision
 
 
 def test_all_four_public_access_blocks_are_on(prod_run):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.aws.network import subnet_plan
-from tests.aws.harness import provision, plan_for, settings_for
+from tests.aws.harness import plan_for, provision
 
 EXISTING_NETWORK = {
     "vpcId": "vpc-0a1b2c3d4e5f60718",

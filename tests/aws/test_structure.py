@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 
 from components.aws.tags import ENVIRONMENT_TAG, STACK_TAG
-from tests.aws.harness import Registered, provision, plan_for, settings_for
+from tests.aws.harness import Registered, plan_for, provision
 
 DATA_TYPES = (
     "aws:s3/bucket:Bucket", "aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup",

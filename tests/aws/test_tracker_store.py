@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.aws.tracker_store import MASTER_USERNAME, PASSWORD_SPECIALS
-from tests.aws.harness import provision, plan_for, settings_for
+from tests.aws.harness import plan_for, provision
 
 PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 
