@@ -39,7 +39,6 @@ import io
 import json
 import os
 import re
-import socket
 import sys
 import time
 import uuid
@@ -1319,7 +1318,6 @@ def main(argv: Optional[list[str]] = None, out: Any = None, prog: str = "verify"
             os.environ.update(load_env_file(path))
         if opts.timeout <= 0:
             raise UsageError("--timeout must be positive")
-        socket.setdefaulttimeout(opts.timeout)
         endpoints = read_endpoints_file(opts.endpoints)
     except UsageError as exc:
         print(f"{prog}: error: {scrub(str(exc))}", file=sys.stderr)
