@@ -308,6 +308,29 @@ def test_missing_database_secret_key_bucket_and_topic_are_named(local: Local, ra
     assert "secret secret/verify-nothing-here does not exist" in outcome.text("vault: secret keys")
 
 
+def test_with_login_db_the_database_must_be_creatable(local: Local, rasa_python: Path, tmp_path: Path) -> None:
+    """With login_db Rasa connects there and creates `db` when missing: the user needs CREATEDB."""
+    pod = render(local, tmp_path)
+    data = yaml.safe_load(pod.endpoints_file.read_text())
+    data["tracker_store"].update(login_db=local.postgres.database, db="created_by_rasa")
+    edited = tmp_path / "edited-endpoints.yml"
+    edited.write_text(yaml.safe_dump(data, sort_keys=False))
+    only_tracker = ("--skip", "lock-store", "--skip", "event-broker", "--skip", "model-storage")
+    refused = run_verify(rasa_python, pod, pod_env(pod, local), *only_tracker, endpoints=edited)
+    assert refused.status("tracker store: login") == "PASS"
+    assert 'database "created_by_rasa" does not exist and the user cannot create it' in refused.text("tracker store: database")
+    with contextlib.closing(local.postgres.connect(admin=True)) as admin:
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute(f'ALTER ROLE "{local.postgres.username}" CREATEDB')
+            try:
+                allowed = run_verify(rasa_python, pod, pod_env(pod, local), *only_tracker, endpoints=edited)
+            finally:
+                cur.execute(f'ALTER ROLE "{local.postgres.username}" NOCREATEDB')
+    assert allowed.status("tracker store: database") == "PASS"
+    assert "Rasa will create it" in allowed.text("tracker store: database")
+
+
 def test_a_missing_model_fails_only_when_the_stack_expects_one(local: Local, rasa_python: Path, tmp_path: Path) -> None:
     pod = render(local, tmp_path, model_key="models/not-uploaded")
     only_storage = ("--skip", "vault", "--skip", "tracker-store", "--skip", "lock-store", "--skip", "event-broker")
