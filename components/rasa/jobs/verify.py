@@ -153,13 +153,13 @@ def load_env_file(path: str) -> dict[str, str]:
 def read_endpoints_file(path: str) -> dict[str, Any]:
     """The endpoints mapping as Rasa's loader returns it (`rasa/shared/utils/yaml.py`)."""
     try:
-        from ruamel import yaml
-    except ImportError:
-        raise UsageError("ruamel.yaml is not installed (Rasa reads endpoints.yml with it): pip install ruamel.yaml") from None
-    try:
         text = open(path, encoding="utf-8").read()
     except OSError as exc:
         raise UsageError(f"cannot read --endpoints {path}: {exc.strerror}") from None
+    try:
+        from ruamel import yaml
+    except ImportError:
+        raise UsageError("ruamel.yaml is not installed (Rasa reads endpoints.yml with it): pip install ruamel.yaml") from None
 
     if not getattr(yaml.Resolver, "_rasa_platform_env_var", False):
         # The same process-wide resolver Rasa registers: plain (unquoted) scalars only.
