@@ -1,7 +1,13 @@
-"""Ask Rasa Pro's own code what it makes of an endpoints.yml and the pod's environment.
+"""Ask Rasa Pro's own code what it makes of an endpoints.yml and the pod's environment: the
+integration tests' report tool.
+
+The deployment check is components/rasa/jobs/verify.py (the verify command and Job): it judges,
+one line per service. This script reports, for tests to assert on, and is built on the same
+code: what Rasa makes of the file (loader, lock store, Kafka broker, Vault settings, SQL engine
+settings, secret redaction) comes from verify.py, loaded by path, so the two cannot drift.
 
 Runs in a Python environment with `rasa-pro` installed (the Rasa Pro image, or the integration
-tests' virtualenv) and imports nothing from this repository. Every check calls the same Rasa
+tests' virtualenv) and imports nothing else from this repository. Every check calls the same Rasa
 functions `rasa run` calls, and writes what Rasa built (types, hosts, TLS settings, pool sizes,
 events read back, ...) to a JSON report. It judges nothing: callers assert on the report.
 
@@ -22,6 +28,7 @@ Checks (connection-free ones first):
   pool            open every connection the pool allows in --processes stores at once
   lock-store      two lock stores (two pods): take a lock, show the second one waits, release
   persistor       fetch the model named by --model through `--remote-storage` (--storage)
+  kafka-roundtrip publish one event through Rasa's Kafka event broker (--sender) and read it back
 """
 
 from __future__ import annotations
@@ -33,7 +40,6 @@ import faulthandler
 import hashlib
 import json
 import os
-import re
 import sys
 import tempfile
 import time
@@ -43,38 +49,23 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 from urllib.parse import parse_qs, urlsplit
 
-SECRET_KEYS = {"password", "sasl_password", "token", "sasl.password", "auth_token"}
-SECRET_ENV_NAME = re.compile(r"PASSWORD|TOKEN|SECRET|KEY|LICENSE", re.IGNORECASE)
 WATCHDOG_SECONDS = 150  # Rasa's SQL store retries a failed login forever; never hang a caller
+VERIFY_PATH = Path(__file__).resolve().parents[1] / "components" / "rasa" / "jobs" / "verify.py"
 
 
-def fingerprint(value: Any) -> Optional[str]:
-    if value is None:
-        return None
-    return "sha256:" + hashlib.sha256(str(value).encode()).hexdigest()[:16]
+def _load_verify() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("rasa_platform_verify", VERIFY_PATH)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
 
 
-def redact(value: Any, key: str = "") -> Any:
-    if isinstance(value, dict):
-        return {k: redact(v, k) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [redact(v, key) for v in value]
-    if key in SECRET_KEYS and isinstance(value, str):
-        return fingerprint(value)
-    if callable(value):
-        return f"<callable {getattr(value, '__qualname__', type(value).__name__)}>"
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return repr(value)
-
-
-def scrub(text: str) -> str:
-    """Error messages may quote configuration (pydantic does): hide every secret-looking
-    environment value in them."""
-    for name, value in os.environ.items():
-        if SECRET_ENV_NAME.search(name) and len(value) >= 4:
-            text = text.replace(value, fingerprint(value) or "")
-    return text
+verify = _load_verify()
+fingerprint, redact, scrub = verify.fingerprint, verify.redact, verify.scrub
+read_endpoints, redis_connection = verify.read_endpoints, verify.redis_connection
 
 
 def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -101,103 +92,13 @@ def describe_endpoint(config: Any) -> Optional[dict]:
     }
 
 
-def read_endpoints(path: str) -> Any:
-    from rasa.core.config.available_endpoints import AvailableEndpoints
-
-    return AvailableEndpoints.read_endpoints(path)
-
-
-def redis_connection(client: Any) -> dict:
-    pool = client.connection_pool
-    kwargs = dict(pool.connection_kwargs)
-    provider = kwargs.get("credential_provider")
-    return {
-        "connection_class": pool.connection_class.__name__,
-        "host": kwargs.get("host"),
-        "port": kwargs.get("port"),
-        "db": kwargs.get("db"),
-        "username": kwargs.get("username"),
-        "password": fingerprint(kwargs.get("password")),
-        "ssl_ca_certs": kwargs.get("ssl_ca_certs"),
-        "ssl_cert_reqs": str(kwargs.get("ssl_cert_reqs")) if "ssl_cert_reqs" in kwargs else None,
-        "ssl_check_hostname": kwargs.get("ssl_check_hostname"),
-        "credential_provider": type(provider).__name__ if provider is not None else None,
-    }
-
-
 # -- connection-free checks -------------------------------------------------------------------
 
 
-@guarded
-def build_lock_store(endpoints: Any) -> dict:
-    from rasa.core.lock_store import LockStore
-
-    store = LockStore.create(endpoints.lock_store)
-    result = {"class": type(store).__name__, "key_prefix": getattr(store, "key_prefix", None)}
-    if hasattr(store, "red"):
-        result["connection"] = redis_connection(store.red)
-    return result
-
-
-@guarded
-def build_event_broker(endpoints: Any, create_producer: bool) -> dict:
-    from rasa.core.brokers.broker import EventBroker
-
-    broker = asyncio.run(EventBroker.create(endpoints.event_broker))
-    if broker is None:
-        return {"class": None}
-    result: dict[str, Any] = {
-        "class": type(broker).__name__,
-        "partition_by_sender": getattr(broker, "partition_by_sender", None),
-        "topic": getattr(broker, "topic", None),
-        "iam_credentials_provider": type(broker.iam_credentials_provider).__name__
-        if getattr(broker, "iam_credentials_provider", None) else None,
-    }
-    if hasattr(broker, "_get_kafka_config"):
-        result["kafka_config"] = redact(broker._get_kafka_config())
-    if create_producer:
-        result["producer"] = guarded(lambda: {"class": type(broker._create_producer()).__name__})()
-    return result
-
-
-@guarded
-def secrets_manager_config(path: str) -> Optional[dict]:
-    from rasa.core.secrets_manager.factory import read_secret_manager_config
-
-    config = read_secret_manager_config(endpoints_file=path)
-    if config is None:
-        return None
-    return {
-        "type": config.secret_manager_type,
-        "url": config.url,
-        "token": fingerprint(config.token),
-        "secrets_path": config.secrets_path,
-        "mount_point": config.mount_point,
-        "namespace": config.namespace,
-        "transit_mount_point": config.transit_mount_point,
-    }
-
-
-@guarded
-def tracker_engine_settings(endpoints: Any) -> Optional[dict]:
-    """What SQLTrackerStore would pass to SQLAlchemy (URL and engine kwargs), without connecting.
-
-    Credentials are placeholders here: Vault references are resolved only at connect time.
-    """
-    from rasa.core.tracker_stores.sql_tracker_store import SQLTrackerStore, create_engine_kwargs
-
-    store = endpoints.tracker_store
-    if store is None or store.type != "sql":
-        return None
-    kw = store.kwargs
-    url = SQLTrackerStore.get_db_url(
-        kw.get("dialect", "sqlite"), store.url, kw.get("port"), kw.get("db", "rasa.db"),
-        "placeholder-user", "placeholder-password", kw.get("login_db"), kw.get("query"),
-    )
-    return {
-        "drivername": url.drivername, "host": url.host, "port": url.port, "database": url.database,
-        "engine_kwargs": redact(create_engine_kwargs(url)),
-    }
+build_lock_store = guarded(verify.rasa_lock_store)
+build_event_broker = guarded(verify.rasa_event_broker)
+secrets_manager_config = guarded(verify.rasa_secrets_manager_config)
+tracker_engine_settings = guarded(verify.rasa_tracker_engine)
 
 
 @guarded
@@ -520,6 +421,44 @@ def check_persistor(opts: argparse.Namespace) -> dict:
     return {"class": type(persistor).__name__, "reported_size": size, "returned_path": returned, "files": files}
 
 
+@guarded
+def check_kafka_roundtrip(opts: argparse.Namespace) -> dict:
+    """Rasa's KafkaEventBroker publishes one event; a consumer with the broker's own connection
+    settings reads the topic from the start until it finds it."""
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+    from rasa.core.brokers.broker import EventBroker
+
+    endpoints = read_endpoints(opts.endpoints)
+    broker = asyncio.run(EventBroker.create(endpoints.event_broker))
+    event = {"sender_id": opts.sender, "event": "user", "text": "hello from the integration test",
+             "timestamp": time.time()}
+    broker.publish(event, retries=2, retry_delay_in_seconds=1)
+    asyncio.run(broker.close())  # flushes: the delivery is acknowledged or times out
+    settings = {k: v for k, v in broker._get_kafka_config().items() if k not in ("error_cb", "client.id")}
+    settings.update({"group.id": f"rasa-check-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False})
+    consumer = Consumer(settings)
+    received: dict[str, Any] = {}
+    try:
+        partitions = consumer.list_topics(broker.topic, timeout=10).topics[broker.topic].partitions
+        consumer.assign([TopicPartition(broker.topic, p, OFFSET_BEGINNING) for p in partitions])
+        deadline = time.monotonic() + 30
+        while not received and time.monotonic() < deadline:
+            message = consumer.poll(0.5)
+            if message is None or message.error():
+                continue
+            body = json.loads(message.value())
+            if body.get("sender_id") == opts.sender:
+                received = {"body": body, "key": message.key().decode() if message.key() else None,
+                            "partition": message.partition(), "headers": dict(message.headers() or [])}
+    finally:
+        consumer.close()
+    return {
+        "class": type(broker).__name__, "topic": broker.topic,
+        "received": received.get("body"), "key": received.get("key"), "partition": received.get("partition"),
+        "headers": {k: v.decode() for k, v in (received.get("headers") or {}).items()},
+    }
+
+
 CHECKS: dict[str, Callable[[argparse.Namespace], Any]] = {
     "load": check_load,
     "iam": check_iam,
@@ -528,6 +467,7 @@ CHECKS: dict[str, Callable[[argparse.Namespace], Any]] = {
     "pool": check_pool,
     "lock-store": check_lock_store,
     "persistor": check_persistor,
+    "kafka-roundtrip": check_kafka_roundtrip,
 }
 
 
@@ -542,6 +482,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                         help="pool: ask each pool for one connection more than it allows")
     parser.add_argument("--storage", default="aws", help="--remote-storage value (check: persistor)")
     parser.add_argument("--model", help="--model value (check: persistor)")
+    parser.add_argument("--sender", default="rasa-check", help="conversation id of the event (check: kafka-roundtrip)")
     opts = parser.parse_args(argv)
     opts.kafka_producer = "kafka-producer" in opts.checks
 
