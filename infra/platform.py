@@ -30,7 +30,7 @@ from components.rasa.endpoints import (
     render_endpoints,
 )
 from components.rasa.workload import (
-    Autoscaling, ContainerResources, PublicIngress, RasaWorkload, RasaWorkloadArgs,
+    Autoscaling, ContainerResources, PublicIngress, RasaWorkload, RasaWorkloadArgs, VerifyChecks,
 )
 from components.settings.sections import ActionServerSettings, AutoscalingSettings, IngressSettings
 from infra.settings import StackPlan, StackSettings, load_stack_from_pulumi
@@ -131,6 +131,8 @@ def workload_args(
         budget=budget,
         service_origins=_origins(c),
         provider=kubernetes_provider(settings, services),
+        verify=VerifyChecks(require_model=rasa.verify.require_model, timeout_seconds=rasa.verify.timeout_seconds)
+        if rasa.verify.enabled else None,
         depends_on=list(services.workload_depends_on),
     )
 

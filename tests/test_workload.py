@@ -117,7 +117,8 @@ def test_dev_has_fixed_replicas_and_no_hpa_or_pdb(dev):
     assert manifest(dev, "Deployment", "rasa-pro")["spec"]["replicas"] == 1
     # The whole inventory, so an absent kind cannot pass because nothing was found at all.
     kinds = sorted(m["kind"] for m in kubernetes_manifests(dev.resources))
-    assert kinds == ["ConfigMap", "ConfigMap", "Deployment", "Namespace", "NetworkPolicy", "Secret", "Service", "ServiceAccount"]
+    assert kinds == ["ConfigMap", "ConfigMap", "ConfigMap", "Deployment", "Job", "Namespace", "NetworkPolicy",
+                     "NetworkPolicy", "Secret", "Service", "ServiceAccount"]  # the verify Job, its script and policy
 
 
 def test_dev_spreads_over_zones_when_it_can(dev):
@@ -253,3 +254,66 @@ def test_the_rasa_components_read_no_settings_and_do_not_plan_the_budget():
     # The budget is planned once, in infra/settings; the workload only records it.
     for name in ("workload.py", "pod.py"):
         assert "plan_budget" not in (RASA_PACKAGE / name).read_text()
+
+
+# -- the verify Job -------------------------------------------------------------------------------
+
+
+def verify_job(result):
+    jobs = [m for m in kubernetes_manifests(result.resources) if m["kind"] == "Job"]
+    assert len(jobs) == 1, [m["metadata"]["name"] for m in jobs]
+    return jobs[0]
+
+
+def test_the_verify_job_runs_the_checks_as_rasa_sees_the_services(dev):
+    job = verify_job(dev)
+    assert job["metadata"]["name"].startswith("rasa-verify-") and job["metadata"]["namespace"] == "rasa"
+    pod = job["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    rasa = rasa_container(dev)
+    assert container["image"] == rasa["image"] == "rasa/rasa-pro:3.21.0"
+    assert pod["serviceAccountName"] == "rasa-pro" and pod["restartPolicy"] == "Never"
+    # Every variable the Rasa container has, wired the same way (credentials from the Secret only).
+    rasa_env = {e["name"]: e for e in rasa["env"]}
+    job_env = {e["name"]: e for e in container["env"]}
+    assert rasa_env, "the Rasa container has an environment"
+    assert all(job_env[name] == entry for name, entry in rasa_env.items() if name != "HOME")
+    assert container["args"] == ["--endpoints", "/app/config/endpoints.yml", "--timeout", "20",
+                                 "--remote-storage", "aws", "--model", "models/assistant.tar.gz", "--model-optional"]
+    mounts = {m["mountPath"] for m in container["volumeMounts"]}
+    rasa_mounts = {m["mountPath"] for m in rasa["volumeMounts"] if m.get("readOnly")}
+    assert len(rasa_mounts) == 2 and rasa_mounts <= mounts  # endpoints.yml and the CA files, at Rasa's paths
+
+
+def test_the_deployment_waits_for_the_verify_job(dev):
+    (deployment,) = [r for r in dev.resources if r.type == "kubernetes:apps/v1:Deployment"]
+    (job,) = [r for r in dev.resources if r.type == "kubernetes:batch/v1:Job"]
+    assert job.urn in deployment.dependencies
+
+
+def test_the_verify_pod_may_reach_what_rasa_may_and_nobody_reaches_it(dev):
+    rasa_policy = manifest(dev, "NetworkPolicy", "rasa-pro")
+    verify_policy = manifest(dev, "NetworkPolicy", "rasa-verify")
+    job_labels = verify_job(dev)["spec"]["template"]["metadata"]["labels"]
+    assert verify_policy["spec"]["podSelector"]["matchLabels"].items() <= job_labels.items()
+    assert verify_policy["spec"]["ingress"] == [] and set(verify_policy["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+    assert verify_policy["spec"]["egress"] == rasa_policy["spec"]["egress"]
+    # The Rasa pods' own policy does not select the Job's pods.
+    assert not rasa_policy["spec"]["podSelector"]["matchLabels"].items() <= job_labels.items()
+
+
+def test_a_required_model_and_a_disabled_verify_job():
+    strict = preview("byo-dev", rasa={"verify": {"requireModel": True, "timeoutSeconds": 45}})
+    args = verify_job(strict)["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert "--model-optional" not in args and args[args.index("--timeout") + 1] == "45"
+    off = preview("byo-dev", rasa={"verify": {"enabled": False}})
+    kinds = [m["kind"] for m in kubernetes_manifests(off.resources)]
+    assert "Job" not in kinds and kinds.count("NetworkPolicy") == 1
+    (deployment,) = [r for r in off.resources if r.type == "kubernetes:apps/v1:Deployment"]
+    assert not any("Job" in d for d in deployment.dependencies)
+
+
+def test_the_verify_job_runs_again_when_the_configuration_changes(dev):
+    changed = preview("byo-dev", lockStore={"port": 6390})
+    assert verify_job(changed)["metadata"]["name"] != verify_job(dev)["metadata"]["name"]
+    assert verify_job(preview("byo-dev"))["metadata"]["name"] == verify_job(dev)["metadata"]["name"]

@@ -35,3 +35,7 @@ def server(stack: str, environment: str) -> dict[str, str]:
 
 def action_server(stack: str, environment: str) -> dict[str, str]:
     return {**common(stack, environment), **selector(stack, "action-server")}
+
+
+def verify(stack: str, environment: str) -> dict[str, str]:
+    return {**common(stack, environment), **selector(stack, "verify")}

@@ -58,11 +58,11 @@ def pod_template(
     selector: dict[str, str],
     strict_zone_spread: bool,
 ) -> core.PodTemplateSpecArgs:
-    env = pulumi.Output.all(rendered, identity.env).apply(lambda parts: _container_env(parts[0], parts[1] or {}))
+    env = container_env(rendered, identity)
     return core.PodTemplateSpecArgs(
         metadata=meta.ObjectMetaArgs(
             labels={**labels, **identity.pod_labels},
-            annotations={"rasa-platform.io/config-hash": rendered.apply(_config_hash)},
+            annotations={"rasa-platform.io/config-hash": rendered.apply(config_hash)},
         ),
         spec=core.PodSpecArgs(
             service_account_name=RASA_SERVICE_ACCOUNT,
@@ -76,7 +76,12 @@ def pod_template(
     )
 
 
-def _config_hash(rendered: RenderedEndpoints) -> str:
+def container_env(rendered: pulumi.Output[RenderedEndpoints], identity: WorkloadIdentity) -> pulumi.Output[list]:
+    """The Rasa container's environment (also the verify Job's: it must see what Rasa sees)."""
+    return pulumi.Output.all(rendered, identity.env).apply(lambda parts: _container_env(parts[0], parts[1] or {}))
+
+
+def config_hash(rendered: RenderedEndpoints) -> str:
     # A changed endpoints.yml must roll the pods: Kubernetes does not restart them for a ConfigMap.
     content = rendered.endpoints_yml + json.dumps(rendered.ca_files, sort_keys=True)
     return hashlib.sha256(content.encode()).hexdigest()[:16]

@@ -49,7 +49,7 @@ class VerifyJobArgs:
     # The Rasa container's environment as Kubernetes env entries (EnvVar dicts or EnvVarArgs):
     # plain values for settings, `valueFrom.secretKeyRef` for every credential.
     env: pulumi.Input[Sequence[Any]]
-    remote_storage: Optional[str] = None  # Rasa's --remote-storage (aws | gcs | azure)
+    remote_storage: Optional[pulumi.Input[str]] = None  # Rasa's --remote-storage (aws | gcs | azure)
     model: Optional[pulumi.Input[str]] = None  # Rasa's --model
     model_required: bool = True  # False: a missing model object is reported, not a failure
     config_digest: Optional[pulumi.Input[str]] = None  # of endpoints.yml + CA files: a change re-runs the Job
@@ -62,10 +62,10 @@ class VerifyJobArgs:
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
-def verify_args(args: VerifyJobArgs, model: Optional[str]) -> list[str]:
+def verify_args(args: VerifyJobArgs, remote_storage: Optional[str], model: Optional[str]) -> list[str]:
     argv = ["--endpoints", ENDPOINTS_PATH, "--timeout", str(args.check_timeout_seconds)]
-    if args.remote_storage:
-        argv += ["--remote-storage", args.remote_storage]
+    if remote_storage:
+        argv += ["--remote-storage", remote_storage]
         if model:
             argv += ["--model", model]
     if not args.model_required:
@@ -117,8 +117,7 @@ class VerifyJob(pulumi.ComponentResource):
         )
 
         env = pulumi.Output.from_input(args.env).apply(plain_env)
-        model = pulumi.Output.from_input(args.model)
-        argv = model.apply(lambda m: verify_args(args, m))
+        argv = pulumi.Output.all(args.remote_storage, args.model).apply(lambda v: verify_args(args, v[0], v[1]))
         digest = pulumi.Output.all(
             image=args.image, namespace=args.namespace, service_account=args.service_account_name,
             endpoints=args.endpoints_config_map, ca=args.ca_config_map, env=env, argv=argv,
@@ -172,7 +171,9 @@ class VerifyJob(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(
                 parent=self, provider=args.provider, depends_on=[self.script, *args.depends_on],
-                # Pulumi waits for the Job to complete; a failed check fails the update.
+                # Pulumi waits for the Job to complete; a failed check fails the update. A Job that
+                # failed is replaced under the same name by the next `pulumi up`: delete it first.
+                delete_before_replace=True,
                 custom_timeouts=pulumi.CustomTimeouts(create=f"{args.active_deadline_seconds + 120}s"),
             ),
         )

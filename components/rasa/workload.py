@@ -1,7 +1,8 @@
 """Rasa Pro on Kubernetes as typed pulumi_kubernetes resources.
 
 Namespace, service account (with the cloud's workload identity), the credentials Secret, the
-endpoints.yml ConfigMap, the Deployment, Service, HorizontalPodAutoscaler and PodDisruptionBudget
+endpoints.yml ConfigMap, the verify Job (every service checked as Rasa will reach it, before the
+Deployment rolls), the Deployment, Service, HorizontalPodAutoscaler and PodDisruptionBudget
 (when asked for), a NetworkPolicy that lets Rasa reach only its backing services, DNS and Vault,
 and optionally an Ingress with TLS and an action server. One method per resource, called in order.
 
@@ -27,12 +28,14 @@ from components.rasa.budget import ConnectionBudget
 from components.rasa.endpoints import RASA_PORT, SECRET_AUTH_TOKEN, RenderedEndpoints
 from components.rasa.network_policy import PodEndpoint, egress_rules, ingress_rule
 from components.rasa.pod import (
-    CA_CONFIG_MAP, CREDENTIALS_SECRET, ENDPOINTS_CONFIG_MAP, ContainerResources, pod_template,
+    CA_CONFIG_MAP, CREDENTIALS_SECRET, ENDPOINTS_CONFIG_MAP, ContainerResources, config_hash, container_env,
+    pod_template,
 )
+from components.rasa.verify_job import VerifyJob, VerifyJobArgs
 
 __all__ = [
     "ROLLING_SURGE", "Autoscaling", "ContainerResources", "PublicIngress", "RasaWorkload",
-    "RasaWorkloadArgs",
+    "RasaWorkloadArgs", "VerifyChecks",
 ]
 
 meta = k8s.meta.v1
@@ -58,6 +61,12 @@ class PublicIngress:
     class_name: str
     cluster_issuer: str  # cert-manager issues the TLS certificate
     controller_namespace: str  # the controller's pods may reach Rasa
+
+
+@dataclass(frozen=True)
+class VerifyChecks:
+    require_model: bool  # False: a model not uploaded yet is reported, not a failure
+    timeout_seconds: int  # of each network call
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,8 @@ class RasaWorkloadArgs:
     auth_token: Optional[pulumi.Input[str]]
     budget: ConnectionBudget  # planned once by infra/settings; only recorded here
     service_origins: Mapping[str, str]
+    # The checks a verify Job runs before the Deployment rolls; None: no Job.
+    verify: Optional[VerifyChecks] = None
     provider: Optional[k8s.Provider] = None
     depends_on: Sequence[pulumi.Resource] = ()
 
@@ -103,6 +114,7 @@ class RasaWorkload(pulumi.ComponentResource):
         self.credentials = self._secret(name)
         self.endpoints_config, self.ca_certificates = self._config_maps(name)
         self.action_server = self._action_server(name)
+        self.verify_job = self._verify_job(name)
         self.deployment = self._deployment(name)
         self.service = self._service(name)
         self.autoscaler = self._autoscaler(name)
@@ -205,6 +217,44 @@ class RasaWorkload(pulumi.ComponentResource):
             opts=self._in_namespace(),
         )
 
+    def _verify_job(self, name: str) -> Optional[VerifyJob]:
+        a = self.args
+        if a.verify is None:
+            return None
+        labels = rasa_labels.verify(a.stack, a.environment)
+        # The Job's pod may reach exactly what Rasa may, and nobody may reach it.
+        policy = networking.NetworkPolicy(
+            f"{name}-verify-network-policy",
+            metadata=meta.ObjectMetaArgs(name="rasa-verify", namespace=a.namespace, labels=labels),
+            spec=networking.NetworkPolicySpecArgs(
+                pod_selector=meta.LabelSelectorArgs(match_labels=rasa_labels.selector(a.stack, "verify")),
+                policy_types=["Ingress", "Egress"],
+                ingress=[],
+                egress=egress_rules(a.backing_services, None, None),
+            ),
+            opts=self._in_namespace(),
+        )
+        return VerifyJob(
+            f"{name}-verify",
+            VerifyJobArgs(
+                namespace=a.namespace,
+                image=f"{a.image}:{a.tag}",
+                service_account_name=RASA_SERVICE_ACCOUNT,
+                endpoints_config_map=ENDPOINTS_CONFIG_MAP,
+                ca_config_map=CA_CONFIG_MAP,
+                env=container_env(a.rendered, a.identity),
+                remote_storage=a.rendered.apply(lambda r: _flag(r.args, "--remote-storage")),
+                model=a.rendered.apply(lambda r: _flag(r.args, "--model")),
+                model_required=a.verify.require_model,
+                config_digest=a.rendered.apply(config_hash),
+                check_timeout_seconds=a.verify.timeout_seconds,
+                labels=labels,
+                provider=a.provider,
+                depends_on=[self.service_account, self.credentials, self.endpoints_config, self.ca_certificates, policy],
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
     def _deployment(self, name: str) -> apps.Deployment:
         a = self.args
         return apps.Deployment(
@@ -230,7 +280,10 @@ class RasaWorkload(pulumi.ComponentResource):
                     strict_zone_spread=a.strict_zone_spread,
                 ),
             ),
-            opts=self._options(self.service_account, self.credentials, self.endpoints_config, self.ca_certificates),
+            # The verify Job passed first: a stack whose services Rasa cannot reach fails `pulumi up`
+            # before a single replica is rolled.
+            opts=self._options(self.service_account, self.credentials, self.endpoints_config, self.ca_certificates,
+                               *([self.verify_job] if self.verify_job else [])),
         )
 
     def _service(self, name: str) -> core.Service:
@@ -339,3 +392,8 @@ def _budget_annotation(budget: ConnectionBudget) -> str:
         },
         sort_keys=True,
     )
+
+
+def _flag(args: Sequence[str], flag: str) -> Optional[str]:
+    """The value after `flag` in Rasa's arguments, or None."""
+    return args[args.index(flag) + 1] if flag in args else None

@@ -221,6 +221,15 @@ class ActionServerSettings(Section):
     """Action server port."""
 
 
+class VerifySettings(Section):
+    enabled: bool = True
+    """Run the verify Job after every change: each service checked as Rasa will reach it; a failure stops `pulumi up` before Rasa's pods roll."""
+    require_model: bool = False
+    """Fail the verify Job when the model object is missing (set it once a model is uploaded)."""
+    timeout_seconds: Annotated[int, between(5, 120)] = 20
+    """Timeout of each network call of the checks."""
+
+
 class RasaSettings(Section):
     namespace: DnsLabel = "rasa"
     """Kubernetes namespace for Rasa."""
@@ -242,6 +251,7 @@ class RasaSettings(Section):
     resources: ResourceSettings = ResourceSettings()
     ingress: IngressSettings = IngressSettings()
     action_server: ActionServerSettings = ActionServerSettings()
+    verify: VerifySettings = VerifySettings()
     nlg_url: Optional[HttpsUrl] = None
     """URL of an NLG server (`nlg` endpoint)."""
     ingress_from_namespaces: tuple[DnsLabel, ...] = ()

@@ -1,4 +1,5 @@
-"""How every container of a Deployment runs: sized, non-root, unprivileged, read-only, probed, pinned."""
+"""How every container of a Deployment or Job runs: sized, non-root, unprivileged, read-only, pinned;
+serving containers (Deployments) probed too."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any, Optional
 from ..checks import CheckSet
 from ..common import UNKNOWN, Findings, RuleContext, as_number, get, is_unknown, present, truth
 from .resources import each_container, pod_spec
-from .types import DEPLOYMENT
+from .types import DEPLOYMENT, POD_WORKLOADS
 
 CHECKS = CheckSet(__name__)
 
@@ -20,7 +21,7 @@ def _requests_limits(props: Any, ctx: RuleContext, f: Findings) -> None:
                         f"container '{name}' has no resources.{kind}.{resource}")
 
 
-CHECKS.resource("k8s-resources-requests-limits", {DEPLOYMENT: _requests_limits})
+CHECKS.resource("k8s-resources-requests-limits", {t: _requests_limits for t in POD_WORKLOADS})
 
 
 def _non_root(props: Any, ctx: RuleContext, f: Findings) -> None:
@@ -34,7 +35,7 @@ def _non_root(props: Any, ctx: RuleContext, f: Findings) -> None:
         f.check(UNKNOWN if is_unknown(user) else as_number(user) != 0, f"container '{name}' must not run as UID 0")
 
 
-CHECKS.resource("k8s-run-as-non-root", {DEPLOYMENT: _non_root})
+CHECKS.resource("k8s-run-as-non-root", {t: _non_root for t in POD_WORKLOADS})
 
 
 def _no_escalation(props: Any, ctx: RuleContext, f: Findings) -> None:
@@ -48,7 +49,7 @@ def _no_escalation(props: Any, ctx: RuleContext, f: Findings) -> None:
                 f"container '{name}' must not be privileged")
 
 
-CHECKS.resource("k8s-no-privilege-escalation", {DEPLOYMENT: _no_escalation})
+CHECKS.resource("k8s-no-privilege-escalation", {t: _no_escalation for t in POD_WORKLOADS})
 
 
 def _read_only_root(props: Any, ctx: RuleContext, f: Findings) -> None:
@@ -57,7 +58,7 @@ def _read_only_root(props: Any, ctx: RuleContext, f: Findings) -> None:
                 f"container '{name}' must set readOnlyRootFilesystem: true")
 
 
-CHECKS.resource("k8s-read-only-root-filesystem", {DEPLOYMENT: _read_only_root})
+CHECKS.resource("k8s-read-only-root-filesystem", {t: _read_only_root for t in POD_WORKLOADS})
 
 
 def _probes(props: Any, ctx: RuleContext, f: Findings) -> None:
@@ -91,4 +92,4 @@ def _image_pinned(props: Any, ctx: RuleContext, f: Findings) -> None:
         f.check(problem is None, f"container '{name}' image {image!r} {problem}")
 
 
-CHECKS.resource("k8s-image-pinned", {DEPLOYMENT: _image_pinned})
+CHECKS.resource("k8s-image-pinned", {t: _image_pinned for t in POD_WORKLOADS})

@@ -11,7 +11,7 @@ from ..checks import CheckSet
 from ..common import OFFLINE_SECRET, Findings, RuleContext, elements, entries, get, is_unknown
 from .credentials import credential_pattern, is_credential_name, is_reference
 from .resources import each_container
-from .types import CONFIG_MAP, DEPLOYMENT
+from .types import CONFIG_MAP, POD_WORKLOADS
 
 CHECKS = CheckSet(__name__)
 
@@ -45,7 +45,7 @@ def _literal_env(props: Any, ctx: RuleContext, f: Findings) -> None:
                 f.violation(f"container '{name}' env {var} contains {credential_pattern(value)}")
 
 
-CHECKS.resource("k8s-no-literal-credentials-in-env", {DEPLOYMENT: _literal_env})
+CHECKS.resource("k8s-no-literal-credentials-in-env", {t: _literal_env for t in POD_WORKLOADS})
 
 
 def _is_vault_reference(node: Any) -> bool:

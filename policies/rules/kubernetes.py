@@ -1,4 +1,4 @@
-"""Kubernetes workloads: how every Deployment runs, and what may sit in a ConfigMap."""
+"""Kubernetes workloads: how every Deployment and Job runs, and what may sit in a ConfigMap."""
 
 from __future__ import annotations
 

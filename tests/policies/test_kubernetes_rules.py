@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from policies.kubernetes import types as k8s_types
 from policies.kubernetes.credentials import is_credential_name
 
 from . import fixtures as fx
@@ -163,3 +164,35 @@ def test_unknown_configmap_data_is_undecided():
     assert outcome.violations == [] and outcome.undecided
     outcome = run_resource("k8s-no-credentials-in-configmap", fx.T_CONFIGMAP, {"metadata": {}, "data": U})
     assert outcome.violations == [] and outcome.undecided
+
+
+JOB_RULES = ["k8s-resources-requests-limits", "k8s-run-as-non-root", "k8s-no-privilege-escalation",
+             "k8s-read-only-root-filesystem", "k8s-image-pinned", "k8s-no-literal-credentials-in-env"]
+
+
+def job(path=None, value=None):
+    """The Rasa Deployment's pod template as a Job's (the verify Job runs the same image and env)."""
+    deployment_props = fx.rasa_deployment()
+    props = {"metadata": deployment_props["metadata"],
+             "spec": {"backoffLimit": 1, "template": deployment_props["spec"]["template"]}}
+    return changed(props, path, value) if path else props
+
+
+@pytest.mark.parametrize("rule", JOB_RULES)
+def test_a_jobs_pods_are_hardened_like_a_deployments(rule):
+    assert run_resource(rule, k8s_types.JOB, job()).ok
+    broken = {
+        "k8s-resources-requests-limits": (f"{C0}.resources.limits", DELETE, "resources.limits.cpu"),
+        "k8s-run-as-non-root": (f"{C0}.securityContext.runAsUser", 0, "UID 0"),
+        "k8s-no-privilege-escalation": (f"{C0}.securityContext.privileged", True, "privileged"),
+        "k8s-read-only-root-filesystem": (f"{C0}.securityContext.readOnlyRootFilesystem", False, "readOnlyRootFilesystem"),
+        "k8s-image-pinned": (f"{C0}.image", "rasa/rasa-pro:latest", ":latest"),
+        "k8s-no-literal-credentials-in-env": (f"{C0}.env.12", {"name": "DB_PASSWORD", "value": "hunter2"}, "DB_PASSWORD"),
+    }[rule]
+    path, value, expected = broken
+    outcome = run_resource(rule, k8s_types.JOB, job(path, value))
+    assert outcome.has(expected), outcome.messages
+
+
+def test_a_job_needs_no_probes():
+    assert run_resource("k8s-probes", k8s_types.JOB, job(f"{C0}.livenessProbe", DELETE)).ok
