@@ -69,16 +69,11 @@ def seconds_for(resource_type: str, table: Mapping[str, CreationTime]) -> int:
     return round(creation_time(resource_type, dict(table)).minutes * 60)
 
 
-def estimate(resources: Sequence[Any], table: Optional[Mapping[str, CreationTime]] = None) -> Estimate:
-    """The critical path of `resources` (records with type, name, urn, parent, custom, provider,
-    dependencies, property_dependencies), with creation times from `table` (default: every
-    registered cloud's and the cloud-neutral ones)."""
-    table = creation_times() if table is None else dict(table)
+def wait_graph(resources: Sequence[Any]) -> dict[str, list[str]]:
+    """URN → the URNs it waits for directly, by the rules in the module docstring (a component's
+    own waits included; waiting for a component means its whole subtree, see `estimate`)."""
     by_urn = {r.urn: r for r in resources}
-    children: dict[str, list[str]] = {}
-    for r in resources:
-        if r.parent in by_urn:
-            children.setdefault(r.parent, []).append(r.urn)
+    children = _children(resources)
 
     def ancestors(urn: str) -> list[str]:
         found, parent = [], by_urn[urn].parent
@@ -105,7 +100,8 @@ def estimate(resources: Sequence[Any], table: Optional[Mapping[str, CreationTime
             edges.add(r.provider)
         return edges
 
-    def waits(urn: str) -> list[str]:
+    graph: dict[str, list[str]] = {}
+    for urn in by_urn:
         above = ancestors(urn)
         edges = direct(urn)
         for a in above:
@@ -114,11 +110,33 @@ def estimate(resources: Sequence[Any], table: Optional[Mapping[str, CreationTime
         # custom parent is (the SDK registers a child once its parent's URN is known: created).
         edges -= {urn, *descendants(urn), *(a for a in above if not by_urn[a].custom)}
         edges |= {a for a in above if by_urn[a].custom}
-        return sorted(e for e in edges if e in by_urn)
+        graph[urn] = sorted(e for e in edges if e in by_urn)
+    return graph
+
+
+def _children(resources: Sequence[Any]) -> dict[str, list[str]]:
+    urns = {r.urn for r in resources}
+    children: dict[str, list[str]] = {}
+    for r in resources:
+        if r.parent in urns:
+            children.setdefault(r.parent, []).append(r.urn)
+    return children
+
+
+def estimate(resources: Sequence[Any], table: Optional[Mapping[str, CreationTime]] = None) -> Estimate:
+    """The critical path of `resources` (records with type, name, urn, parent, custom, provider,
+    dependencies, property_dependencies), with creation times from `table` (default: every
+    registered cloud's and the cloud-neutral ones)."""
+    table = creation_times() if table is None else dict(table)
+    by_urn = {r.urn: r for r in resources}
+    children = _children(resources)
+    graph = wait_graph(resources)
 
     def top(urn: str) -> str:
-        above = ancestors(urn)
-        return by_urn[above[-1] if above else urn].name
+        node = by_urn[urn]
+        while node.parent in by_urn:
+            node = by_urn[node.parent]
+        return node.name
 
     start: dict[str, int] = {}
     ready: dict[str, int] = {}
@@ -133,7 +151,7 @@ def estimate(resources: Sequence[Any], table: Optional[Mapping[str, CreationTime
             raise ValueError(f"dependency cycle through {urn}")
         visiting.add(urn)
         last, begin = None, 0
-        for dep in waits(urn):
+        for dep in graph[urn]:
             at = resolve(dep)
             if last is None or at > begin:  # the first of equal waits (URN order) is kept
                 last, begin = dep, at
