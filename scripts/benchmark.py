@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from infra.bench import main  # noqa: E402  (after the path: run as a script, not a module)
+from infra.bench import main  # after the path: this file runs as a script, not a module
 
 if __name__ == "__main__":
     sys.exit(main())
