@@ -26,7 +26,7 @@ AWS_CREATION_TIMES: dict[str, CreationTime] = {
     "aws:elasticache/replicationGroup:ReplicationGroup": CreationTime(
         10,
         "https://github.com/hashicorp/terraform-provider-aws/pull/49221",
-        "provider acceptance test creating and destroying a Multi-AZ group in a VPC: 563 s (852 s in #22183)",
+        "provider acceptance tests that create and destroy a Multi-AZ group in a VPC: 563 s here, 852 s in #22183",
     ),
     "aws:eks/cluster:Cluster": CreationTime(
         10,
