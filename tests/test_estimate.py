@@ -183,7 +183,7 @@ def test_every_row_names_its_source_and_what_it_shows():
 
 
 def test_cloud_neutral_rows_are_kubernetes_or_local_types():
-    assert NEUTRAL_CREATION_TIMES
+    assert NEUTRAL_CREATION_TIMES and CLOUDS
     assert all(t.startswith(("kubernetes:", "random:")) for t in NEUTRAL_CREATION_TIMES)
     assert all(not spec.creation_times.keys() & NEUTRAL_CREATION_TIMES.keys() for spec in CLOUDS.values())
 
@@ -238,6 +238,7 @@ def test_summary_and_console_show_the_estimate_its_chain_and_a_gantt_chart(shipp
     assert stacks
     for name in stacks:
         est = estimate(shipped_previews[name].resources)
+        assert est.chain, name
         summary = (run.out / name / "summary.md").read_text()
         assert "#### First deploy (estimate)" in summary
         assert f"About {est.seconds / 60:.1f} min" in summary
@@ -252,7 +253,7 @@ def test_summary_and_console_show_the_estimate_its_chain_and_a_gantt_chart(shipp
         assert sorted(critical) == sorted(s.label for s in est.chain if s.seconds > 0)
         assert any(line.startswith("  section ") for line in lines)
         block = run.stdout.split(f"== {name} ", 1)[1].split("\n== ", 1)[0]
-        assert f"first deploy (estimate)" in block and f"critical chain" in block
+        assert "first deploy (estimate)" in block and "critical chain" in block
         assert chain_text(est) in block
     prod = (run.out / "aws-prod" / "summary.md").read_text()
     assert "cluster-eks (Cluster) :crit, " in prod and "event-queue-kafka (Cluster) :crit, " in prod
@@ -330,7 +331,9 @@ def test_data_services_wait_for_eks_only_through_the_security_group_admitting_it
     without = [replace(r, dependencies=[d for d in r.dependencies if d != eks],
                        property_dependencies={k: [d for d in v if d != eks] for k, v in r.property_dependencies.items()})
                if r.urn in groups else r for r in resources]
-    for r in (r for r in resources if r.type in DATA_TYPES):
+    mains = [r for r in resources if r.type in DATA_TYPES]
+    assert len(mains) == len(DATA_TYPES)
+    for r in mains:
         waits = _waited_for(resources, r.urn)
         if r.type == "aws:s3/bucket:Bucket":
             assert eks not in waits

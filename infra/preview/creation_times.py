@@ -6,6 +6,8 @@ components/aws/creation_times.py); `creation_times()` merges them, reached throu
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from components.cloud import CreationTime
 from components.registry import CLOUDS
 
@@ -16,8 +18,6 @@ DEFAULT = CreationTime(
     "https://github.com/turbot/steampipe-plugin-aws/pull/184",
     "apply logs: 'aws_subnet ... Creation complete after 5s', subnet groups after 2-8 s",
 )
-
-PULUMI_AWAIT = "https://www.pulumi.com/registry/packages/kubernetes/api-docs/batch/v1/job/"
 
 NEUTRAL_CREATION_TIMES: dict[str, CreationTime] = {
     # Pulumi waits until the Deployment is Available (10 min timeout): pulling the Rasa Pro image,
@@ -31,7 +31,7 @@ NEUTRAL_CREATION_TIMES: dict[str, CreationTime] = {
     # Pulumi waits until a Job completes (the in-cluster bootstrap and verify jobs on the Rasa image).
     "kubernetes:batch/v1:Job": CreationTime(
         2,
-        PULUMI_AWAIT,
+        "https://www.pulumi.com/registry/packages/kubernetes/api-docs/batch/v1/job/",
         "Pulumi waits for the Job's Complete condition; image pull and the checks, an estimate",
     ),
     # Computed by the provider process itself: no API call.
@@ -51,7 +51,7 @@ def creation_times() -> dict[str, CreationTime]:
     return table
 
 
-def creation_time(resource_type: str, table: dict[str, CreationTime]) -> CreationTime:
+def creation_time(resource_type: str, table: Mapping[str, CreationTime]) -> CreationTime:
     if resource_type.startswith(PROVIDER_PREFIX):
         return CreationTime(0, "", "a provider resource only configures its plugin")
     return table.get(resource_type, DEFAULT)

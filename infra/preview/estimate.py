@@ -56,17 +56,9 @@ class Estimate:
     steps: tuple[Step, ...]  # every custom resource, in the order given
     total_seconds: int  # every creation time added up: a deploy that did one thing at a time
 
-    @property
-    def minutes(self) -> float:
-        return self.seconds / 60
-
-    @property
-    def total_minutes(self) -> float:
-        return self.total_seconds / 60
-
 
 def seconds_for(resource_type: str, table: Mapping[str, CreationTime]) -> int:
-    return round(creation_time(resource_type, dict(table)).minutes * 60)
+    return round(creation_time(resource_type, table).minutes * 60)
 
 
 def wait_graph(resources: Sequence[Any]) -> dict[str, list[str]]:
@@ -127,7 +119,7 @@ def estimate(resources: Sequence[Any], table: Optional[Mapping[str, CreationTime
     """The critical path of `resources` (records with type, name, urn, parent, custom, provider,
     dependencies, property_dependencies), with creation times from `table` (default: every
     registered cloud's and the cloud-neutral ones)."""
-    table = creation_times() if table is None else dict(table)
+    table = creation_times() if table is None else table
     by_urn = {r.urn: r for r in resources}
     children = _children(resources)
     graph = wait_graph(resources)
@@ -250,7 +242,7 @@ def creation_time_table() -> str:
     ones and the default, as markdown."""
     rows = ["| resource type | minutes | basis | source |", "|---|---|---|---|"]
     table = creation_times()
-    neutral = [t for t in NEUTRAL_CREATION_TIMES]
+    neutral = list(NEUTRAL_CREATION_TIMES)
     clouds = sorted((t for t in table if t not in NEUTRAL_CREATION_TIMES), key=lambda t: (-table[t].minutes, t))
     for resource_type in clouds + neutral:
         entry = table[resource_type]
