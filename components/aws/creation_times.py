@@ -48,7 +48,7 @@ AWS_CREATION_TIMES: dict[str, CreationTime] = {
     "aws:ec2/natGateway:NatGateway": CreationTime(
         2,
         "https://github.com/kubernetes/kops/pull/944",
-        "kops waits for 'available' because it takes 'up to 5 min'; 2 min is the usual case",
+        "kops waits for 'available', which takes 'up to 5 min'; 2 is taken as typical, not measured here",
     ),
     "aws:ec2/vpc:Vpc": CreationTime(
         0.5,
