@@ -10,7 +10,8 @@ A spec carries:
 * its plan step: every check and derived number (such as the tracker database's connection limit)
   computed once, before anything is registered, reporting all problems together;
 * its provision step: the components that create what settings call `managed` / `create`;
-* its mock outputs for the offline engine, and its tag (label) scheme.
+* its mock outputs for the offline engine, and its tag (label) scheme;
+* how long its slow resource types typically take to create (the preview's deploy-time estimate).
 """
 
 from __future__ import annotations
@@ -118,6 +119,15 @@ class CloudMocks:
     call: Optional[MockCall] = None  # (token, args, region) -> result
 
 
+@dataclass(frozen=True)
+class CreationTime:
+    """How long creating one resource of a type typically takes, and where that figure comes from."""
+
+    minutes: float
+    source: str  # a URL (provider docs, an issue thread with a log) or how the figure was measured
+    basis: str = ""  # what the source shows, in a few words ("'Creation complete after 10m6s'")
+
+
 def _no_plan(settings: StackSettings, section: Section, problems: Problems) -> CloudPlan:
     return CloudPlan(settings)
 
@@ -148,4 +158,7 @@ class CloudSpec:
     plan: Callable[[StackSettings, Any, Problems], CloudPlan] = _no_plan
     provision: Optional[Callable[[Any], CloudServices]] = None
     mocks: CloudMocks = CloudMocks()
+    # Resource type → typical creation time, for the types that take noticeable time (every key must
+    # be a type its mocks list); the offline preview's first-deploy estimate reads it via the registry.
+    creation_times: Mapping[str, CreationTime] = field(default_factory=dict)
     description: str = ""

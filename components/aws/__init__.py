@@ -2,11 +2,13 @@
 
 `AWS` is its one spec object (listed in components/registry.py): the `rasa-platform:aws` settings
 section and presets, the plan step (components/aws/plan.py), the provision step
-(components/aws/provision.py), the offline mock outputs and the tag scheme.
+(components/aws/provision.py), the offline mock outputs, the tag scheme and the typical creation
+times of its slow resource types (components/aws/creation_times.py).
 """
 
 from __future__ import annotations
 
+from components.aws.creation_times import AWS_CREATION_TIMES
 from components.aws.mock_outputs import AWS_MOCKS
 from components.aws.plan import plan
 from components.aws.presets import AWS_PRESETS
@@ -32,6 +34,7 @@ AWS = CloudSpec(
     plan=plan,
     provision=provision,
     mocks=AWS_MOCKS,
+    creation_times=AWS_CREATION_TIMES,
 )
 
 __all__ = ["AWS"]

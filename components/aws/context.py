@@ -113,7 +113,8 @@ class ClusterAccess:
     """What services need from the Kubernetes cluster: who may connect, and how pods assume roles."""
 
     name: pulumi.Input[str]
-    # The EKS cluster security group: attached to the control plane and every managed node.
+    # The EKS cluster security group: attached to the control plane and every managed node. The
+    # data services admit it, so they wait for the cluster (data_security_group says why).
     security_group_id: pulumi.Input[str]
     oidc_provider_arn: pulumi.Input[str]
     oidc_issuer_url: pulumi.Input[str]  # https://oidc.eks.<region>.amazonaws.com/id/<id>
@@ -244,6 +245,19 @@ def data_security_group(
 
     Rules are inline so the group is authoritative (an added rule elsewhere is reverted) and the
     whole rule set is one reviewable value; no egress: data services never initiate connections.
+
+    Why the data services wait for the EKS cluster: this group admits the EKS cluster security
+    group, which EKS creates with the cluster, so the group, and the database, cache and broker
+    using it, start once the control plane exists (about 10 minutes into a first deploy; MSK then
+    sets the deploy's length). That group is the one EKS itself puts on the control plane, every
+    managed node (so every pod sharing the node's network interfaces), Fargate pods and Auto Mode
+    nodes, and on nothing else. A group of the platform's own, created with the network, would
+    remove the wait, but only the nodes this program launches would carry it (through the launch
+    template, which must then list the cluster group too, since EKS stops adding it when a template
+    names groups): changing the template replaces every node of a running cluster, Karpenter's
+    node classes and any other compute added later would each have to select it or lose their
+    data services, and `cluster.mode: existing` would still admit the looked-up cluster group.
+    README, Speed and memory: what the wait costs.
     """
     return aws.ec2.SecurityGroup(
         logical_name,

@@ -6,7 +6,8 @@ No Pulumi CLI, no cloud credentials, no cluster. For each stack it writes to DIR
 resources.json (every registered resource with its dependencies and masked inputs),
 endpoints.yml (as the pod will read it), manifests.yaml (every Kubernetes object as it will be
 applied), graph.mmd (components and their dependencies), policy.json (the policy pack's verdict)
-and summary.md (for a pull-request comment), and prints a summary per stack.
+and summary.md (for a pull-request comment, with the first deploy's estimated duration, its
+critical chain and a Gantt chart), and prints a summary per stack.
 
 Exit codes: 0 all good; 1 a mandatory policy failed; 2 a usage or config error (one line per
 problem, naming the stack or its file; nothing written for that stack).
@@ -16,8 +17,9 @@ tree order, manifests in kind order, keys sorted where the program's order canno
 
 Modules: `stackfile` reads a stack file the way Pulumi hands it over; `engine` runs one stack
 under the mocks and records what it registers; `manifests` turns the recorded Kubernetes
-resources into objects; `artifacts` writes the files; `summary` the table a reviewer reads;
-`cli` the command line.
+resources into objects; `estimate` the first deploy's critical path from the recorded graph (with
+the creation times of `creation_times` and of each cloud); `artifacts` writes the files; `summary`
+the table a reviewer reads; `cli` the command line.
 """
 
 from infra.preview.artifacts import ARTIFACTS, DEFAULT_OUT, endpoints_yml, mermaid_graph, render_artifacts, write_artifacts

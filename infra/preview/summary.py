@@ -1,4 +1,5 @@
-"""What a reviewer reads first: the summary table (console and summary.md)."""
+"""What a reviewer reads first: the summary table (console and summary.md), the policy verdict and
+the first deploy's estimated duration (its critical chain, and a Gantt chart in summary.md)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from infra.preview.engine import StackPreview
+from infra.preview.estimate import Estimate, chain_table, chain_text, estimate, gantt, minutes_text
 from infra.preview.manifests import kubernetes_manifests
 
 # The first line of the endpoints.yml artifact (as a comment) and a line of summary.md. Hosts of
@@ -32,12 +34,21 @@ def summary_rows(p: StackPreview) -> list[tuple[str, str]]:
             f"{budget.get('total')} ≤ {budget.get('ceiling')} of {budget.get('maxConnections')}",
         ),
         ("policy", policy_line(p.policy)),
+        *estimate_rows(estimate(p.resources)),
     ]
     if s.placeholder_secrets:
         rows.append(("secrets to set before `pulumi up`", ", ".join(s.placeholder_secrets)))
     for warning in p.warnings:
         rows.append(("warning", warning))
     return rows
+
+
+def estimate_rows(est: Estimate) -> list[tuple[str, str]]:
+    return [
+        ("first deploy (estimate)",
+         f"{minutes_text(est.seconds)} on the critical path; all creation times added up: {minutes_text(est.total_seconds)}"),
+        ("critical chain", chain_text(est)),
+    ]
 
 
 def policy_line(policy: dict[str, Any]) -> str:
@@ -70,4 +81,19 @@ def summary_markdown(p: StackPreview) -> str:
         ]
     elif p.policy.get("pack"):
         lines += ["", "No violations."]
+    lines += ["", *estimate_markdown(p.name, estimate(p.resources))]
     return "\n".join(lines) + "\n"
+
+
+def estimate_markdown(stack: str, est: Estimate) -> list[str]:
+    lines = [
+        "#### First deploy (estimate)",
+        "",
+        f"About {minutes_text(est.seconds)}: the chain below sets it; everything else runs alongside "
+        f"(all creation times added up: {minutes_text(est.total_seconds)}). Typical creation time per resource "
+        "type: README, The offline preview.",
+    ]
+    if not est.chain:
+        return lines
+    lines += ["", *chain_table(est), "", "```mermaid", *gantt(est, f"First deploy of {stack} (estimate)"), "```"]
+    return lines
