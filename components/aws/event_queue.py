@@ -76,6 +76,8 @@ class EventQueue(pulumi.ComponentResource):
     connection: KafkaConnection
     cluster: aws.msk.Cluster
     topic: aws.msk.Topic
+    # What Rasa's producer needs before its first event: the topic and, with SCRAM, its user.
+    ready: list[pulumi.Resource]
 
     def __init__(self, name: str, args: EventQueueArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("rasa-platform:aws:EventQueue", name, None, opts)
@@ -158,11 +160,13 @@ class EventQueue(pulumi.ComponentResource):
 
         username: Optional[str] = None
         password: Optional[pulumi.Output[str]] = None
+        self.ready = [self.topic]
         if iam:
             servers = self.cluster.bootstrap_brokers_sasl_iam
         else:
             username = args.scram_username or DEFAULT_SCRAM_USERNAME
-            password = self._scram_user(ctx, name, key_arn, username)
+            password, users = self._scram_user(ctx, name, key_arn, username)
+            self.ready.append(users)
             servers = self.cluster.bootstrap_brokers_sasl_scram
 
         self.connection = KafkaConnection(
@@ -186,7 +190,9 @@ class EventQueue(pulumi.ComponentResource):
             "securityGroupId": security_group.id,
         })
 
-    def _scram_user(self, ctx: AwsContext, name: str, key_arn: pulumi.Input[str], username: str) -> pulumi.Output[str]:
+    def _scram_user(
+        self, ctx: AwsContext, name: str, key_arn: pulumi.Input[str], username: str,
+    ) -> tuple[pulumi.Output[str], pulumi.Resource]:
         child = pulumi.ResourceOptions(parent=self)
         generated = random.RandomPassword(
             f"{name}-scram-password", length=40, special=True, override_special="-_.~", min_lower=4, min_upper=4,
@@ -222,10 +228,10 @@ class EventQueue(pulumi.ComponentResource):
             opts=child,
         )
         # Authoritative: the Rasa user is the only SCRAM user this cluster knows.
-        aws.msk.ScramSecretAssociation(
+        users = aws.msk.ScramSecretAssociation(
             f"{name}-scram-users",
             cluster_arn=self.cluster.arn,
             secret_arn_lists=[secret.arn],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[version]),
         )
-        return password
+        return password, users

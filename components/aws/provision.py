@@ -137,7 +137,8 @@ def provision(plan: AwsPlan) -> CloudServices:
         kubernetes_provider=cluster.kubernetes_provider if cluster else None,
         identity=identity,
         outputs=outputs,
-        workload_depends_on=tuple(cluster.ready) if cluster else (),
+        # Rasa (and its verify Job) start once the cluster is ready and its producer can write.
+        workload_depends_on=(*(cluster.ready if cluster else ()), *(events.ready if events else ())),
         **services,
     )
 

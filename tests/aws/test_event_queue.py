@@ -127,3 +127,17 @@ def test_kafka_versions_map_to_msk_names(version, msk):
 
 def test_min_insync_replicas_lets_a_write_survive_one_broker_down():
     assert [min_insync_replicas(rf) for rf in (1, 2, 3, 4)] == [1, 1, 2, 2]
+
+
+def test_rasa_waits_for_the_topic_and_its_scram_user(shipped_previews):
+    """The Rasa namespace (everything of Rasa's, the verify Job first) waits for what its producer needs."""
+    resources = shipped_previews["aws-prod"].resources
+    (namespace,) = [r for r in resources if r.type == "kubernetes:core/v1:Namespace"]
+    (topic,) = [r for r in resources if r.type == "aws:msk/topic:Topic"]
+    (users,) = [r for r in resources if r.type == "aws:msk/scramSecretAssociation:ScramSecretAssociation"]
+    assert {topic.urn, users.urn} <= set(namespace.dependencies)
+
+
+def test_with_iam_there_is_no_scram_user_to_wait_for(iam_run):
+    assert iam_run.of_type("aws:msk/scramSecretAssociation:ScramSecretAssociation") == []
+    assert iam_run.of_type("aws:msk/topic:Topic")
