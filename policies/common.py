@@ -341,6 +341,15 @@ class RuleContext:
         env = self.environment(props)
         return UNKNOWN if is_unknown(env) else env == "prod"
 
+    def in_prod(self, props: Any, findings: "Findings", what: str) -> bool:
+        """Do this resource's prod-only checks apply? An unknown environment is remembered as
+        undecided (`environment of the <what>`) and skips them."""
+        prod = self.is_prod(props)
+        if is_unknown(prod):
+            findings.cannot_decide(f"environment of the {what}")
+            return False
+        return prod is True
+
     def min_backup_days(self, props: Any) -> Any:
         """The backup threshold for this resource's environment; UNKNOWN when the environment is."""
         prod = self.is_prod(props)

@@ -46,11 +46,7 @@ def _availability(message: str, set_off: bool) -> str:
 
 
 def _multi_az(props: Any, ctx: RuleContext, f: Findings) -> None:
-    prod = ctx.is_prod(props)
-    if prod is False:
-        return
-    if is_unknown(prod):
-        f.cannot_decide("environment of the replication group")
+    if not ctx.in_prod(props, f, "replication group"):
         return
     failover, multi_az = get(props, "automaticFailoverEnabled"), get(props, "multiAzEnabled")
     nodes = as_number(get(props, "numCacheClusters"))
@@ -64,11 +60,7 @@ CHECKS.resource("cache-multi-az-in-prod", {REPLICATION_GROUP: _multi_az})
 
 
 def _snapshots(props: Any, ctx: RuleContext, f: Findings) -> None:
-    prod = ctx.is_prod(props)
-    if prod is False:
-        return
-    if is_unknown(prod):
-        f.cannot_decide("environment of the replication group")
+    if not ctx.in_prod(props, f, "replication group"):
         return
     days = as_number(get(props, "snapshotRetentionLimit"))
     message = "prod: snapshotRetentionLimit should be >= 1 day"

@@ -18,13 +18,6 @@ from .types import DB_INSTANCE, DB_PARAMETER_GROUP
 CHECKS = CheckSet(__name__)
 
 
-def _prod(props: Any, ctx: RuleContext, f: Findings) -> Any:
-    prod = ctx.is_prod(props)
-    if is_unknown(prod):
-        f.cannot_decide("environment of the DB instance")
-    return prod
-
-
 def _encryption(props: Any, ctx: RuleContext, f: Findings) -> None:
     f.check(truth(get(props, "storageEncrypted")), "storageEncrypted must be true")
     f.check(present(get(props, "kmsKeyId")), "kmsKeyId must name a customer KMS key")
@@ -67,7 +60,7 @@ CHECKS.resource("database-backup-retention", {DB_INSTANCE: _backups})
 
 
 def _multi_az(props: Any, ctx: RuleContext, f: Findings) -> None:
-    if _prod(props, ctx, f) is True:
+    if ctx.in_prod(props, f, "DB instance"):
         multi_az = get(props, "multiAz")
         message = "prod: multiAz must be true"
         f.check(truth(multi_az),
@@ -83,7 +76,7 @@ def _protection_off(message: str, set_off: bool) -> str:
 
 
 def _deletion_protection(props: Any, ctx: RuleContext, f: Findings) -> None:
-    if _prod(props, ctx, f) is True:
+    if ctx.in_prod(props, f, "DB instance"):
         value = get(props, "deletionProtection")
         f.check(truth(value), _protection_off("prod: deletionProtection must be true", value is False))
 
@@ -92,7 +85,7 @@ CHECKS.resource("database-deletion-protection-in-prod", {DB_INSTANCE: _deletion_
 
 
 def _final_snapshot(props: Any, ctx: RuleContext, f: Findings) -> None:
-    if _prod(props, ctx, f) is True:
+    if ctx.in_prod(props, f, "DB instance"):
         skip = get(props, "skipFinalSnapshot")
         f.check(not_true(skip), _protection_off("prod: skipFinalSnapshot must be false", skip is True))
         f.check(present(get(props, "finalSnapshotIdentifier")),

@@ -60,10 +60,7 @@ CHECKS.resource("kafka-no-public-access", {MSK_CLUSTER: _public})
 
 
 def _multi_az(props: Any, ctx: RuleContext, f: Findings) -> None:
-    prod = ctx.is_prod(props)
-    if is_unknown(prod):
-        f.cannot_decide("environment of the MSK cluster")
-    if prod is not True:
+    if not ctx.in_prod(props, f, "MSK cluster"):
         return
     subnets = get(props, "brokerNodeGroupInfo", "clientSubnets", default=[])
     f.check(UNKNOWN if is_unknown(subnets) else len(elements(subnets)) >= 2,
