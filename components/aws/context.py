@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from dataclasses import replace
 from typing import Any, Optional, Sequence
 
 import pulumi
@@ -67,10 +66,6 @@ class AwsContext:
 
     def tags(self, name: Optional[str] = None) -> dict[str, str]:
         return with_name(dict(self.common.tags), name)
-
-    def with_encryption_key(self, key: Optional[pulumi.Input[str]]) -> "AwsContext":
-        """The same context, with a customer key the next component should use instead of its own."""
-        return replace(self, common=replace(self.common, encryption_key=key))
 
     def arn(self, service: str, resource: str, *, regional: bool = True, account: bool = True) -> pulumi.Output[str]:
         region = self.region if regional else ""

@@ -8,7 +8,7 @@ while rules run, so a stack with three mistakes is told about all three.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable
 
 import pulumi
 from pydantic import SecretStr
@@ -78,10 +78,6 @@ class Problems:
         if not condition:
             self.add(key, value, problem)
         return condition
-
-    def extend(self, error: Optional[ConfigError]) -> None:
-        if error is not None:
-            self.errors.extend(error.errors if isinstance(error, ConfigErrors) else [error])
 
     def __bool__(self) -> bool:
         return bool(self.errors)
