@@ -27,6 +27,7 @@ from components.contracts import (
     ModelStorageConnection,
     PostgresConnection,
     RedisConnection,
+    VaultSealConfig,
     WorkloadIdentity,
 )
 from components.settings.errors import Problems
@@ -97,6 +98,8 @@ class CloudServices:
     event_queue: Optional[KafkaConnection] = None
     model_storage: Optional[ModelStorageConnection] = None
     identity: WorkloadIdentity = field(default_factory=WorkloadIdentity)
+    # The in-cluster Vault's auto-unseal on this cloud (None: no seal key was asked for).
+    vault_seal: Optional[VaultSealConfig] = None
     # Stack outputs an operator needs next (cluster name, bucket, seal key, ...).
     outputs: dict[str, pulumi.Input] = field(default_factory=dict)
     # Resources the Rasa workload must wait for (e.g. node groups, add-ons).

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Literal, Optional, TypeVar
+from typing import Any, Literal, Mapping, Optional, TypeVar
 
 import pulumi
 
@@ -121,6 +121,20 @@ class WorkloadIdentity:
     service_account_annotations: pulumi.Input[dict[str, str]] = field(default_factory=dict)
     pod_labels: dict[str, str] = field(default_factory=dict)
     env: pulumi.Input[dict[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VaultSealConfig:
+    """How an in-cluster Vault auto-unseals on one cloud; the Vault component stays cloud-neutral.
+
+    `seal_type` and `parameters` become the server's `seal "<seal_type>" { key = "value" ... }` stanza
+    (awskms: region, kms_key_id; azurekeyvault: tenant_id, vault_name, key_name; gcpckms: project,
+    region, key_ring, crypto_key). `identity` binds the Vault server's Kubernetes service account to
+    the cloud identity that may use only that key (annotations, pod labels, env)."""
+
+    seal_type: Literal["awskms", "azurekeyvault", "gcpckms"]
+    parameters: Mapping[str, pulumi.Input[str]]
+    identity: WorkloadIdentity = field(default_factory=WorkloadIdentity)
 
 
 @dataclass(frozen=True)

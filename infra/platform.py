@@ -156,7 +156,11 @@ def _action_server(a: ActionServerSettings) -> Optional[ActionServerSpec]:
     if not a.enabled:
         return None
     # infra/settings requires image and tag when the action server is enabled.
-    return ActionServerSpec(image=a.image, tag=a.tag, replicas=a.replicas, port=a.port)
+    r = a.resources
+    return ActionServerSpec(
+        image=a.image, tag=a.tag, replicas=a.replicas, port=a.port,
+        resources=ContainerResources(r.cpu_request, r.memory_request, r.cpu_limit, r.memory_limit),
+    )
 
 
 def _secret_values(settings: StackSettings, c: PlatformConnections) -> dict[str, pulumi.Input[str]]:

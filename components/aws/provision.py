@@ -122,6 +122,7 @@ def provision(plan: AwsPlan) -> CloudServices:
         identity = rasa.workload_identity
         outputs["rasaRoleArn"] = rasa.role_arn
 
+    vault_seal = None
     if need.vault_seal and access is not None:
         seal_settings = cfg.vault_seal
         seal = VaultSeal(
@@ -132,10 +133,12 @@ def provision(plan: AwsPlan) -> CloudServices:
         outputs["vaultSealKmsKeyId"] = seal.kms_key_id
         outputs["vaultSealRoleArn"] = seal.role_arn
         outputs["vaultSealRegion"] = seal.region
+        vault_seal = seal.seal_config
 
     return CloudServices(
         kubernetes_provider=cluster.kubernetes_provider if cluster else None,
         identity=identity,
+        vault_seal=vault_seal,
         outputs=outputs,
         # Rasa (and its verify Job) start once the cluster is ready and its producer can write.
         workload_depends_on=(*(cluster.ready if cluster else ()), *(events.ready if events else ())),

@@ -2,7 +2,7 @@
 
 Vault's `seal "awskms" { region, kms_key_id }` stanza takes `kms_key_id` and `region` from the
 outputs here; the Vault server's service account carries `role_arn` as its
-`eks.amazonaws.com/role-arn` annotation (the Vault deployment is a later issue).
+`eks.amazonaws.com/role-arn` annotation; `seal_config` hands both to the cloud-neutral Vault.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pulumi
 
 from components.aws.context import AwsContext, ClusterAccess, irsa_trust_policy, policy_document, role
 from components.aws.kms import CustomerKey, CustomerKeyArgs
+from components.contracts import VaultSealConfig, WorkloadIdentity
 
 SEAL_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"]
 
@@ -56,4 +57,9 @@ class VaultSeal(pulumi.ComponentResource):
         self.kms_key_arn = key.arn
         self.role_arn = unsealer.arn
         self.region = ctx.region
+        self.seal_config = VaultSealConfig(
+            seal_type="awskms",
+            parameters={"region": ctx.region, "kms_key_id": key.key_id},
+            identity=WorkloadIdentity(service_account_annotations={"eks.amazonaws.com/role-arn": unsealer.arn}),
+        )
         self.register_outputs({"kmsKeyId": self.kms_key_id, "roleArn": self.role_arn, "region": self.region})

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.rasa import labels as rasa_labels
+from components.rasa.pod import ROLLING_SURGE, ContainerResources
 from components.rasa.hardening import container_security_context, pod_security_context
 
 meta = k8s.meta.v1
@@ -27,6 +28,7 @@ class ActionServerSpec:
     tag: str
     replicas: int
     port: int
+    resources: ContainerResources
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,11 @@ class ActionServer(pulumi.ComponentResource):
             spec=k8s.apps.v1.DeploymentSpecArgs(
                 replicas=self.args.server.replicas,
                 selector=meta.LabelSelectorArgs(match_labels=self.selector),
+                # One extra pod at a time, never one less: what the capacity check counts.
+                strategy=k8s.apps.v1.DeploymentStrategyArgs(
+                    type="RollingUpdate",
+                    rolling_update=k8s.apps.v1.RollingUpdateDeploymentArgs(max_surge=ROLLING_SURGE, max_unavailable=0),
+                ),
                 template=core.PodTemplateSpecArgs(
                     metadata=meta.ObjectMetaArgs(labels=self.labels),
                     spec=core.PodSpecArgs(
@@ -112,8 +119,8 @@ def _container(server: ActionServerSpec) -> core.ContainerArgs:
         image=f"{server.image}:{server.tag}",
         ports=[core.ContainerPortArgs(name="http", container_port=server.port, protocol="TCP")],
         resources=core.ResourceRequirementsArgs(
-            requests={"cpu": "250m", "memory": "512Mi"},
-            limits={"cpu": "1", "memory": "1Gi"},
+            requests={"cpu": server.resources.cpu_request, "memory": server.resources.memory_request},
+            limits={"cpu": server.resources.cpu_limit, "memory": server.resources.memory_limit},
         ),
         liveness_probe=core.ProbeArgs(http_get=health, period_seconds=15),
         readiness_probe=core.ProbeArgs(http_get=health, period_seconds=10),

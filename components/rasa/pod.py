@@ -40,6 +40,11 @@ WRITABLE_DIRS = {"tmp": "/tmp", "models": "/app/models", "rasa-cache": "/app/.ra
 WRITABLE_SIZE = {"tmp": "2Gi", "models": "4Gi", "rasa-cache": "1Gi"}
 
 
+# Extra pod a rollout starts before stopping an old one (Rasa and the action server): counted in the
+# connection budget and in the capacity check (components/capacity.py).
+ROLLING_SURGE = 1
+
+
 @dataclass(frozen=True)
 class ContainerResources:
     cpu_request: str

@@ -39,6 +39,10 @@ SECRET_ENV_NAME = ("PASSWORD", "TOKEN", "SECRET", "KEY", "LICENSE", "CREDENTIAL"
 JOB_ENV_DEFAULTS = {"HOME": "/tmp", "PYTHONDONTWRITEBYTECODE": "1", "RASA_TELEMETRY_ENABLED": "false"}
 
 
+# Small: the checks make a few network calls (the capacity check counts this pod too).
+VERIFY_REQUESTS = {"cpu": "100m", "memory": "256Mi"}
+
+
 @dataclass
 class VerifyJobArgs:
     namespace: pulumi.Input[str]
@@ -158,7 +162,7 @@ class VerifyJob(pulumi.ComponentResource):
                             args=argv,
                             env=env,
                             resources=core.ResourceRequirementsArgs(
-                                requests={"cpu": "100m", "memory": "256Mi"},
+                                requests=VERIFY_REQUESTS,
                                 limits={"cpu": "1", "memory": "1Gi"},  # importing Rasa for its own reading
                             ),
                             security_context=container_security_context(),

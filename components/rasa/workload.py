@@ -28,7 +28,7 @@ from components.rasa.budget import ConnectionBudget
 from components.rasa.endpoints import RASA_PORT, SECRET_AUTH_TOKEN, RenderedEndpoints
 from components.rasa.network_policy import PodEndpoint, egress_rules, ingress_rule
 from components.rasa.pod import (
-    CA_CONFIG_MAP, CREDENTIALS_SECRET, ENDPOINTS_CONFIG_MAP, ContainerResources, config_hash, container_env,
+    CA_CONFIG_MAP, CREDENTIALS_SECRET, ENDPOINTS_CONFIG_MAP, ROLLING_SURGE, ContainerResources, config_hash, container_env,
     pod_template,
 )
 from components.rasa.verify_job import VerifyJob, VerifyJobArgs
@@ -45,7 +45,6 @@ autoscaling = k8s.autoscaling.v2
 networking = k8s.networking.v1
 
 NAME = "rasa-pro"  # every Kubernetes object of the server is called this
-ROLLING_SURGE = 1  # extra pod during a rollout: part of the connection budget
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,8 @@ class ClusterSettings(Section):
     """create: largest node count."""
     public_access_cidrs: tuple[Cidr, ...] = ()
     """create: CIDRs allowed to reach the API endpoint publicly; none keeps it private."""
+    api_access_cidrs: tuple[Cidr, ...] = ()
+    """create: private networks (a CI runner's VPC, a peered network, a VPN) that may reach the private API endpoint on 443."""
     context: Optional[str] = None
     """existing: the kubeconfig context to deploy with (this or `kubeconfig` is required)."""
     kubeconfig: Optional[SecretStr] = None
@@ -53,6 +55,8 @@ class ModelStorageSettings(Section):
     """existing: bucket (S3, GCS) or container (Azure) name."""
     model_key: ObjectKey = "models/rasa-model.tar.gz"
     """Object key Rasa loads at start (`rasa run --model`)."""
+    upload_from: Optional[str] = None
+    """managed: a local trained model (`.tar.gz`) uploaded to `modelKey` before Rasa starts, replaced when the file changes."""
     allow_upload_from_cluster: bool = False
     """Let Rasa's identity write models (training in the cluster); read-only otherwise."""
     noncurrent_version_days: Annotated[int, between(1, 3650)] = 30
@@ -195,6 +199,17 @@ class ResourceSettings(Section):
     """Memory limit per Rasa pod."""
 
 
+class ActionServerResourceSettings(ResourceSettings):
+    cpu_request: Quantity = "250m"
+    """CPU requested per action server pod."""
+    memory_request: Quantity = "512Mi"
+    """Memory requested per action server pod."""
+    cpu_limit: Quantity = "1"
+    """CPU limit per action server pod."""
+    memory_limit: Quantity = "1Gi"
+    """Memory limit per action server pod."""
+
+
 class IngressSettings(Section):
     enabled: bool = False
     """Expose Rasa through an Ingress with TLS (for channels)."""
@@ -219,6 +234,7 @@ class ActionServerSettings(Section):
     """Action server pods."""
     port: Port = 5055
     """Action server port."""
+    resources: ActionServerResourceSettings = ActionServerResourceSettings()
 
 
 class VerifySettings(Section):
