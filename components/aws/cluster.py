@@ -17,7 +17,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.aws.context import (
-    AwsContext, ClusterAccess, NetworkInfo, irsa_trust_policy, log_group, policy_document, role,
+    AwsContext, ClusterAccess, NetworkInfo, granted_role, irsa_trust_policy, log_group, policy_document, role,
     service_trust_policy,
 )
 from components.aws.kms import CustomerKey, CustomerKeyArgs, ebs_statement
@@ -122,7 +122,7 @@ class Cluster(pulumi.ComponentResource):
         )
         logs = log_group(ctx, f"{n}-control-plane-logs", f"/aws/eks/{self.eks_name}/cluster", parent=self)
 
-        cluster_role = role(
+        cluster_role = granted_role(
             ctx, f"{n}-role", parent=self,
             assume_role_policy=service_trust_policy(ctx, "eks"),
             description=f"EKS control plane of {self.eks_name}", purpose="eks-cluster",
@@ -150,7 +150,7 @@ class Cluster(pulumi.ComponentResource):
             f"{n}-eks",
             name=self.eks_name,
             version=args.kubernetes_version,
-            role_arn=cluster_role.arn,
+            role_arn=cluster_role.role.arn,
             vpc_config=vpc_config,
             access_config={
                 "authentication_mode": "API",
@@ -165,7 +165,9 @@ class Cluster(pulumi.ComponentResource):
             upgrade_policy={"support_type": "STANDARD"},
             deletion_protection=ctx.protect,
             tags=ctx.tags(self.eks_name),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs], protect=ctx.protect),
+            # AWS: the cluster role's policies must be attached before the cluster is created and
+            # detached only after it is deleted, or EKS cannot manage (or clean up) its ENIs.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, *cluster_role.grants], protect=ctx.protect),
         )
         self.endpoint = self.cluster.endpoint
         issuer = self.cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)
@@ -324,7 +326,7 @@ class Cluster(pulumi.ComponentResource):
         self, ctx: AwsContext, network: NetworkInfo, ebs_key: CustomerKey, depends_on: list[pulumi.Resource],
     ) -> aws.eks.NodeGroup:
         args = self._args
-        node_role = role(
+        node_role = granted_role(
             ctx, f"{self._n}-node-role", parent=self,
             assume_role_policy=service_trust_policy(ctx, "ec2"),
             description=f"Worker nodes of {self.eks_name} (pods use IRSA, never this role)", purpose="eks-node",
@@ -364,7 +366,7 @@ class Cluster(pulumi.ComponentResource):
         return aws.eks.NodeGroup(
             f"{self._n}-nodes",
             cluster_name=self.cluster.name,
-            node_role_arn=node_role.arn,
+            node_role_arn=node_role.role.arn,
             subnet_ids=list(network.private_subnet_ids),  # spread over every zone
             version=args.kubernetes_version,
             ami_type=args.node_ami_type,
@@ -380,7 +382,9 @@ class Cluster(pulumi.ComponentResource):
             tags=ctx.tags(f"{self.eks_name}-nodes"),
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=depends_on,
+                # AWS: the node role's policies before the group (nodes join with them) and after it on
+                # destroy; the private routes, or nodes cannot reach the API, ECR or STS and never join.
+                depends_on=[*depends_on, *node_role.grants, *network.private_routes],
                 # An autoscaler owns the current size once the group exists.
                 ignore_changes=["scalingConfig.desiredSize"],
             ),

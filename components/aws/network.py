@@ -150,11 +150,16 @@ class Network(pulumi.ComponentResource):
             ))
 
         private_tables = []
+        private_routes: list[pulumi.Resource] = []
         for i, subnet in enumerate(private):
             table = aws.ec2.RouteTable(f"{n}-private-rt-{i}", vpc_id=vpc.id, tags=ctx.tags(ctx.name(f"private-{i}")), opts=child)
-            aws.ec2.Route(f"{n}-private-default-{i}", route_table_id=table.id, destination_cidr_block="0.0.0.0/0",
-                          nat_gateway_id=nats[i % nat_count].id, opts=child)
-            aws.ec2.RouteTableAssociation(f"{n}-private-{i}", subnet_id=subnet.id, route_table_id=table.id, opts=child)
+            private_routes.append(aws.ec2.Route(
+                f"{n}-private-default-{i}", route_table_id=table.id, destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=nats[i % nat_count].id, opts=child,
+            ))
+            private_routes.append(aws.ec2.RouteTableAssociation(
+                f"{n}-private-{i}", subnet_id=subnet.id, route_table_id=table.id, opts=child,
+            ))
             private_tables.append(table)
 
         # The data tier has only the VPC's local route: nothing there can reach the internet.
@@ -182,6 +187,7 @@ class Network(pulumi.ComponentResource):
             data_subnet_ids=[s.id for s in data],
             data_cidrs=plan["data"],
             public_subnet_ids=[s.id for s in public],
+            private_routes=private_routes,
         )
 
     def _flow_logs(self, ctx: AwsContext, vpc: aws.ec2.Vpc) -> None:
