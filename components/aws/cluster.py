@@ -20,7 +20,7 @@ from components.aws.context import (
     AwsContext, ClusterAccess, NetworkInfo, granted_role, irsa_trust_policy, log_group, policy_document, role,
     service_trust_policy,
 )
-from components.aws.kms import CustomerKey, CustomerKeyArgs, ebs_statement
+from components.aws.kms import CustomerKey, CustomerKeyArgs, ebs_statements
 
 CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
@@ -117,7 +117,7 @@ class Cluster(pulumi.ComponentResource):
         ebs_key = CustomerKey(
             f"{n}-ebs-key",
             CustomerKeyArgs(ctx, "ebs", f"EBS volumes of {self.eks_name}: node disks and persistent volumes",
-                            extra_statements=[ebs_statement(ctx)]),
+                            extra_statements=ebs_statements(ctx)),
             opts=child,
         )
         logs = log_group(ctx, f"{n}-control-plane-logs", f"/aws/eks/{self.eks_name}/cluster", parent=self)

@@ -199,11 +199,23 @@ class Network(pulumi.ComponentResource):
             assume_role_policy=service_trust_policy(ctx, "vpc-flow-logs", source_account=True),
             description="VPC flow logs write to their CloudWatch log group",
             purpose="flow-logs",
-            inline_policy=policy_document([{
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                "Resource": [group.arn, group.arn.apply(lambda arn: f"{arn}:*")],
-            }]),
+            # The five actions AWS documents for a flow-log role (VPC User Guide, "IAM role for
+            # publishing flow logs to CloudWatch Logs"), scoped to this group where IAM allows it.
+            inline_policy=policy_document([
+                {
+                    "Sid": "WriteThisLogGroup",
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    "Resource": [group.arn, group.arn.apply(lambda arn: f"{arn}:*")],
+                },
+                {
+                    # A list call: it takes no single group, only the account's groups in this region.
+                    "Sid": "FindTheLogGroup",
+                    "Effect": "Allow",
+                    "Action": "logs:DescribeLogGroups",
+                    "Resource": ctx.arn("logs", "log-group:*"),
+                },
+            ]),
         )
         aws.ec2.FlowLog(
             f"{self._name}-flow-logs",

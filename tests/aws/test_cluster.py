@@ -187,6 +187,22 @@ def test_ebs_key_policy_allows_ec2_in_this_account_only(prod):
     }
 
 
+def test_ebs_key_policy_lets_the_auto_scaling_service_linked_role_launch_nodes(prod):
+    """The two statements the EC2 Auto Scaling guide documents, matched on aws:PrincipalArn so the
+    policy is valid before the service-linked role exists (an empty account)."""
+    statements = {s["Sid"]: s for s in prod.key("ebs").policy()["Statement"]}
+    slr = "arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+    use = statements["AutoScalingLaunchesNodesWithEncryptedVolumes"]
+    assert use["Principal"] == {"AWS": "*"} and use["Condition"] == {"StringEquals": {"aws:PrincipalArn": slr}}
+    assert sorted(use["Action"]) == sorted(["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"])
+    grant = statements["AutoScalingAttachesPersistentResources"]
+    assert grant["Action"] == "kms:CreateGrant"
+    assert grant["Condition"] == {"StringEquals": {"aws:PrincipalArn": slr}, "Bool": {"kms:GrantIsForAWSResource": "true"}}
+    # and the launch template's disks use exactly that key
+    (disk,) = prod.one("aws:ec2/launchTemplate:LaunchTemplate").inputs["blockDeviceMappings"]
+    assert disk["ebs"]["kmsKeyId"] == prod.key_arn("ebs")
+
+
 def test_kubernetes_provider_uses_a_credential_free_kubeconfig_and_waits_for_admin_access(prod):
     provider = prod.one("pulumi:providers:kubernetes")
     kubeconfig = json.loads(provider.inputs["kubeconfig"])
