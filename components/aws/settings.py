@@ -14,14 +14,28 @@ from pydantic import AfterValidator, Field
 
 from components.settings.values import DnsLabel, HttpsUrl, Section, between, matching
 
-AccountId = Annotated[str, matching(r"[0-9]{12}", "a 12-digit AWS account id")]
+# The account ids AWS's documentation uses in examples (and LocalStack's): copied into a stack,
+# they fail only in a real account, halfway through `pulumi up`, so they are refused here.
+EXAMPLE_ACCOUNT_IDS = ("123456789012", "111122223333", "444455556666", "777788889999", "000000000000")
+
+
+def _real_account(value: str) -> str:
+    account = value.split(":")[4] if value.startswith("arn:") else value
+    if account in EXAMPLE_ACCOUNT_IDS:
+        raise ValueError(f"account {account} is an example from AWS's documentation, not a real account: use your own account id")
+    return value
+
+
+AccountId = Annotated[str, matching(r"[0-9]{12}", "a 12-digit AWS account id"), AfterValidator(_real_account)]
 IamRoleArn = Annotated[
     str,
     matching(r"arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}", "an IAM role ARN (arn:aws:iam::<account>:role/<name>)"),
+    AfterValidator(_real_account),
 ]
 IamPolicyArn = Annotated[
     str,
     matching(r"arn:aws(-cn|-us-gov)?:iam::([0-9]{12}|aws):policy/[A-Za-z0-9+=,.@_/-]{1,512}", "an IAM policy ARN"),
+    AfterValidator(_real_account),
 ]
 SecurityGroupId = Annotated[str, matching(r"sg-[0-9a-f]{8,17}", "a security group id (sg-...)")]
 VpcId = Annotated[str, matching(r"vpc-[0-9a-f]{8,17}", "a VPC id (vpc-...)")]

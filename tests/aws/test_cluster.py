@@ -11,7 +11,7 @@ from components.aws.cluster import CONTROL_PLANE_LOGS
 from components.aws.mock_outputs import fake_call
 from tests.aws.harness import plan_for, provision
 
-ADMIN_ROLE = "arn:aws:iam::123456789012:role/platform-admins"
+ADMIN_ROLE = "arn:aws:iam::246813579024:role/platform-admins"  # not a documentation example account: those are refused
 DEPLOYER_ROLE = "arn:aws:iam::123456789012:role/platform-deployer"  # the mocked session's issuer
 
 
