@@ -82,6 +82,7 @@ class ClusterArgs:
     node_count_max: int
     name: Optional[str] = None  # the EKS name; default `<base>-eks`
     public_access_cidrs: tuple[str, ...] = ()  # empty: the API endpoint is private only
+    api_access_cidrs: tuple[str, ...] = ()  # private networks admitted to the private endpoint on 443
     node_ami_type: str = "AL2023_x86_64_STANDARD"
     node_capacity_type: str = "ON_DEMAND"
     node_disk_gb: int = 50
@@ -189,6 +190,7 @@ class Cluster(pulumi.ComponentResource):
         )
 
         admin_grants = self._access_entries(ctx)
+        api_access = self._api_access(ctx)
 
         addons: dict[str, aws.eks.Addon] = {}
         cni_role = role(
@@ -236,7 +238,8 @@ class Cluster(pulumi.ComponentResource):
         self.kubernetes_provider = k8s.Provider(
             f"{n}-kubernetes",
             kubeconfig=self.kubeconfig,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=admin_grants),
+            # Every Kubernetes object waits for our access entry and for the network path to the API.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*admin_grants, *api_access]),
         )
         storage_class = k8s.storage.v1.StorageClass(
             f"{n}-gp3-encrypted",
@@ -259,7 +262,7 @@ class Cluster(pulumi.ComponentResource):
             ),
         )
 
-        self.ready = [nodes, *addons.values(), *admin_grants, storage_class]
+        self.ready = [nodes, *addons.values(), *admin_grants, *api_access, storage_class]
         self.register_outputs({
             "name": self.cluster.name,
             "endpoint": self.cluster.endpoint,
@@ -268,6 +271,37 @@ class Cluster(pulumi.ComponentResource):
         })
 
     # -----------------------------------------------------------------------------------------
+
+    def _api_access(self, ctx: AwsContext) -> list[pulumi.Resource]:
+        """443 on the EKS cluster security group from each cluster.apiAccessCidrs network.
+
+        The private endpoint's ENIs carry that group, which EKS creates admitting only itself: a
+        deployer outside it (a CI runner in a peered VPC, a VPN) cannot create the first Kubernetes
+        object. When the endpoint is private and nothing is admitted, say so before `pulumi up`
+        waits on a connection that cannot succeed."""
+        args = self._args
+        if not args.api_access_cidrs and not args.public_access_cidrs:
+            pulumi.log.warn(
+                "the EKS API endpoint is private and cluster.apiAccessCidrs is empty: `pulumi up` cannot create "
+                "Kubernetes objects unless it runs on a node of this cluster; list the deployer's network "
+                "(peered VPC or VPN) in cluster.apiAccessCidrs, or a temporary cluster.publicAccessCidrs "
+                "(README: AWS, the first deploy)",
+                resource=self,
+            )
+        return [
+            aws.vpc.SecurityGroupIngressRule(
+                f"{self._n}-api-from-{i}",
+                security_group_id=self.access.security_group_id,
+                description=f"EKS API (private endpoint) from {cidr}: cluster.apiAccessCidrs",
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                cidr_ipv4=cidr,
+                tags=ctx.tags(),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for i, cidr in enumerate(args.api_access_cidrs)
+        ]
 
     def _access_entries(self, ctx: AwsContext) -> list[pulumi.Resource]:
         principals: list[tuple[str, pulumi.Input[str]]] = [

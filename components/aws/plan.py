@@ -157,11 +157,28 @@ def _cluster(settings: StackSettings, aws: AwsSettings, need: Needs, problems: P
                          cluster.kubernetes_version, "must be an EKS version such as 1.33")
         problems.require(bool(aws.node_group.instance_type), "aws.nodeGroup.instanceType", None,
                          "is required when cluster.mode is create (an EC2 type such as m6i.xlarge)")
+        for key, cidrs in (("cluster.publicAccessCidrs", cluster.public_access_cidrs), ("cluster.apiAccessCidrs", cluster.api_access_cidrs)):
+            for cidr in cidrs:
+                problems.require(not _documentation_range(cidr), key, cidr,
+                                 "is an example range from RFC 5737 that no deployer has: use your own network's CIDR")
+        for cidr in cluster.api_access_cidrs:
+            # The cluster is IPv4 (kubernetes_network_config), so is the private endpoint's ENI.
+            problems.require(ipaddress.ip_network(cidr).version == 4, "cluster.apiAccessCidrs", cidr, "IPv4 CIDRs only")
         return
     problems.require(
         not (need.cluster_access and not cluster.name), "cluster.name", None,
         "is required on AWS when cluster.mode is existing: the EKS cluster's name, for IRSA and the data services' security groups",
     )
+
+
+# RFC 5737: the address ranges reserved for documentation. A stack copied with one of them fails
+# only in a real account, after the cluster exists, when the deployer cannot reach its API.
+DOCUMENTATION_RANGES = tuple(ipaddress.ip_network(c) for c in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
+
+
+def _documentation_range(cidr: str) -> bool:
+    network = ipaddress.ip_network(cidr)
+    return any(network.version == r.version and network.subnet_of(r) for r in DOCUMENTATION_RANGES)
 
 
 def _tracker_store(settings: StackSettings, problems: Problems) -> None:

@@ -170,6 +170,7 @@ def _cluster_args(plan: AwsPlan, ctx: AwsContext, network: NetworkInfo) -> Clust
         node_count_max=cluster.node_count_max,
         name=cluster.name,
         public_access_cidrs=cluster.public_access_cidrs,
+        api_access_cidrs=cluster.api_access_cidrs,
         node_ami_type=group.ami_type,
         node_capacity_type=group.capacity_type,
         node_disk_gb=group.disk_gb,

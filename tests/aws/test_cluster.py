@@ -22,7 +22,7 @@ def prod():
 
 @pytest.fixture(scope="module")
 def dev():
-    return provision(plan_for("dev", cluster={"publicAccessCidrs": ["203.0.113.10/32"]}))
+    return provision(plan_for("dev", cluster={"publicAccessCidrs": ["198.18.0.10/32"]}))
 
 
 def eks(run):
@@ -39,7 +39,7 @@ def test_api_endpoint_is_private_unless_cidrs_are_listed(prod, dev):
     assert "publicAccessCidrs" not in vpc
     assert vpc["securityGroupIds"] == []
     dev_vpc = eks(dev).inputs["vpcConfig"]
-    assert dev_vpc["endpointPublicAccess"] is True and dev_vpc["publicAccessCidrs"] == ["203.0.113.10/32"]
+    assert dev_vpc["endpointPublicAccess"] is True and dev_vpc["publicAccessCidrs"] == ["198.18.0.10/32"]
 
 
 def test_control_plane_sits_in_the_private_subnets_only(prod):
