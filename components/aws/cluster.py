@@ -1,6 +1,6 @@
 """EKS: private API endpoint, envelope-encrypted secrets, control-plane logs, access entries, a
-managed node group with IMDSv2 only, IRSA, the core add-ons and an encrypted gp3 default
-storage class. Hands a Kubernetes provider to the Rasa workload.
+managed node group with IMDSv2 only, IRSA, the core add-ons (metrics-server when an HPA needs it),
+the Cluster Autoscaler when the group may grow, and an encrypted gp3 default storage class. Hands a Kubernetes provider to the Rasa workload.
 
 `mode: existing` is `lookup_existing_cluster`: the cluster's security group and OIDC provider
 come from the AWS API by cluster name, so the data services and IRSA work the same way.
@@ -20,6 +20,7 @@ from components.aws.context import (
     AwsContext, ClusterAccess, NetworkInfo, granted_role, irsa_trust_policy, log_group, policy_document, role,
     service_trust_policy,
 )
+from components.aws.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from components.aws.kms import CustomerKey, CustomerKeyArgs, ebs_statements
 
 CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
@@ -91,6 +92,8 @@ class ClusterArgs:
     grant_deployer_admin: bool = True  # also the identity running `pulumi up` (it deploys the workload)
     client_security_group_ids: tuple[str, ...] = ()  # besides the cluster security group, into the data services
     addon_versions: Mapping[str, str] = field(default_factory=dict)  # unset: EKS's default for the version
+    metrics_server: bool = False  # the EKS community add-on: an HPA scales on nothing without it
+    node_autoscaling: bool = False  # the Cluster Autoscaler between node_count_min and node_count_max
 
 
 class Cluster(pulumi.ComponentResource):
@@ -231,6 +234,9 @@ class Cluster(pulumi.ComponentResource):
         )
         addons["coredns"] = self._addon(ctx, "coredns", depends_on=[nodes])
         addons["aws-ebs-csi-driver"] = self._addon(ctx, "aws-ebs-csi-driver", role_arn=ebs_role.arn, depends_on=[nodes])
+        if args.metrics_server:
+            # EKS ships no metrics API: without it the HPA reads no CPU and never scales.
+            addons["metrics-server"] = self._addon(ctx, "metrics-server", depends_on=[nodes])
 
         self.kubeconfig = kubeconfig(
             self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data, ctx.region,
@@ -241,6 +247,13 @@ class Cluster(pulumi.ComponentResource):
             # Every Kubernetes object waits for our access entry and for the network path to the API.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*admin_grants, *api_access]),
         )
+        if args.node_autoscaling:
+            ClusterAutoscaler(
+                f"{n}-autoscaler",
+                ClusterAutoscalerArgs(ctx, self.access, cluster_name=self.eks_name, kubernetes_version=args.kubernetes_version,
+                                      kubernetes_provider=self.kubernetes_provider, depends_on=[nodes, addons["coredns"]]),
+                opts=child,
+            )
         storage_class = k8s.storage.v1.StorageClass(
             f"{n}-gp3-encrypted",
             metadata={

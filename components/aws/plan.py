@@ -13,9 +13,14 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from components.aws.cluster_autoscaler import IMAGE_TAGS as AUTOSCALER_IMAGE_TAGS
 from components.aws.event_queue import MSK_KAFKA_VERSIONS, msk_kafka_version
+from components.aws.node_types import (
+    AMI_ARCHITECTURE, DAEMONS_CPU_MILLICORES, DAEMONS_MEMORY_MIB, FAMILIES, SIZES, instance_type, node_shape, system_pods,
+)
 from components.aws.settings import AwsSettings
 from components.aws.tracker_store import INSTANCE_CLASS_MEMORY_GIB, MASTER_USERNAME, max_connections_for
+from components.capacity import check_fits, platform_demands
 from components.cloud import CloudPlan, ExistingAccess
 from components.settings.errors import Problems
 from components.settings.stack import StackSettings
@@ -59,6 +64,8 @@ class AwsPlan(CloudPlan):
     zones: int = 0
     msk_kafka_version: Optional[str] = None  # MSK's name for eventQueue's Kafka version
     msk_brokers: int = 0
+    metrics_server: bool = False  # an HPA exists: EKS needs metrics-server for it to scale
+    node_autoscaling: bool = False  # the node group may grow: the Cluster Autoscaler grows it
 
 
 def needs(settings: StackSettings, aws: AwsSettings) -> Needs:
@@ -118,6 +125,9 @@ def plan(settings: StackSettings, aws: AwsSettings, problems: Problems) -> AwsPl
     if settings.event_queue.mode == "managed":
         version = _event_queue(settings, aws, brokers, problems)
     _model_storage(settings, aws, problems)
+    metrics_server, node_autoscaling = _scaling(settings)
+    if settings.cluster.mode == "create":
+        _capacity(settings, aws, metrics_server, node_autoscaling, problems)
     return AwsPlan(
         settings=settings,
         tracker_store_max_connections=max_connections,
@@ -128,6 +138,43 @@ def plan(settings: StackSettings, aws: AwsSettings, problems: Problems) -> AwsPl
         zones=zones(settings, aws),
         msk_kafka_version=version,
         msk_brokers=brokers,
+        metrics_server=metrics_server,
+        node_autoscaling=node_autoscaling,
+    )
+
+
+def _scaling(settings: StackSettings) -> tuple[bool, bool]:
+    """(metrics-server, Cluster Autoscaler) for a cluster created here."""
+    if settings.cluster.mode != "create":
+        return False, False
+    return settings.rasa.autoscaling.enabled, settings.cluster.node_count_max > settings.cluster.node_count_min
+
+
+def _capacity(settings: StackSettings, aws: AwsSettings, metrics_server: bool, node_autoscaling: bool, problems: Problems) -> None:
+    """The platform's pods at their most must fit the node group at its largest (one config error)."""
+    cluster, group = settings.cluster, aws.node_group
+    if node_autoscaling and re.fullmatch(r"1\.[0-9]{2}", cluster.kubernetes_version):  # else _cluster reports it
+        problems.require(cluster.kubernetes_version in AUTOSCALER_IMAGE_TAGS, "cluster.kubernetesVersion", cluster.kubernetes_version,
+                         f"no Cluster Autoscaler release is pinned for it; allowed: {', '.join(AUTOSCALER_IMAGE_TAGS)}")
+    if not group.instance_type:
+        return  # required, reported by _cluster
+    shape, kind = node_shape(group.instance_type), instance_type(group.instance_type)
+    if shape is None or kind is None:
+        problems.add("aws.nodeGroup.instanceType", group.instance_type,
+                     f"not in the node capacity table (components/aws/node_types.py): families {', '.join(FAMILIES)}, "
+                     f"sizes {', '.join(SIZES)}")
+        return
+    problems.require(kind.architecture == AMI_ARCHITECTURE[group.ami_type], "aws.nodeGroup.amiType", group.ami_type,
+                     f"{group.instance_type} is {kind.architecture}; choose the AL2023 image of that architecture")
+    check_fits(
+        [*platform_demands(settings), *system_pods(metrics_server=metrics_server, cluster_autoscaler=node_autoscaling)],
+        shape,
+        daemons_cpu_millicores=DAEMONS_CPU_MILLICORES,
+        daemons_memory_mib=DAEMONS_MEMORY_MIB,
+        nodes_max=cluster.node_count_max,
+        node_type_key="aws.nodeGroup.instanceType",
+        nodes_max_key="cluster.nodeCountMax",
+        problems=problems,
     )
 
 

@@ -179,6 +179,8 @@ def _cluster_args(plan: AwsPlan, ctx: AwsContext, network: NetworkInfo) -> Clust
         grant_deployer_admin=cfg.grant_deployer_cluster_admin,
         client_security_group_ids=cfg.client_security_group_ids,
         addon_versions=dict(cfg.addon_versions),
+        metrics_server=plan.metrics_server,
+        node_autoscaling=plan.node_autoscaling,
     )
 
 

@@ -45,7 +45,7 @@ SubnetId = Annotated[str, matching(r"subnet-[0-9a-f]{8,17}", "a subnet id (subne
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 
 # The EKS add-ons the platform installs (and whose versions may be pinned).
-EKS_ADDONS = ("vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver")
+EKS_ADDONS = ("vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver", "metrics-server")
 
 
 def _log_retention(value: int) -> int:
@@ -146,7 +146,7 @@ class AwsSettings(Section):
     permissions_boundary_arn: Optional[IamPolicyArn] = None
     """Permissions boundary attached to every IAM role the platform creates."""
     addon_versions: Annotated[dict[str, str], AfterValidator(_addon_versions)] = Field(default_factory=dict)
-    """Pin EKS add-on versions (vpc-cni, kube-proxy, coredns, aws-ebs-csi-driver); unset: EKS's default for the Kubernetes version."""
+    """Pin EKS add-on versions (vpc-cni, kube-proxy, coredns, aws-ebs-csi-driver, metrics-server); unset: EKS's default for the Kubernetes version."""
     network: NetworkIdsSettings = NetworkIdsSettings()
     node_group: NodeGroupSettings = NodeGroupSettings()
     tracker_store: TrackerStoreAwsSettings = TrackerStoreAwsSettings()

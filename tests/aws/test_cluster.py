@@ -147,7 +147,7 @@ def test_add_on_roles_trust_only_their_service_account_through_the_cluster_oidc_
 
 def test_core_add_ons_networking_before_nodes_the_rest_after(prod):
     addons = {a.inputs["addonName"]: a for a in prod.of_type("aws:eks/addon:Addon")}
-    assert set(addons) == {"vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver"}
+    assert set(addons) == {"vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver", "metrics-server"}  # prod has an HPA
     nodes = prod.one("aws:eks/nodeGroup:NodeGroup")
     assert {addons["vpc-cni"].urn, addons["kube-proxy"].urn} <= set(nodes.dependencies)
     assert nodes.urn in addons["coredns"].dependencies and nodes.urn in addons["aws-ebs-csi-driver"].dependencies

@@ -175,7 +175,7 @@ def test_every_region_has_a_short_code_like_aws_host_names():
     "aws, expected",
     [
         ({"logRetentionDays": 31}, "rasa-platform:aws.logRetentionDays = 31: must be one of CloudWatch's retention periods"),
-        ({"addonVersions": {"metrics-server": "v1.0.0"}}, "unknown add-on metrics-server; allowed: vpc-cni, kube-proxy, coredns, aws-ebs-csi-driver"),
+        ({"addonVersions": {"kube-state-metrics": "v1.0.0"}}, "unknown add-on kube-state-metrics; allowed: vpc-cni, kube-proxy, coredns, aws-ebs-csi-driver, metrics-server"),
         ({"clusterAdminRoleArns": ["arn:aws:iam::1:user/me"]}, "rasa-platform:aws.clusterAdminRoleArns.0 = arn:aws:iam::1:user/me: must be an IAM role ARN"),
         ({"clientSecurityGroupIds": ["default"]}, "must be a security group id"),
         ({"allowedAccountIds": ["12345"]}, "must be a 12-digit AWS account id"),
