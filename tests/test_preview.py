@@ -93,7 +93,8 @@ def test_program_warnings_reach_the_summary_not_the_console(shipped_previews, sh
     assert "| warning | the EKS API endpoint is private and cluster.apiAccessCidrs is empty" in (run.out / "aws-dev" / "summary.md").read_text()
     assert "WARNING" not in run.stderr.upper() and run.stderr == ""
     reachable = {"mode": "create", "kubernetesVersion": "1.33", "apiAccessCidrs": ["10.60.0.0/16"]}
-    assert run_stack("aws-dev", overrides={"cluster": reachable}).warnings == []
+    routed = {"vaultNetwork": {"peeringConnectionId": "pcx-0a1b2c3d4e5f60718"}}
+    assert run_stack("aws-dev", overrides={"cluster": reachable, "aws": routed}).warnings == []
 
 
 def test_secrets_are_masked_in_every_artifact(tmp_path):

@@ -180,9 +180,13 @@ def _capacity(settings: StackSettings, aws: AwsSettings, metrics_server: bool, n
 
 def _network(settings: StackSettings, aws: AwsSettings, need: Needs, problems: Problems) -> None:
     net = settings.network
-    ids = aws.network
+    ids, vault = aws.network, aws.vault_network
     if not need.network:
         return
+    problems.require(not (vault.peering_connection_id and vault.transit_gateway_id), "aws.vaultNetwork.transitGatewayId",
+                     vault.transit_gateway_id, "set one of peeringConnectionId or transitGatewayId, not both")
+    problems.require(not ((vault.peering_connection_id or vault.transit_gateway_id) and not settings.vault.egress_cidrs),
+                     "vault.egressCidrs", [], "is required with aws.vaultNetwork: the CIDRs to route to Vault's network")
     if net.mode == "create":
         prefix = ipaddress.ip_network(net.cidr).prefixlen
         problems.require(16 <= prefix <= 20, "network.cidr", net.cidr, "must be a /16 to /20 on AWS (room for pod addresses in every zone)")
@@ -192,6 +196,10 @@ def _network(settings: StackSettings, aws: AwsSettings, need: Needs, problems: P
             "(set aws.network.vpcId and aws.network.privateSubnetIds)",
         )
         return
+    for key, value in (("aws.vaultNetwork.peeringConnectionId", vault.peering_connection_id),
+                       ("aws.vaultNetwork.transitGatewayId", vault.transit_gateway_id)):
+        problems.require(value is None, key, value,
+                         "applies when network.mode is create; route vault.egressCidrs in your own VPC's route tables")
     problems.require(ids.vpc_id is not None, "aws.network.vpcId", ids.vpc_id, "is required when network.mode is existing (vpc-...)")
     problems.require(2 <= len(ids.private_subnet_ids) <= 3, "aws.network.privateSubnetIds", list(ids.private_subnet_ids),
                      "needs one private subnet in each of 2 or 3 availability zones")

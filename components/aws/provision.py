@@ -151,9 +151,11 @@ def provision(plan: AwsPlan) -> CloudServices:
 
 
 def _network_args(plan: AwsPlan, ctx: AwsContext) -> NetworkArgs:
-    net, ids = plan.settings.network, plan.aws.network
+    net, ids, vault = plan.settings.network, plan.aws.network, plan.aws.vault_network
     return NetworkArgs(
         ctx, mode=net.mode, cidr=net.cidr, zones=net.zones, nat_gateways=plan.aws.nat_gateways, flow_logs=plan.aws.flow_logs,
+        vault_cidrs=plan.settings.vault.egress_cidrs, vault_peering_connection_id=vault.peering_connection_id,
+        vault_transit_gateway_id=vault.transit_gateway_id,
         vpc_id=ids.vpc_id, private_subnet_ids=ids.private_subnet_ids, public_subnet_ids=ids.public_subnet_ids,
     )
 

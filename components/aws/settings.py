@@ -40,6 +40,8 @@ IamPolicyArn = Annotated[
 SecurityGroupId = Annotated[str, matching(r"sg-[0-9a-f]{8,17}", "a security group id (sg-...)")]
 VpcId = Annotated[str, matching(r"vpc-[0-9a-f]{8,17}", "a VPC id (vpc-...)")]
 SubnetId = Annotated[str, matching(r"subnet-[0-9a-f]{8,17}", "a subnet id (subnet-...)")]
+PeeringConnectionId = Annotated[str, matching(r"pcx-[0-9a-f]{8,17}", "a VPC peering connection id (pcx-...)")]
+TransitGatewayId = Annotated[str, matching(r"tgw-[0-9a-f]{8,17}", "a transit gateway id (tgw-...)")]
 
 # The values CloudWatch Logs accepts for a log group's retention.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
@@ -72,6 +74,17 @@ class NetworkIdsSettings(Section):
     """existing network: subnets for nodes and data services (one per zone, 2 or 3)."""
     public_subnet_ids: tuple[SubnetId, ...] = ()
     """existing network: subnets for load balancers and NAT."""
+
+
+class VaultNetworkSettings(Section):
+    """How the VPC created here reaches an external Vault on a private network (vault.egressCidrs):
+    one of a peering connection to accept or a transit gateway to attach. Either way the private
+    subnets get a route to each vault.egressCidrs; without one they send it to the NAT gateway."""
+
+    peering_connection_id: Optional[PeeringConnectionId] = None
+    """A VPC peering connection requested to this VPC (e.g. by an HCP HVN) that this stack accepts."""
+    transit_gateway_id: Optional[TransitGatewayId] = None
+    """A transit gateway (yours or shared through RAM) the private subnets are attached to."""
 
 
 class NodeGroupSettings(Section):
@@ -148,6 +161,7 @@ class AwsSettings(Section):
     addon_versions: Annotated[dict[str, str], AfterValidator(_addon_versions)] = Field(default_factory=dict)
     """Pin EKS add-on versions (vpc-cni, kube-proxy, coredns, aws-ebs-csi-driver, metrics-server); unset: EKS's default for the Kubernetes version."""
     network: NetworkIdsSettings = NetworkIdsSettings()
+    vault_network: VaultNetworkSettings = VaultNetworkSettings()
     node_group: NodeGroupSettings = NodeGroupSettings()
     tracker_store: TrackerStoreAwsSettings = TrackerStoreAwsSettings()
     lock_store: LockStoreAwsSettings = LockStoreAwsSettings()
