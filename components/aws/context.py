@@ -175,23 +175,9 @@ class GrantedRole:
     grants: tuple[pulumi.Resource, ...]
 
 
-def role(
-    ctx: AwsContext,
-    logical_name: str,
-    *,
-    parent: pulumi.Resource,
-    assume_role_policy: pulumi.Input[str],
-    description: str,
-    purpose: str,
-    managed_policy_suffixes: Sequence[str] = (),
-    inline_policy: Optional[pulumi.Input[str]] = None,
-) -> aws.iam.Role:
-    """An IAM role named `<base>-<purpose>-<random>`, with its AWS-managed policies (by name) and one
-    inline policy, all children of parent."""
-    return granted_role(
-        ctx, logical_name, parent=parent, assume_role_policy=assume_role_policy, description=description,
-        purpose=purpose, managed_policy_suffixes=managed_policy_suffixes, inline_policy=inline_policy,
-    ).role
+def role(ctx: AwsContext, logical_name: str, **arguments: Any) -> aws.iam.Role:
+    """`granted_role` (same arguments) when nothing needs to wait for the role's policies."""
+    return granted_role(ctx, logical_name, **arguments).role
 
 
 def granted_role(
@@ -205,7 +191,8 @@ def granted_role(
     managed_policy_suffixes: Sequence[str] = (),
     inline_policy: Optional[pulumi.Input[str]] = None,
 ) -> GrantedRole:
-    """`role`, also handing back its policy attachments and inline policy."""
+    """An IAM role named `<base>-<purpose>-<random>`, with its AWS-managed policies (by name) and one
+    inline policy, all children of parent; handed back with those policies."""
     grants: list[pulumi.Resource] = []
     created = aws.iam.Role(
         logical_name,
