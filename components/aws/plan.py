@@ -217,8 +217,11 @@ def _cluster(settings: StackSettings, aws: AwsSettings, need: Needs, problems: P
                 problems.require(not _documentation_range(cidr), key, cidr,
                                  "is an example range from RFC 5737 that no deployer has: use your own network's CIDR")
         for cidr in cluster.api_access_cidrs:
+            network = ipaddress.ip_network(cidr)
             # The cluster is IPv4 (kubernetes_network_config), so is the private endpoint's ENI.
-            problems.require(ipaddress.ip_network(cidr).version == 4, "cluster.apiAccessCidrs", cidr, "IPv4 CIDRs only")
+            problems.require(network.version == 4, "cluster.apiAccessCidrs", cidr, "IPv4 CIDRs only")
+            problems.require(network.prefixlen > 0, "cluster.apiAccessCidrs", cidr,
+                             "must name the deployer's networks, not every address (the API would be open to any network routed to the VPC)")
         return
     problems.require(
         not (need.cluster_access and not cluster.name), "cluster.name", None,

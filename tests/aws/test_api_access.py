@@ -67,3 +67,9 @@ def test_ipv6_api_access_is_refused():
     with pytest.raises(ConfigError) as caught:
         plan_for("dev", cluster={"apiAccessCidrs": ["fd00::/64"]})
     assert "rasa-platform:cluster.apiAccessCidrs = fd00::/64: IPv4 CIDRs only" in str(caught.value)
+
+
+def test_every_address_is_refused_as_api_access():
+    with pytest.raises(ConfigError) as caught:
+        plan_for("dev", cluster={"apiAccessCidrs": ["0.0.0.0/0"]})
+    assert "rasa-platform:cluster.apiAccessCidrs = 0.0.0.0/0: must name the deployer's networks, not every address" in str(caught.value)
