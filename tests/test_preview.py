@@ -88,12 +88,13 @@ def test_preview_writes_every_artifact(shipped_cli_runs):
 
 
 def test_program_warnings_reach_the_summary_not_the_console(shipped_previews, shipped_cli_runs):
-    assert any("trackerStore.caCert is not set" in w for w in shipped_previews["aws-dev"].warnings)
+    assert any("cluster.apiAccessCidrs is empty" in w for w in shipped_previews["aws-dev"].warnings)
     run = shipped_cli_runs[0]
-    assert "| warning | trackerStore.caCert is not set" in (run.out / "aws-dev" / "summary.md").read_text()
+    assert "| warning | the EKS API endpoint is private and cluster.apiAccessCidrs is empty" in (run.out / "aws-dev" / "summary.md").read_text()
     assert "WARNING" not in run.stderr.upper() and run.stderr == ""
-    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
-    assert run_stack("aws-dev", overrides={"trackerStore": {"caCert": pem}}).warnings == []
+    reachable = {"mode": "create", "kubernetesVersion": "1.33", "apiAccessCidrs": ["10.60.0.0/16"]}
+    routed = {"vaultNetwork": {"peeringConnectionId": "pcx-0a1b2c3d4e5f60718"}}
+    assert run_stack("aws-dev", overrides={"cluster": reachable, "aws": routed}).warnings == []
 
 
 def test_secrets_are_masked_in_every_artifact(tmp_path):

@@ -34,8 +34,11 @@ def fake_id(resource_type: str, name: str, inputs: dict[str, Any]) -> str:
         "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg-", "aws:ec2/internetGateway:InternetGateway": "igw-",
         "aws:ec2/natGateway:NatGateway": "nat-", "aws:ec2/eip:Eip": "eipalloc-", "aws:ec2/routeTable:RouteTable": "rtb-",
         "aws:ec2/launchTemplate:LaunchTemplate": "lt-", "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
-        "aws:ec2/flowLog:FlowLog": "fl-",
+        "aws:ec2/flowLog:FlowLog": "fl-", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr-",
+        "aws:ec2transitgateway/vpcAttachment:VpcAttachment": "tgw-attach-",
     }
+    if resource_type == "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter":
+        return str(inputs["vpcPeeringConnectionId"])  # the accepter's id is the connection's
     if resource_type in prefixes:
         return prefixes[resource_type] + _hex(f"{resource_type}/{name}", 17)
     for key in ("name", "bucket", "identifier", "replicationGroupId", "clusterName", "userId", "userGroupId"):
@@ -191,7 +194,8 @@ AWS_RESOURCE_TYPES = (
     "aws:ec2/subnet:Subnet", "aws:ec2/routeTable:RouteTable", "aws:ec2/route:Route",
     "aws:ec2/routeTableAssociation:RouteTableAssociation", "aws:ec2/eip:Eip", "aws:ec2/natGateway:NatGateway",
     "aws:ec2/vpcEndpoint:VpcEndpoint", "aws:ec2/flowLog:FlowLog", "aws:ec2/securityGroup:SecurityGroup",
-    "aws:ec2/launchTemplate:LaunchTemplate",
+    "aws:ec2/launchTemplate:LaunchTemplate", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "aws:ec2transitgateway/vpcAttachment:VpcAttachment",
     "aws:cloudwatch/logGroup:LogGroup",
     "aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon",
     "aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",

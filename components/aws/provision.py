@@ -151,9 +151,11 @@ def provision(plan: AwsPlan) -> CloudServices:
 
 
 def _network_args(plan: AwsPlan, ctx: AwsContext) -> NetworkArgs:
-    net, ids = plan.settings.network, plan.aws.network
+    net, ids, vault = plan.settings.network, plan.aws.network, plan.aws.vault_network
     return NetworkArgs(
         ctx, mode=net.mode, cidr=net.cidr, zones=net.zones, nat_gateways=plan.aws.nat_gateways, flow_logs=plan.aws.flow_logs,
+        vault_cidrs=plan.settings.vault.egress_cidrs, vault_peering_connection_id=vault.peering_connection_id,
+        vault_transit_gateway_id=vault.transit_gateway_id,
         vpc_id=ids.vpc_id, private_subnet_ids=ids.private_subnet_ids, public_subnet_ids=ids.public_subnet_ids,
     )
 
@@ -170,6 +172,7 @@ def _cluster_args(plan: AwsPlan, ctx: AwsContext, network: NetworkInfo) -> Clust
         node_count_max=cluster.node_count_max,
         name=cluster.name,
         public_access_cidrs=cluster.public_access_cidrs,
+        api_access_cidrs=cluster.api_access_cidrs,
         node_ami_type=group.ami_type,
         node_capacity_type=group.capacity_type,
         node_disk_gb=group.disk_gb,
@@ -178,6 +181,8 @@ def _cluster_args(plan: AwsPlan, ctx: AwsContext, network: NetworkInfo) -> Clust
         grant_deployer_admin=cfg.grant_deployer_cluster_admin,
         client_security_group_ids=cfg.client_security_group_ids,
         addon_versions=dict(cfg.addon_versions),
+        metrics_server=plan.metrics_server,
+        node_autoscaling=plan.node_autoscaling,
     )
 
 
