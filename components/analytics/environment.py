@@ -104,7 +104,7 @@ def database_url(database: AnalyticsDatabase, password: str, ca_path: str) -> st
     """RASA_ANALYTICS_DB_URL: TLS verified against the mounted CA, as Rasa's tracker store does.
     A secret (it carries the password): only ever written to the analytics Secret."""
     user, secret = quote(database.username, safe=""), quote(password, safe="")
-    query = urlencode({"sslmode": database.ssl_mode, "sslrootcert": ca_path})
+    query = urlencode({"sslmode": database.ssl_mode, "sslrootcert": ca_path}, safe="/", quote_via=quote)
     return f"postgresql://{user}:{secret}@{database.host}:{database.port}/{quote(database.name, safe='')}?{query}"
 
 
