@@ -160,6 +160,9 @@ class CloudSpec:
     presets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # What `StackSettings.managed()` may name on this cloud (empty: bring-your-own only so far).
     managed: frozenset[str] = frozenset()
+    # Its provision step gives Rasa Pro Services a consumer of its own on a managed event queue
+    # (`CloudServices.analytics_event_queue`); False: analytics is refused with a managed queue.
+    analytics_consumer: bool = False
     # Credentials inside this cloud's section (paths below `rasa-platform:<name>`): must be secrets.
     secret_fields: tuple[tuple[str, ...], ...] = ()
     # Existing PostgreSQL / Kafka are reached with the cloud's IAM (no password) under these settings.

@@ -3,9 +3,14 @@ of the tracker server's connections."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from components.analytics.budget import CONNECTIONS_PER_CONSUMER, analytics_connections
+from components.analytics.rules import check_analytics
+from components.registry import CLOUDS
+from components.settings.errors import Problems
 from components.rasa.budget import usable_connections
 from infra.settings import ConfigError, load_stack
 from tests.test_settings import BYO, SECRET_SECTIONS, error_of, errors_of, load
@@ -95,3 +100,23 @@ def test_a_budget_analytics_leaves_too_small_names_analytics():
                      "analytics": {**BYO["analytics"], "enabled": True, "replicas": 2}})
     assert line.startswith("config error: rasa-platform:trackerStore.maxConnections = 60: connection budget:")
     assert "after 45 for Rasa Pro Services" in line and "analytics.replicas" in line
+
+
+def test_a_cloud_without_an_analytics_consumer_refuses_it_with_a_managed_queue():
+    settings = load({"environment": "prod"})
+    managed = settings.model_copy(update={"event_queue": settings.event_queue.model_copy(update={"mode": "managed"})})
+    problems = Problems()
+    check_analytics(managed, dataclasses.replace(CLOUDS["aws"], analytics_consumer=False), problems)
+    assert [str(e) for e in problems.errors] == [
+        "config error: rasa-platform:analytics.enabled = true: the managed event queue on AWS has no analytics consumer "
+        "yet; set analytics.enabled: false or use an existing event queue"]
+    problems = Problems()
+    check_analytics(managed, CLOUDS["aws"], problems)  # AWS gives it an MSK SCRAM user of its own
+    assert not problems
+
+
+def test_an_existing_iam_queue_has_no_analytics_consumer_yet():
+    lines = errors_of({"eventQueue": {**BYO["eventQueue"], "saslMechanism": "OAUTHBEARER"},
+                       "analytics": {**BYO["analytics"], "enabled": True}})
+    assert any("analytics.enabled = true: an OAUTHBEARER (cloud IAM) identity for the analytics consumer is not built yet"
+               in line for line in lines), lines

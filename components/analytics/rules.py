@@ -6,14 +6,22 @@ from typing import Optional
 
 from pydantic import SecretStr
 
+from components.cloud import CloudSpec
 from components.settings.errors import Problems
 from components.settings.stack import StackSettings
 
 
-def check_analytics(s: StackSettings, problems: Problems) -> None:
+def check_analytics(s: StackSettings, spec: CloudSpec, problems: Problems) -> None:
     a, eq = s.analytics, s.event_queue
     if not a.enabled:
         return
+    if eq.mode == "managed":
+        problems.require(spec.analytics_consumer, "analytics.enabled", True,
+                         f"the managed event queue on {spec.title} has no analytics consumer yet; "
+                         "set analytics.enabled: false or use an existing event queue")
+    elif eq.security_protocol == "SASL_SSL" and eq.sasl_mechanism == "OAUTHBEARER":
+        problems.add("analytics.enabled", True, "an OAUTHBEARER (cloud IAM) identity for the analytics consumer is not "
+                     "built yet; set analytics.enabled: false or use a SCRAM/PLAIN event queue user")
     db = a.database
     problems.require(db.mode != "managed", "analytics.database.mode", db.mode,
                      "a server of its own is not built yet; allowed: shared (the tracker store's server), existing")

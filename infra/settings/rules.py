@@ -15,7 +15,7 @@ def check(s: StackSettings, spec: CloudSpec, problems: Problems) -> None:
     _cluster(s, problems)
     _services(s, problems)
     _rasa(s, problems)
-    check_analytics(s, problems)
+    check_analytics(s, spec, problems)
 
 
 def _managed(s: StackSettings, spec: CloudSpec, problems: Problems) -> None:
