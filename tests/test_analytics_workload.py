@@ -139,9 +139,14 @@ def test_prod_has_two_pods_a_disruption_budget_and_a_strict_zone_spread(prod):
 
 def test_the_policy_pack_judges_it_and_passes_it_in_prod(prod):
     assert prod.policy["mandatoryFailures"] == 0, prod.policy["violations"]
-    one_pod = run_stack("aws-prod", overrides={"analytics": {"replicas": 1}})
-    failing = {(v["rule"], v["message"]) for v in one_pod.policy["violations"]}
-    assert ("k8s-prod-replicas", "prod: Deployment 'analytics-deployment' must run at least 2 replicas") in failing
+    weak = run_stack("aws-prod", overrides={"analytics": {"replicas": 1, "podDisruptionBudget": False}})
+    failing = {(v["rule"], v["message"]) for v in weak.policy["violations"]}
+    assert failing == {
+        ("k8s-prod-replicas", "rasa-platform:analytics.replicas is 1: prod: Deployment 'analytics-deployment' must run "
+                              "at least 2 replicas"),
+        ("k8s-prod-disruption-budget", "rasa-platform:analytics.podDisruptionBudget is false: prod: Deployment "
+                                       "'analytics-deployment' has no PodDisruptionBudget selecting its pods"),
+    }
 
 
 def test_outputs_say_where_the_database_is_and_how_to_connect_read_only(prod):
