@@ -9,6 +9,7 @@ import pytest
 
 from components.analytics.budget import CONNECTIONS_PER_CONSUMER, analytics_connections
 from components.analytics.rules import check_analytics
+from components.capacity import platform_demands
 from components.registry import CLOUDS
 from components.settings.errors import Problems
 from components.rasa.budget import usable_connections
@@ -120,3 +121,11 @@ def test_an_existing_iam_queue_has_no_analytics_consumer_yet():
                        "analytics": {**BYO["analytics"], "enabled": True}})
     assert any("analytics.enabled = true: an OAUTHBEARER (cloud IAM) identity for the analytics consumer is not built yet"
                in line for line in lines), lines
+
+
+def test_its_pods_are_counted_in_the_capacity_check():
+    prod = load({"environment": "prod"})
+    (pods,) = [d for d in platform_demands(prod) if d.what == "Rasa Pro Services pod"]
+    assert (pods.count, pods.cpu_millicores, pods.memory_mib) == (prod.analytics.replicas + 1, 2000, 4096)
+    assert "analytics.replicas" in pods.keys
+    assert not [d for d in platform_demands(load()) if d.what == "Rasa Pro Services pod"]  # off in dev
