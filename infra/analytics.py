@@ -101,6 +101,8 @@ def export_analytics(settings: StackSettings, workload: Optional[AnalyticsWorklo
     pulumi.export("analyticsReadOnlyUsername", reader)
     if workload.read_only_password is not None:
         pulumi.export("analyticsReadOnlyPassword", workload.read_only_password)
+        if workload.setup_job is None:  # no admin login here: the operator runs the database script
+            pulumi.export("analyticsDatabasePassword", workload.password)
     pulumi.export("analyticsPsqlHint", pulumi.Output.concat(
         "psql 'host=", args.host, f" port={args.port} dbname={args.name} user={reader} sslmode={args.ssl_mode} "
         f"sslrootcert={ca}' (password: pulumi stack output --show-secrets analyticsReadOnlyPassword)"))

@@ -190,3 +190,21 @@ def test_dev_has_no_analytics_and_too_many_consumers_register_nothing(shipped_pr
         "config error: rasa-platform:analytics.replicas = 7: 7 pods × 1 consumers = 7 exceed eventQueue.partitions (6): "
         "the extra consumers would sit idle; lower analytics.replicas or analytics.consumerCount, or raise "
         "eventQueue.partitions"]
+
+
+def test_a_shared_existing_tracker_server_leaves_the_database_script_to_the_operator():
+    """No admin login for a server the stack did not create: no setup Job, and the generated
+    passwords are outputs (secret) for running components/analytics/jobs/analytics_database.py once."""
+    result = preview("byo-dev", analytics={"enabled": True, "consumerUsername": "rasa-analytics"})
+    names = {m["metadata"]["name"] for m in kubernetes_manifests(result.resources)}
+    assert "rasa-pro-services" in names and not [n for n in names if n.startswith("rasa-analytics-setup")]
+    out = result.outputs
+    assert out["analyticsDatabaseHost"] == "rasa-db.dev.acme.internal" and out["analyticsDatabaseName"] == "rasa_analytics"
+    assert out["analyticsDatabasePassword"] == out["analyticsReadOnlyPassword"] == "[secret]"
+    assert out["connectionBudget"]["reservedForAnalytics"] == analytics_connections(1, 1)
+    # byo-dev's brokers have no private CA: the image's bundle
+    assert env_of(container(result))["KAFKA_SSL_CA_LOCATION"] == "/etc/ssl/certs/ca-certificates.crt"
+
+
+def test_the_managed_setup_job_keeps_the_owner_password_out_of_the_outputs(prod):
+    assert "analyticsDatabasePassword" not in prod.outputs
