@@ -41,7 +41,7 @@ def test_more_consumers_than_partitions_is_one_line():
                "analytics": {"enabled": True, "replicas": 4}}
     with pytest.raises(ConfigError) as caught:
         load_stack(managed, {"rasa", "vault"}, "t")
-    lines = [line for line in str(caught.value).splitlines() if "analytics" in line]
+    lines = [line for line in str(caught.value).splitlines() if line.startswith("config error: rasa-platform:analytics.")]
     assert lines == [
         "config error: rasa-platform:analytics.replicas = 4: 4 pods × 1 consumers = 4 exceed eventQueue.partitions (3): "
         "the extra consumers would sit idle; lower analytics.replicas or analytics.consumerCount, or raise "
