@@ -100,10 +100,19 @@ class CloudServices:
     identity: WorkloadIdentity = field(default_factory=WorkloadIdentity)
     # The in-cluster Vault's auto-unseal on this cloud (None: no seal key was asked for).
     vault_seal: Optional[VaultSealConfig] = None
+    # Rasa Pro Services' own consumer on the managed event queue: read on the topic and its consumer
+    # group, write on the dead-letter topic (`analytics.deadLetterTopic`, created by the cloud too).
+    # AWS: a SCRAM user; Azure: an Event Hubs listen-only rule (+ send on the DLQ hub); GCP: a
+    # consumer service account. None: this cloud cannot give analytics a consumer yet.
+    analytics_event_queue: Optional[KafkaConnection] = None
+    # The managed tracker server's admin login: the analytics database and roles are created with it.
+    tracker_store_admin: Optional[PostgresConnection] = None
     # Stack outputs an operator needs next (cluster name, bucket, seal key, ...).
     outputs: dict[str, pulumi.Input] = field(default_factory=dict)
     # Resources the Rasa workload must wait for (e.g. node groups, add-ons).
     workload_depends_on: tuple[pulumi.Resource, ...] = ()
+    # What Rasa Pro Services waits for besides those (its dead-letter topic).
+    analytics_depends_on: tuple[pulumi.Resource, ...] = ()
 
 
 # The offline engine's answers: (id, outputs) for a resource, a result for a data source.
@@ -151,6 +160,9 @@ class CloudSpec:
     presets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # What `StackSettings.managed()` may name on this cloud (empty: bring-your-own only so far).
     managed: frozenset[str] = frozenset()
+    # Its provision step gives Rasa Pro Services a consumer of its own on a managed event queue
+    # (`CloudServices.analytics_event_queue`); False: analytics is refused with a managed queue.
+    analytics_consumer: bool = False
     # Credentials inside this cloud's section (paths below `rasa-platform:<name>`): must be secrets.
     secret_fields: tuple[tuple[str, ...], ...] = ()
     # Existing PostgreSQL / Kafka are reached with the cloud's IAM (no password) under these settings.

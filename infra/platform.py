@@ -16,6 +16,7 @@ import pulumi_kubernetes as k8s
 
 from components import existing
 from components.cloud import CloudServices
+from components.analytics.workload import AnalyticsWorkload
 from components.contracts import PlatformConnections, WorkloadIdentity, redact, resolve
 from components.rasa.action_server import ActionServerSpec, action_server_url
 from components.rasa.budget import ConnectionBudget
@@ -33,6 +34,7 @@ from components.rasa.workload import (
     Autoscaling, ContainerResources, PublicIngress, RasaWorkload, RasaWorkloadArgs, VerifyChecks,
 )
 from components.settings.sections import ActionServerSettings, AutoscalingSettings, IngressSettings
+from infra.analytics import deploy_analytics, export_analytics
 from infra.settings import StackPlan, StackSettings, load_stack_from_pulumi
 
 
@@ -44,6 +46,7 @@ class Platform:
     rendered: pulumi.Output[RenderedEndpoints]
     workload: RasaWorkload
     cloud_outputs: dict[str, pulumi.Input]
+    analytics: Optional[AnalyticsWorkload] = None
 
 
 def kubernetes_provider(settings: StackSettings, services: CloudServices) -> k8s.Provider:
@@ -88,7 +91,10 @@ def deploy(plan: StackPlan) -> Platform:
     rendered = resolve(redact(connections)).apply(lambda resolved: render_endpoints(resolved, options))
 
     workload = RasaWorkload("rasa", workload_args(settings, connections, rendered, budget, services))
-    return Platform(settings, connections, budget, rendered, workload, dict(services.outputs))
+    # In Rasa's namespace, once the event queue's topics and users exist.
+    analytics = deploy_analytics(settings, connections, services, workload.args.provider,
+                                 [workload.namespace, *services.workload_depends_on, *services.analytics_depends_on])
+    return Platform(settings, connections, budget, rendered, workload, dict(services.outputs), analytics)
 
 
 def workload_args(
@@ -202,12 +208,13 @@ def export(platform: Platform) -> None:
     )
     for key, value in platform.cloud_outputs.items():
         pulumi.export(key, value)
+    export_analytics(s, platform.analytics)
 
 
 def _budget_json(b: ConnectionBudget) -> str:
     return json.dumps(
         {"maxConnections": b.max_connections, "maxProcesses": b.max_processes, "poolSize": b.pool_size,
-         "maxOverflow": b.max_overflow, "total": b.total, "ceiling": b.ceiling}
+         "maxOverflow": b.max_overflow, "total": b.total, "ceiling": b.ceiling, "reservedForAnalytics": b.reserved}
     )
 
 

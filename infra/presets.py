@@ -26,6 +26,7 @@ ENVIRONMENT_PRESETS: dict[str, dict[str, Any]] = {
         "lockStore": {"highAvailability": False, "snapshotDays": 0},
         "eventQueue": {"replicationFactor": 2, "retentionHours": 72},
         "modelStorage": {"noncurrentVersionDays": 7},
+        "analytics": {"enabled": False},
     },
     "staging": {
         "protection": True,
@@ -41,6 +42,7 @@ ENVIRONMENT_PRESETS: dict[str, dict[str, Any]] = {
         "lockStore": {"highAvailability": True, "snapshotDays": 1},
         "eventQueue": {"replicationFactor": 3, "retentionHours": 168},
         "modelStorage": {"noncurrentVersionDays": 30},
+        "analytics": {"enabled": True, "replicas": 2, "podDisruptionBudget": True},
     },
     "prod": {
         "protection": True,
@@ -57,6 +59,11 @@ ENVIRONMENT_PRESETS: dict[str, dict[str, Any]] = {
         "lockStore": {"highAvailability": True, "snapshotDays": 7},
         "eventQueue": {"replicationFactor": 3, "retentionHours": 168},
         "modelStorage": {"noncurrentVersionDays": 90},
+        # Rasa Pro Services' minimum guidance: 2 vCPU / 4 GB, requested in prod.
+        "analytics": {
+            "enabled": True, "replicas": 2, "podDisruptionBudget": True,
+            "resources": {"cpuRequest": "2", "memoryRequest": "4Gi", "cpuLimit": "2", "memoryLimit": "4Gi"},
+        },
     },
 }
 

@@ -23,8 +23,10 @@ BYO = {
     "eventQueue": {"mode": "existing", "bootstrapServers": ["k1:9096"], "username": "rasa", "password": "pw"},
     "vault": {"mode": "existing", "address": "https://vault.internal:8200", "token": "t"},
     "rasa": {"license": "lic"},
+    # Used where a preset turns analytics on: its consumer never borrows Rasa's producer user.
+    "analytics": {"consumerUsername": "rasa-analytics", "consumerPassword": "pw"},
 }
-SECRET_SECTIONS = {"trackerStore", "lockStore", "eventQueue", "vault", "rasa"}
+SECRET_SECTIONS = {"trackerStore", "lockStore", "eventQueue", "vault", "rasa", "analytics"}
 
 
 def load(overrides: dict | None = None, *, drop: tuple[str, ...] = (), secret_keys=None, **kwargs):

@@ -30,6 +30,7 @@ AWS = CloudSpec(
     tags=AWS_TAGS,
     presets=AWS_PRESETS,
     managed=frozenset({"cluster", "modelStorage", "lockStore", "trackerStore", "eventQueue"}),
+    analytics_consumer=True,  # an MSK SCRAM user of its own (components/aws/event_queue.py)
     existing_iam_auth=lambda aws: aws.iam_auth,
     plan=plan,
     provision=provision,

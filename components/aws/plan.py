@@ -279,6 +279,10 @@ def _event_queue(settings: StackSettings, aws: AwsSettings, brokers: int, proble
                      f"MSK supports SCRAM-SHA-512, or IAM (OAUTHBEARER) with aws.iamAuth; allowed: {', '.join(allowed)}")
     problems.require(eq.replication_factor <= brokers, "eventQueue.replicationFactor", eq.replication_factor,
                      f"must not exceed the number of brokers ({brokers} = zones × aws.eventQueue.brokersPerZone)")
+    # Analytics consumes with a SCRAM user of its own; its MSK IAM role is not built yet.
+    problems.require(not (aws.iam_auth and settings.analytics.enabled), "analytics.enabled", True,
+                     "with aws.iamAuth the MSK event queue has no analytics consumer yet (its IAM role is not built); "
+                     "set analytics.enabled: false or aws.iamAuth: false")
     return version
 
 

@@ -101,6 +101,9 @@ def provision(plan: AwsPlan) -> CloudServices:
         outputs["trackerStoreAppUsername"] = settings.tracker_store.username
         if tracker.connection.password is not None:
             outputs["trackerStoreAppPassword"] = tracker.connection.password
+        # The analytics database and roles are created on this server with the master login.
+        services["tracker_store_admin"] = replace(
+            tracker.connection, username=tracker.admin_username, password=tracker.admin_password, database="postgres")
     if settings.lock_store.mode == "managed":
         assert network and access
         lock = LockStore("lock-store", _lock_store_args(plan, ctx, network.info, access), opts=ctx.options())
@@ -115,6 +118,8 @@ def provision(plan: AwsPlan) -> CloudServices:
         # For Kafka administration (ACLs for SCRAM users) with an IAM role, from inside the VPC.
         outputs["eventQueueClusterArn"] = events.cluster.arn
         outputs["eventQueueIamBootstrapServers"] = events.iam_bootstrap_servers
+        if events.analytics_connection is not None:
+            services["analytics_event_queue"] = events.analytics_connection
 
     identity = WorkloadIdentity()
     if need.identity and access is not None:
@@ -142,6 +147,7 @@ def provision(plan: AwsPlan) -> CloudServices:
         outputs=outputs,
         # Rasa (and its verify Job) start once the cluster is ready and its producer can write.
         workload_depends_on=(*(cluster.ready if cluster else ()), *(events.ready if events else ())),
+        analytics_depends_on=tuple(events.analytics_ready) if events else (),
         **services,
     )
 
@@ -242,6 +248,7 @@ def _event_queue_args(plan: AwsPlan, ctx: AwsContext, network: NetworkInfo, acce
         retention_hours=eq.retention_hours,
         scram_username=eq.username,
         iam_auth=plan.aws.iam_auth,
+        analytics_dead_letter_topic=plan.settings.analytics.dead_letter_topic if plan.settings.analytics.enabled else None,
     )
 
 

@@ -8,9 +8,10 @@ reference is generated from it).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal, Optional
 
-from pydantic import Field, SecretStr
+from pydantic import AfterValidator, Field, SecretStr
 
 from components.settings.values import (
     Cidr, DnsLabel, HostName, HostPort, HttpsUrl, ImageTag, KeyPrefix, ObjectKey, PemCertificate,
@@ -274,3 +275,80 @@ class RasaSettings(Section):
     """Namespaces besides Rasa's own whose pods may call Rasa on 5005."""
     service_account_annotations: dict[str, str] = Field(default_factory=dict)
     """Extra service-account annotations, e.g. a workload identity made outside this stack."""
+
+
+def _pinned_image(value: str) -> str:
+    # Rasa's chart defaults to `<version>-latest`, a moving tag: pinned means a version or a digest.
+    if re.fullmatch(r"sha256:[0-9a-f]{64}", value):
+        return value
+    if value.lower() == "latest" or value.lower().endswith("-latest"):
+        raise ValueError("must be a pinned version or sha256:<digest>, not a moving '-latest' tag")
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", value):
+        raise ValueError("must be an image tag such as 3.8.0 or sha256:<64 hex digits>")
+    return value
+
+
+PinnedImage = Annotated[str, AfterValidator(_pinned_image)]
+RoleName = Annotated[str, matching(r"[a-z_][a-z0-9_]{0,62}", "a PostgreSQL role name")]
+DatabaseName = Annotated[str, matching(r"[a-z_][a-z0-9_]{0,62}", "a PostgreSQL database name (lower case, digits, _)")]
+
+
+class AnalyticsDatabaseSettings(Section):
+    mode: Literal["managed", "shared", "existing"] = "shared"
+    """`shared`: its own database and role on the tracker store's PostgreSQL server; `existing`: a database you run; `managed`: a server of its own (not built yet)."""
+    name: DatabaseName = "rasa_analytics"
+    """Database Rasa Pro Services stores its analytics tables in (existing: the database's name)."""
+    username: RoleName = "rasa_analytics"
+    """Its login role, owner of the database (existing: the role you created)."""
+    read_only_username: RoleName = "rasa_analytics_readonly"
+    """shared: a login role with SELECT on the analytics tables, for BI tools."""
+    host: Optional[HostName] = None
+    """existing: PostgreSQL host name."""
+    port: Port = 5432
+    """existing: PostgreSQL port."""
+    password: Optional[SecretStr] = None
+    """existing: the role's password, as a secret."""
+    ca_cert: Optional[PemCertificate] = None
+    """existing: PEM of the CA that signed the server certificate (shared: the tracker store's)."""
+    ssl_mode: Literal["verify-full", "verify-ca"] = "verify-full"
+    """existing: libpq sslmode (shared: the tracker store's)."""
+    egress_cidrs: tuple[Cidr, ...] = ()
+    """existing: where Rasa Pro Services may connect to PostgreSQL (default: anywhere, on its port only)."""
+
+
+class AnalyticsResourceSettings(ResourceSettings):
+    cpu_request: Quantity = "1"
+    """CPU requested per Rasa Pro Services pod."""
+    memory_request: Quantity = "2Gi"
+    """Memory requested per Rasa Pro Services pod."""
+    cpu_limit: Quantity = "2"
+    """CPU limit per Rasa Pro Services pod (Rasa's minimum guidance: 2 vCPU)."""
+    memory_limit: Quantity = "4Gi"
+    """Memory limit per Rasa Pro Services pod (Rasa's minimum guidance: 4 GB)."""
+
+
+class AnalyticsSettings(Section):
+    enabled: bool = False
+    """Deploy Rasa Pro Services: it consumes the event queue's topic and stores conversation analytics in its own database."""
+    image: str = "europe-west3-docker.pkg.dev/rasa-releases/rasa-pro/rasa-pro-services"
+    """Rasa Pro Services image."""
+    tag: PinnedImage = "3.8.0"
+    """Rasa Pro Services image tag (pinned, never latest or `-latest`) or `sha256:<digest>`."""
+    replicas: Annotated[int, between(1, 100)] = 1
+    """Rasa Pro Services pods; their consumers never exceed eventQueue.partitions."""
+    consumer_count: Annotated[int, between(1, 16)] = 1
+    """Kafka consumers per pod (RASA_ANALYTICS_CONSUMER_COUNT)."""
+    consumer_group: Annotated[str, matching(r"[A-Za-z0-9._-]{1,249}", "a Kafka consumer group name")] = "rasa-analytics-group"
+    """Kafka consumer group (RASA_ANALYTICS_CONSUMER_ID)."""
+    dead_letter_topic: TopicName = "rasa-analytics-dlq"
+    """Topic events that failed processing are written to (RASA_ANALYTICS_DLQ); managed event queues create it."""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    """LOGGING_LEVEL of Rasa Pro Services."""
+    pod_disruption_budget: bool = False
+    """Keep a PodDisruptionBudget (at most one pod down during node drains)."""
+    resources: AnalyticsResourceSettings = AnalyticsResourceSettings()
+    database: AnalyticsDatabaseSettings = AnalyticsDatabaseSettings()
+    consumer_username: Optional[str] = None
+    """existing event queue: the consumer's own SASL user (read on the topic and group, write on the dead-letter topic)."""
+    consumer_password: Optional[SecretStr] = None
+    """existing event queue: that user's SASL password, as a secret."""

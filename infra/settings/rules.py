@@ -3,6 +3,7 @@ added to `problems`, so a stack hears about all of them at once."""
 
 from __future__ import annotations
 
+from components.analytics.rules import check_analytics
 from components.cloud import CloudSpec
 from components.registry import CLOUDS
 from components.settings.errors import Problems
@@ -14,6 +15,7 @@ def check(s: StackSettings, spec: CloudSpec, problems: Problems) -> None:
     _cluster(s, problems)
     _services(s, problems)
     _rasa(s, problems)
+    check_analytics(s, spec, problems)
 
 
 def _managed(s: StackSettings, spec: CloudSpec, problems: Problems) -> None:

@@ -10,6 +10,7 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, SecretStr
 
+from components.analytics.rules import analytics_secrets
 from components.cloud import CloudSpec
 from components.settings.errors import PROJECT, Problems
 from components.settings.stack import StackSettings
@@ -25,6 +26,8 @@ NEUTRAL_SECRET_FIELDS: tuple[tuple[str, ...], ...] = (
     ("lockStore", "password"),
     ("eventQueue", "password"),
     ("cluster", "kubeconfig"),
+    ("analytics", "database", "password"),
+    ("analytics", "consumerPassword"),
 )
 
 Path = tuple[str, ...]
@@ -63,6 +66,7 @@ def required_secrets(s: StackSettings, spec: CloudSpec) -> list[tuple[Path, Opti
         needed.append((("lockStore", "password"), ls.password, "when lockStore.mode is existing (Redis AUTH)"))
     if eq.mode == "existing" and eq.security_protocol == "SASL_SSL" and eq.sasl_mechanism != "OAUTHBEARER":
         needed.append((("eventQueue", "password"), eq.password, "with SASL_SSL"))
+    needed += analytics_secrets(s)
     for path, why in spec.required_secrets(s, section):
         needed.append((path, _value_at(s, path), why))
     return needed

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pulumi_policy import Severity
 
 from ..stack_keys import (
-    ACTION_SERVER_REPLICAS, ACTION_SERVER_TAG, RASA_MIN_REPLICAS, RASA_POD_DISRUPTION_BUDGET, RASA_REPLICAS,
-    RASA_RESOURCES, RASA_TAG, always_set,
+    ACTION_SERVER_REPLICAS, ACTION_SERVER_TAG, ANALYTICS_POD_DISRUPTION_BUDGET, ANALYTICS_REPLICAS, RASA_MIN_REPLICAS,
+    RASA_POD_DISRUPTION_BUDGET, RASA_REPLICAS, RASA_RESOURCES, RASA_TAG, always_set,
 )
 from .declare import ADVISORY, resource_rule, stack_rule
 
@@ -72,13 +72,14 @@ RULES = (
         "k8s-prod-replicas",
         "In prod every Deployment runs at least 2 replicas (HPA minReplicas >= 2 when autoscaled).",
         f"In prod set {RASA_REPLICAS} and {RASA_MIN_REPLICAS} to at least 2 ({ACTION_SERVER_REPLICAS} for the "
-        "action server).",
+        f"action server, {ANALYTICS_REPLICAS} for Rasa Pro Services).",
         config=("environment",),
     ),
     stack_rule(
         "k8s-prod-disruption-budget",
         "In prod every Deployment has a PodDisruptionBudget, so node drains and upgrades keep it serving.",
-        f"In prod set {RASA_POD_DISRUPTION_BUDGET} to true (the prod preset does).",
+        f"In prod set {RASA_POD_DISRUPTION_BUDGET} (and {ANALYTICS_POD_DISRUPTION_BUDGET} for Rasa Pro Services) "
+        "to true (the prod preset does).",
         config=("environment",),
     ),
 )

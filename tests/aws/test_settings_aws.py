@@ -161,7 +161,7 @@ def test_every_aws_problem_of_a_stack_is_reported_at_once():
 
 
 def test_oauthbearer_is_allowed_with_iam_auth():
-    plan = plan_for("prod", aws={"iamAuth": True}, eventQueue={"saslMechanism": "OAUTHBEARER"})
+    plan = plan_for("prod", aws={"iamAuth": True}, eventQueue={"saslMechanism": "OAUTHBEARER"}, analytics={"enabled": False})
     assert plan.cloud_plan.existing.iam_auth is True
 
 
