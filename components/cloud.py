@@ -89,6 +89,18 @@ class CloudPlan:
 
 
 @dataclass(frozen=True)
+class IngressController:
+    """What an Ingress names, installed by a cloud package on a cluster it creates: the IngressClass,
+    the controller's namespace (admitted by Rasa's NetworkPolicy), the cert-manager ClusterIssuer,
+    and (once provisioned) the resources the Ingress must wait for."""
+
+    class_name: str
+    controller_namespace: str
+    cluster_issuer: Optional[str]  # None: no issuer is installed; TLS is the stack's to arrange
+    ready: tuple[pulumi.Resource, ...] = ()
+
+
+@dataclass(frozen=True)
 class CloudServices:
     """What one cloud provisioned. A field is None when that service is `existing`."""
 
@@ -104,6 +116,11 @@ class CloudServices:
     outputs: dict[str, pulumi.Input] = field(default_factory=dict)
     # Resources the Rasa workload must wait for (e.g. node groups, add-ons).
     workload_depends_on: tuple[pulumi.Resource, ...] = ()
+    # The model object uploaded from `modelStorage.uploadFrom` (S3 object, blob, GCS object): the Rasa
+    # Deployment waits for it, and only then waits for its pods to be ready.
+    model_object: Optional[pulumi.Resource] = None
+    # The ingress controller and issuer installed on a created cluster (None: not asked for).
+    ingress_controller: Optional[IngressController] = None
 
 
 # The offline engine's answers: (id, outputs) for a resource, a result for a data source.
@@ -161,6 +178,8 @@ class CloudSpec:
     plan: Callable[[StackSettings, Any, Problems], CloudPlan] = _no_plan
     provision: Optional[Callable[[Any], CloudServices]] = None
     mocks: CloudMocks = CloudMocks()
+    # What its provision step installs for an Ingress on a cluster it creates (None: it cannot yet).
+    ingress_controller: Optional[IngressController] = None
     # Resource type → typical creation time, for the types that take noticeable time (every key must
     # be a type its mocks list); the offline preview's first-deploy estimate reads it via the registry.
     creation_times: Mapping[str, CreationTime] = field(default_factory=dict)
