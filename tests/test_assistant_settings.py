@@ -234,3 +234,14 @@ def test_the_prod_action_server_has_its_own_account_hpa_pdb_spread_and_secret_en
     # Rasa's own pod does not get the action server's key.
     assert "CRM_API_KEY" not in env_of(rasa_container(result))
     assert result.policy["mandatoryFailures"] == 0, result.policy["violations"]
+
+
+@pytest.mark.parametrize("stack", ["aws-prod", "byo-dev"])
+def test_enabling_the_action_server_in_prod_passes_every_mandatory_policy(stack):
+    result = preview(stack, environment="prod", rasa={"replicas": 2, "actionServer": {
+        "enabled": True, "image": "acme/actions", "tag": "1.4.2", "egress": [{"cidr": "10.70.0.0/16", "port": 443}]}})
+    assert manifest(result, "Deployment", "rasa-action-server")["spec"]["replicas"] == 2  # the prod preset
+    assert manifest(result, "PodDisruptionBudget", "rasa-action-server")
+    assert result.policy["mandatoryFailures"] == 0, result.policy["violations"]
+    evaluated = {r["rule"]: r["status"] for r in result.policy["rules"]}
+    assert evaluated["k8s-prod-replicas"] == evaluated["k8s-prod-disruption-budget"] == "pass"
