@@ -274,7 +274,7 @@ class PodSchedulingSettings(Section):
     node_selector: dict[str, str] = Field(default_factory=dict)
     """Node labels the pods require (`nodeSelector`)."""
     tolerations: tuple[Toleration, ...] = ()
-    """Taints the pods tolerate."""
+    """Taints the pods tolerate: `{key, operator: Equal|Exists, value, effect, tolerationSeconds}` each."""
     affinity: Optional[Affinity] = None
     """Kubernetes `affinity` (nodeAffinity, podAffinity, podAntiAffinity), in Kubernetes' own form."""
     image_pull_secrets: tuple[DnsLabel, ...] = ()
@@ -312,7 +312,7 @@ class ActionServerSettings(PodSchedulingSettings):
     secret_env: SecretEnvMapping = Field(default_factory=dict)
     """Environment name → Pulumi secret (your APIs' keys), delivered like every other credential, never as a literal."""
     egress: tuple[EgressRule, ...] = ()
-    """Where the action server may connect (your APIs), as CIDR + port; nothing else but DNS."""
+    """Where the action server may connect (your APIs): `{cidr, port, protocol: TCP|UDP}` each; nothing else but DNS."""
     service_account_annotations: dict[str, str] = Field(default_factory=dict)
     """Annotations of the action server's own service account (e.g. a workload identity made outside this stack)."""
 
@@ -365,4 +365,4 @@ class RasaSettings(PodSchedulingSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     """Rasa's log level (`LOG_LEVEL`)."""
     egress: tuple[EgressRule, ...] = ()
-    """Destinations Rasa may reach beyond the platform's own services (LLM APIs, telemetry, ...), as CIDR + port."""
+    """Destinations Rasa may reach beyond the platform's own services (LLM APIs, telemetry, ...): `{cidr, port, protocol: TCP|UDP}` each, exactly as listed (`0.0.0.0/0` only when written)."""
