@@ -280,7 +280,9 @@ class RasaWorkload(pulumi.ComponentResource):
                 labels=labels,
                 placement=a.placement,
                 provider=a.provider,
-                depends_on=[self.service_account, self.credentials, self.endpoints_config, self.ca_certificates, policy],
+                # An uploaded model is in storage before the checks look for it.
+                depends_on=[self.service_account, self.credentials, self.endpoints_config, self.ca_certificates, policy,
+                            *([a.model_object] if a.model_object else [])],
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
