@@ -102,6 +102,12 @@ def test_credentials_file_is_mounted_and_passed_with_its_references_unquoted(sta
     assert env["SLACK_BOT_TOKEN"]["secretKeyRef"]["key"] == "rasa-env.SLACK_BOT_TOKEN"
 
 
+def test_a_custom_channel_is_named_by_its_module_path(stacks):
+    result = assistant(stacks, credentials={"addons.channels.MyInput": {"api_key": "${OPENAI_API_KEY}"}})
+    text = manifest(result, "ConfigMap", "rasa-channels")["data"]["credentials.yml"]
+    assert yaml.safe_load(text) == {"addons.channels.MyInput": {"api_key": "${OPENAI_API_KEY}"}}
+
+
 def test_without_credentials_there_is_no_channels_file():
     result = preview("byo-dev")
     assert "--credentials" not in rasa_container(result)["args"]
@@ -122,6 +128,7 @@ def result_manifests(result, kind):
     ({"twilio": {"account_sid": "AC1", "auth_token": "${SLACK_BOT_TOKEN}x", "twilio_number": "+1"}},
      "rasa.credentials.twilio.auth_token = ${SLACK_BOT_TOKEN}x: Rasa interpolates only a whole value of the form ${VAR}"),
     ({"slack": "on"}, "rasa.credentials.slack = on: must be a mapping"),
+    ({"slak": SLACK}, "rasa-platform:rasa.credentials.slak = [channel]: not a Rasa channel; built-in: audiocodes,"),
 ])
 def test_channel_mistakes_are_refused_before_anything_exists(stacks, credentials, expected):
     secret = {"SLACK_BOT_TOKEN": SECURE, "SLACK_SIGNING_SECRET": SECURE}

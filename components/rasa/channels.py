@@ -24,6 +24,16 @@ WEBHOOKS_PATH = "/webhooks/"
 SOCKETIO_DEFAULT_PATH = "/socket.io"
 SOCKETIO_CHANNELS = ("socketio",)
 
+# Rasa Pro 3.21.0's built-in channel names: BUILTIN_CHANNELS (rasa/core/channels/__init__.py) with
+# every optional SDK installed, plus webexteams and vier_cvg (their SDKs, rasa/core/run.py). Any
+# other name must be a custom channel's module path (`addons.channels.MyInput`).
+BUILTIN_CHANNELS = frozenset({
+    "audiocodes", "audiocodes_stream", "botframework", "browser_audio", "callback", "chirp", "cmdline", "facebook",
+    "genesys", "hangouts", "inspector", "jambonz", "jambonz_stream", "json_audio", "mattermost", "rasa", "rest",
+    "rocketchat", "signalwire", "slack", "socketio", "telegram", "twilio", "twilio_media_streams", "twilio_voice",
+    "vonage", "websockets_voice", "webexteams", "vier_cvg",
+})
+
 REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # Channel keys that hold credentials (slack_token, slack_signing_secret, auth_token, app_password,
 # page-access-token, api_key, ...): their values must be `${VAR}` references.
@@ -55,6 +65,10 @@ def check_channels(channels: Mapping[str, Any], defined: Iterable[str]) -> list[
     if not channels:
         return [("", "{}", "names no channel; list at least one (rest, socketio, slack, ...) or leave it unset")]
     for channel, config in channels.items():
+        if channel not in BUILTIN_CHANNELS and "." not in channel:
+            problems.append((channel, "[channel]", "not a Rasa channel; built-in: " + ", ".join(sorted(BUILTIN_CHANNELS))
+                             + "; a custom channel is named by its module path (addons.channels.MyInput)"))
+            continue
         if config is not None and not isinstance(config, Mapping):
             problems.append((channel, config, "must be a mapping of the channel's settings (or empty)"))
             continue
