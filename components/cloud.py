@@ -180,6 +180,8 @@ class CloudSpec:
     mocks: CloudMocks = CloudMocks()
     # What its provision step installs for an Ingress on a cluster it creates (None: it cannot yet).
     ingress_controller: Optional[IngressController] = None
+    # Its provision step uploads `modelStorage.uploadFrom` and returns `CloudServices.model_object`.
+    uploads_models: bool = False
     # Resource type → typical creation time, for the types that take noticeable time (every key must
     # be a type its mocks list); the offline preview's first-deploy estimate reads it via the registry.
     creation_times: Mapping[str, CreationTime] = field(default_factory=dict)

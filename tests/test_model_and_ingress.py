@@ -99,6 +99,8 @@ def test_upload_needs_a_file_a_known_image_and_a_managed_bucket(tmp_path):
     assert "cannot check a model for Rasa image tag 3.19.2 (known image versions: 3.21)" in unknown.config_errors[0]
     existing = run_stack("byo-dev", overrides={"modelStorage": {"uploadFrom": str(archive)}})
     assert "needs modelStorage.mode managed" in existing.config_errors[0]
+    gcp = run_stack("byo-dev", overrides={"cloud": "gcp", "region": "europe-west3", "modelStorage": {"uploadFrom": str(archive)}})
+    assert gcp.config_errors[0].endswith("the Google Cloud package does not upload models yet")  # never ignored silently
     not_archive = run_stack("aws-dev", overrides={"modelStorage": {"uploadFrom": "model.zip"}})
     assert "a path to a trained model archive (.tar.gz)" in not_archive.config_errors[0]
 

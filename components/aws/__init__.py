@@ -36,6 +36,7 @@ AWS = CloudSpec(
     provision=provision,
     mocks=AWS_MOCKS,
     ingress_controller=AWS_INGRESS,
+    uploads_models=True,
     creation_times=AWS_CREATION_TIMES,
 )
 

@@ -29,7 +29,7 @@ def check(s: StackSettings, spec: CloudSpec, problems: Problems) -> None:
         problems.require(scaling.min_replicas <= a.replicas <= scaling.max_replicas, "rasa.actionServer.replicas", a.replicas,
                          f"must be between rasa.actionServer.autoscaling.minReplicas ({scaling.min_replicas}) and "
                          f"maxReplicas ({scaling.max_replicas})")
-    _model_upload(s, problems)
+    _model_upload(s, spec, problems)
 
 
 def _environment(prefix: str, env: Mapping[str, str], secret_env: Mapping[str, object], problems: Problems,
@@ -80,9 +80,12 @@ def _ingress(s: StackSettings, spec: CloudSpec, problems: Problems) -> None:
                          f"a created cluster gets {own} from the {spec.title} package; leave it unset or set {own}")
 
 
-def _model_upload(s: StackSettings, problems: Problems) -> None:
+def _model_upload(s: StackSettings, spec: CloudSpec, problems: Problems) -> None:
     ms = s.model_storage
     if ms.upload_from is None:
+        return
+    if not spec.uploads_models:
+        problems.add("modelStorage.uploadFrom", ms.upload_from, f"the {spec.title} package does not upload models yet")
         return
     if ms.mode != "managed":
         problems.add("modelStorage.uploadFrom", ms.upload_from,
