@@ -119,12 +119,14 @@ def model_status(settings: StackSettings, c: PlatformConnections, await_ready: b
         return pulumi.Output.concat("required at ", location, " (rasa.verify.requireModel)")
 
     def waiting(where: str) -> str:
-        message = (f"Rasa waits for a model: upload a trained model to {where} (or set modelStorage.uploadFrom), "
-                   f"then `kubectl -n {settings.rasa.namespace} rollout restart deployment/rasa-pro`. Until then "
-                   "its pods run but are not ready (/status answers 409); `pulumi up` does not wait for them.")
-        pulumi.warn(message)
-        return message
+        return (f"Rasa waits for a model: upload a trained model to {where} (or set modelStorage.uploadFrom), "
+                f"then `kubectl -n {settings.rasa.namespace} rollout restart deployment/rasa-pro`. Until then "
+                "its pods run but are not ready (/status answers 409); `pulumi up` does not wait for them.")
 
+    # Warned now, not inside an apply: a real preview does not know a created bucket's name yet.
+    bucket = c.model_storage.bucket
+    key = object_key(c.model_storage.model_key)
+    pulumi.warn(waiting(f"{scheme}://{bucket if isinstance(bucket, str) else '<stack output modelBucket>'}/{key}"))
     return location.apply(waiting)
 
 
