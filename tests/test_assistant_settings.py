@@ -66,6 +66,9 @@ def test_telemetry_is_off_and_the_log_level_is_info_unless_set(stacks):
     ({"env": {"SQL_POOL_SIZE": "5"}}, "rasa.env.SQL_POOL_SIZE = 5: set by the platform itself"),
     ({"env": {"1ABC": "x"}}, "rasa.env.1ABC"),
     ({"actionServer": {"env": {"CRM_API_KEY": "k"}}}, "rasa.actionServer.env.CRM_API_KEY = [value]: looks like a credential"),
+    ({"env": {"CRM_URL": "https://crm"}, "secretEnv": {"CRM_URL": SECURE}},
+     "rasa-platform:rasa.secretEnv.CRM_URL = [secret]: also set in rasa.env; keep one"),
+    ({"secretEnv": {"VAULT_TOKEN": SECURE}}, "rasa-platform:rasa.secretEnv.VAULT_TOKEN = [secret]: set by the platform itself"),
 ])
 def test_bad_environment_is_refused_with_one_line(stacks, rasa, expected):
     (line,) = errors(stacks, **rasa)
