@@ -98,6 +98,8 @@ class IngressController:
     controller_namespace: str
     cluster_issuer: Optional[str]  # None: no issuer is installed; TLS is the stack's to arrange
     ready: tuple[pulumi.Resource, ...] = ()
+    # What this controller needs on an Ingress to serve it over HTTPS only.
+    annotations: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

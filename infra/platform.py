@@ -213,6 +213,7 @@ def _public_ingress(i: IngressSettings, channels, installed: Optional[IngressCon
     return PublicIngress(
         host=i.host, class_name=class_name, cluster_issuer=issuer, controller_namespace=namespace,
         paths=public_paths(channels, i.paths), wait_for=installed.ready if installed else (),
+        annotations=dict(installed.annotations) if installed else {},
     )
 
 

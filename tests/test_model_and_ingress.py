@@ -177,7 +177,12 @@ def test_a_created_cluster_gets_a_pinned_controller_and_cert_manager(aws_ingress
 def test_the_ingress_names_what_was_installed_and_waits_for_it(aws_ingress):
     ingress = manifest(aws_ingress, "Ingress", "rasa-pro")
     assert ingress["spec"]["ingressClassName"] == "traefik"
-    assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "letsencrypt"
+    assert ingress["metadata"]["annotations"] == {
+        "cert-manager.io/cluster-issuer": "letsencrypt",
+        # HTTPS only: Traefik would also serve the webhooks over plain HTTP on its `web` entry point.
+        "traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
+        "traefik.ingress.kubernetes.io/router.tls": "true",
+    }
     (resource,) = resources_of_type(aws_ingress, "kubernetes:networking.k8s.io/v1:Ingress")
     waited = {r.urn for r in resources_of_type(aws_ingress, RELEASE)}
     waited |= {r.urn for r in resources_of_type(aws_ingress, "kubernetes:cert-manager.io/v1:ClusterIssuer")}

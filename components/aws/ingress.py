@@ -28,7 +28,12 @@ CERT_MANAGER_CHART = ("cert-manager", "v1.19.1", "https://charts.jetstack.io")
 LETSENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
 
 # What this package installs: also what infra/settings checks a stack's ingress settings against.
-INSTALLED = IngressController(class_name="traefik", controller_namespace="traefik", cluster_issuer="letsencrypt")
+INSTALLED = IngressController(
+    class_name="traefik", controller_namespace="traefik", cluster_issuer="letsencrypt",
+    # Traefik routes an Ingress on every entry point, plain HTTP included, unless told otherwise.
+    annotations={"traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
+                 "traefik.ingress.kubernetes.io/router.tls": "true"},
+)
 CERT_MANAGER_NAMESPACE = "cert-manager"
 
 
@@ -77,6 +82,7 @@ class IngressPrerequisites(pulumi.ComponentResource):
             controller_namespace=INSTALLED.controller_namespace,
             cluster_issuer=INSTALLED.cluster_issuer,
             ready=(self.traefik, self.cert_manager, self.issuer),
+            annotations=INSTALLED.annotations,
         )
         self.register_outputs({"ingressClass": INSTALLED.class_name, "clusterIssuer": INSTALLED.cluster_issuer})
 

@@ -20,7 +20,7 @@ Kubernetes Secret (env `valueFrom.secretKeyRef`): never from a literal env value
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping, Optional, Sequence
 
 import pulumi
@@ -67,6 +67,7 @@ class PublicIngress:
     controller_namespace: str  # the controller's pods may reach Rasa
     paths: tuple[str, ...]  # path prefixes routed to Rasa (the channels' own by default)
     wait_for: tuple[pulumi.Resource, ...] = ()  # the controller and issuer, when installed by this stack
+    annotations: Mapping[str, str] = field(default_factory=dict)  # the controller's own (HTTPS only)
 
 
 @dataclass(frozen=True)
@@ -380,7 +381,7 @@ class RasaWorkload(pulumi.ComponentResource):
             return None
         return networking.Ingress(
             f"{name}-ingress",
-            metadata=self._metadata(annotations={"cert-manager.io/cluster-issuer": ingress.cluster_issuer}),
+            metadata=self._metadata(annotations={**ingress.annotations, "cert-manager.io/cluster-issuer": ingress.cluster_issuer}),
             spec=_ingress_spec(ingress),
             # An Ingress whose controller or issuer is still being installed would get no address
             # or certificate: wait for them when this stack installs them.
