@@ -159,7 +159,7 @@ def aws_ingress():
 
 def test_a_created_cluster_gets_a_pinned_controller_and_cert_manager(aws_ingress):
     releases = {r.inputs["chart"]: r for r in resources_of_type(aws_ingress, RELEASE)}
-    assert {chart: r.inputs["version"] for chart, r in releases.items()} == {"traefik": "37.3.0", "cert-manager": "v1.19.1"}
+    assert {chart: r.inputs["version"] for chart, r in releases.items()} == {"traefik": "41.3.0", "cert-manager": "v1.21.2"}
     assert releases["traefik"].inputs["repositoryOpts"]["repo"] == "https://traefik.github.io/charts"
     assert releases["cert-manager"].inputs["values"]["crds"] == {"enabled": True, "keep": True}
     traefik = releases["traefik"].inputs["values"]

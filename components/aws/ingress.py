@@ -23,8 +23,8 @@ import pulumi_kubernetes as k8s
 
 from components.cloud import IngressController
 
-TRAEFIK_CHART = ("traefik", "37.3.0", "https://traefik.github.io/charts")  # Traefik Proxy v3.6.0
-CERT_MANAGER_CHART = ("cert-manager", "v1.19.1", "https://charts.jetstack.io")
+TRAEFIK_CHART = ("traefik", "41.3.0", "https://traefik.github.io/charts")  # Traefik Proxy v3.7.11
+CERT_MANAGER_CHART = ("cert-manager", "v1.21.2", "https://charts.jetstack.io")  # v1.19 left support in June 2026
 LETSENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
 
 # What this package installs: also what infra/settings checks a stack's ingress settings against.
