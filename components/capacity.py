@@ -81,10 +81,12 @@ def platform_demands(settings: StackSettings) -> list[PodDemand]:
     )]
     action = rasa.action_server
     if action.enabled:
+        scaled = action.autoscaling.enabled
         demands.append(PodDemand(
             "action server pod", cpu_millicores(action.resources.cpu_request), memory_mib(action.resources.memory_request),
-            action.replicas + ROLLING_SURGE,
-            ("rasa.actionServer.replicas", "rasa.actionServer.resources.cpuRequest", "rasa.actionServer.resources.memoryRequest"),
+            (action.autoscaling.max_replicas if scaled else action.replicas) + ROLLING_SURGE,
+            ("rasa.actionServer.autoscaling.maxReplicas" if scaled else "rasa.actionServer.replicas",
+             "rasa.actionServer.resources.cpuRequest", "rasa.actionServer.resources.memoryRequest"),
         ))
     if rasa.verify.enabled:
         demands.append(PodDemand("verify Job pod", cpu_millicores(VERIFY_REQUESTS["cpu"]), memory_mib(VERIFY_REQUESTS["memory"]), 1, ("rasa.verify.enabled",)))

@@ -89,6 +89,20 @@ class CloudPlan:
 
 
 @dataclass(frozen=True)
+class IngressController:
+    """What an Ingress names, installed by a cloud package on a cluster it creates: the IngressClass,
+    the controller's namespace (admitted by Rasa's NetworkPolicy), the cert-manager ClusterIssuer,
+    and (once provisioned) the resources the Ingress must wait for."""
+
+    class_name: str
+    controller_namespace: str
+    cluster_issuer: Optional[str]  # None: no issuer is installed; TLS is the stack's to arrange
+    ready: tuple[pulumi.Resource, ...] = ()
+    # What this controller needs on an Ingress to serve it over HTTPS only.
+    annotations: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class CloudServices:
     """What one cloud provisioned. A field is None when that service is `existing`."""
 
@@ -113,6 +127,11 @@ class CloudServices:
     workload_depends_on: tuple[pulumi.Resource, ...] = ()
     # What Rasa Pro Services waits for besides those (its dead-letter topic).
     analytics_depends_on: tuple[pulumi.Resource, ...] = ()
+    # The model object uploaded from `modelStorage.uploadFrom` (S3 object, blob, GCS object): the Rasa
+    # Deployment waits for it, and only then waits for its pods to be ready.
+    model_object: Optional[pulumi.Resource] = None
+    # The ingress controller and issuer installed on a created cluster (None: not asked for).
+    ingress_controller: Optional[IngressController] = None
 
 
 # The offline engine's answers: (id, outputs) for a resource, a result for a data source.
@@ -173,6 +192,10 @@ class CloudSpec:
     plan: Callable[[StackSettings, Any, Problems], CloudPlan] = _no_plan
     provision: Optional[Callable[[Any], CloudServices]] = None
     mocks: CloudMocks = CloudMocks()
+    # What its provision step installs for an Ingress on a cluster it creates (None: it cannot yet).
+    ingress_controller: Optional[IngressController] = None
+    # Its provision step uploads `modelStorage.uploadFrom` and returns `CloudServices.model_object`.
+    uploads_models: bool = False
     # Resource type → typical creation time, for the types that take noticeable time (every key must
     # be a type its mocks list); the offline preview's first-deploy estimate reads it via the registry.
     creation_times: Mapping[str, CreationTime] = field(default_factory=dict)

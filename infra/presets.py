@@ -37,6 +37,7 @@ ENVIRONMENT_PRESETS: dict[str, dict[str, Any]] = {
             "autoscaling": {"enabled": True, "minReplicas": 2, "maxReplicas": 3},
             "podDisruptionBudget": True,
             "resources": {"cpuRequest": "2", "memoryRequest": "4Gi", "cpuLimit": "4", "memoryLimit": "8Gi"},
+            "actionServer": {"replicas": 2, "podDisruptionBudget": True},
         },
         "trackerStore": {"backupDays": 7, "highAvailability": False},
         "lockStore": {"highAvailability": True, "snapshotDays": 1},
@@ -54,6 +55,8 @@ ENVIRONMENT_PRESETS: dict[str, dict[str, Any]] = {
             "podDisruptionBudget": True,
             # Rasa's hardware guidance for a CALM assistant: 8 vCPU / 16 GB per instance.
             "resources": {"cpuRequest": "4", "memoryRequest": "8Gi", "cpuLimit": "8", "memoryLimit": "16Gi"},
+            # At least two action servers, kept through node drains (the prod policies ask for both).
+            "actionServer": {"replicas": 2, "podDisruptionBudget": True},
         },
         "trackerStore": {"backupDays": 14, "highAvailability": True},
         "lockStore": {"highAvailability": True, "snapshotDays": 7},

@@ -190,7 +190,8 @@ def test_plain_text_credential_in_a_stack_file_is_rejected():
         ({"rasa": {"replicas": 9, "autoscaling": {"enabled": True, "minReplicas": 2, "maxReplicas": 4}}},
          "rasa-platform:rasa.replicas = 9: must be between"),
         ({"rasa": {"ingress": {"enabled": True}}}, "rasa-platform:rasa.ingress.host = (not set): is required when rasa.ingress.enabled"),
-        ({"rasa": {"ingress": {"enabled": True, "host": "bot.acme.com"}}}, "rasa-platform:rasa.ingress.clusterIssuer = (not set)"),
+        ({"rasa": {"ingress": {"enabled": True, "host": "bot.acme.com", "className": "nginx", "controllerNamespace": "ingress",
+                               "controllerInstalled": True}}}, "rasa-platform:rasa.ingress.clusterIssuer = (not set)"),
         ({"rasa": {"actionServer": {"enabled": True}}}, "rasa-platform:rasa.actionServer.image = (not set)"),
         ({"aws": {"modelStorage": {"endpointUrl": "https://minio:9000"}}, "cloud": "gcp", "region": "europe-west3"},
          "rasa-platform:aws = [section]: applies to cloud aws only; this stack's cloud is gcp"),
@@ -211,7 +212,8 @@ def test_every_problem_of_a_stack_is_reported_at_once_one_line_each():
     lines = errors_of({"region": "eu-centrl-1", "rasa": {"ingress": {"enabled": True}},
                        "trackerStore": {"storageGb": 300, "maxStorageGb": 200}}, drop=("rasa.license",))
     assert [line.split(" = ")[0].removeprefix("config error: rasa-platform:") for line in lines] == [
-        "rasa.license", "region", "trackerStore.storageGb", "rasa.ingress.host", "rasa.ingress.clusterIssuer",
+        "rasa.license", "region", "trackerStore.storageGb", "rasa.ingress.host", "rasa.ingress.className",
+        "rasa.ingress.clusterIssuer", "rasa.ingress.controllerNamespace", "rasa.ingress.controllerInstalled",
     ]
 
 

@@ -27,7 +27,7 @@ from components.rasa import labels as rasa_labels
 from components.rasa.hardening import container_security_context, pod_security_context
 from components.rasa.network_policy import egress_rules
 from components.rasa.pod import ROLLING_SURGE, ContainerResources
-from components.rasa.pod import _zone_spread as zone_spread  # the same spread as Rasa's pods
+from components.rasa.scaling import disruption_budget, zone_spread  # the same as Rasa's pods
 
 meta = k8s.meta.v1
 core = k8s.core.v1
@@ -236,12 +236,7 @@ class AnalyticsWorkload(pulumi.ComponentResource):
     def _disruption_budget(self, name: str) -> Optional[k8s.policy.v1.PodDisruptionBudget]:
         if not self.args.pod_disruption_budget:
             return None
-        return k8s.policy.v1.PodDisruptionBudget(
-            f"{name}-disruption-budget",
-            metadata=self._metadata(),
-            spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(max_unavailable=1, selector=meta.LabelSelectorArgs(match_labels=self.selector)),
-            opts=self._options(*self.args.depends_on),
-        )
+        return disruption_budget(f"{name}-disruption-budget", self._metadata(), self.selector, self._options(*self.args.depends_on))
 
     def _network_policy(self, name: str) -> networking.NetworkPolicy:
         a = self.args

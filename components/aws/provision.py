@@ -18,9 +18,11 @@ from components.aws.cluster import Cluster, ClusterArgs, lookup_existing_cluster
 from components.aws.context import AwsContext, ClusterAccess, NetworkInfo, base_name, partition_for
 from components.aws.event_queue import EventQueue, EventQueueArgs
 from components.aws.identity import RasaIdentity, RasaIdentityArgs
+from components.aws.ingress import IngressPrerequisites, IngressPrerequisitesArgs
 from components.aws.kms import CustomerKey, CustomerKeyArgs, logs_statement
 from components.aws.lock_store import LockStore, LockStoreArgs
 from components.aws.model_storage import ModelStorage, ModelStorageArgs
+from components.aws.model_upload import ModelUpload, ModelUploadArgs
 from components.aws.network import Network, NetworkArgs
 from components.aws.plan import AwsPlan
 from components.aws.tags import AWS_TAGS
@@ -29,6 +31,7 @@ from components.aws.vault_seal import VaultSeal, VaultSealArgs
 from components.cloud import CloudServices
 from components.common import CommonArgs
 from components.contracts import WorkloadIdentity
+from components.model_archive import archive_path, load_archive
 
 
 def common_args(plan: AwsPlan) -> CommonArgs:
@@ -90,6 +93,13 @@ def provision(plan: AwsPlan) -> CloudServices:
         )
         services["model_storage"] = model_storage.connection
         outputs["modelBucket"] = model_storage.bucket.bucket
+        if ms.upload_from:
+            # Checked against the image's Rasa version by infra/settings before anything existed.
+            upload = ModelUpload("model-upload", ModelUploadArgs(
+                ctx, bucket=model_storage.bucket.bucket, kms_key_arn=model_storage.key_arn, model_key=ms.model_key,
+                archive=load_archive(archive_path(ms.upload_from), settings.rasa.tag), depends_on=[model_storage],
+            ), opts=ctx.options())
+            services["model_object"] = upload.object
     if settings.tracker_store.mode == "managed":
         assert network and access
         tracker = TrackerStore("tracker-store", _tracker_store_args(plan, ctx, network.info, access), opts=ctx.options())
@@ -139,6 +149,14 @@ def provision(plan: AwsPlan) -> CloudServices:
         outputs["vaultSealRoleArn"] = seal.role_arn
         outputs["vaultSealRegion"] = seal.region
         vault_seal = seal.seal_config
+
+    ingress = settings.rasa.ingress
+    if cluster is not None and ingress.enabled:
+        assert ingress.acme_email  # required by infra/settings on a created cluster
+        prerequisites = IngressPrerequisites("ingress", IngressPrerequisitesArgs(
+            cluster.kubernetes_provider, ingress.acme_email, depends_on=tuple(cluster.ready),
+        ))
+        services["ingress_controller"] = prerequisites.controller
 
     return CloudServices(
         kubernetes_provider=cluster.kubernetes_provider if cluster else None,

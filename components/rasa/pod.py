@@ -9,15 +9,18 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components.cloud import RASA_SERVICE_ACCOUNT
 from components.contracts import WorkloadIdentity
+from components.rasa.channels import CHANNELS_DIR, CREDENTIALS_PATH
 from components.rasa.endpoints import CA_DIR, ENDPOINTS_DIR, RASA_PORT, RenderedEndpoints
 from components.rasa.hardening import container_security_context, pod_security_context
+from components.rasa.placement import PodPlacement, pod_spec_fields
+from components.rasa.scaling import zone_spread
 
 meta = k8s.meta.v1
 core = k8s.core.v1
@@ -26,6 +29,7 @@ RASA_USER_ID = 1001  # the uid the rasa/rasa-pro image runs as
 CREDENTIALS_SECRET = "rasa-credentials"
 ENDPOINTS_CONFIG_MAP = "rasa-endpoints"
 CA_CONFIG_MAP = "rasa-ca-certificates"
+CHANNELS_CONFIG_MAP = "rasa-channels"  # credentials.yml (Rasa's name for its channels file)
 
 READINESS_COMMAND = [
     "python",
@@ -62,21 +66,26 @@ def pod_template(
     labels: dict[str, str],
     selector: dict[str, str],
     strict_zone_spread: bool,
+    placement: PodPlacement,
+    credentials_yml: Optional[str],
 ) -> core.PodTemplateSpecArgs:
     env = container_env(rendered, identity)
+    extra_args = ["--credentials", CREDENTIALS_PATH] if credentials_yml is not None else []
+    annotations: dict[str, Any] = {"rasa-platform.io/config-hash": rendered.apply(config_hash)}
+    if credentials_yml is not None:
+        # A changed credentials.yml must roll the pods too.
+        annotations["rasa-platform.io/channels-hash"] = hashlib.sha256(credentials_yml.encode()).hexdigest()[:16]
     return core.PodTemplateSpecArgs(
-        metadata=meta.ObjectMetaArgs(
-            labels={**labels, **identity.pod_labels},
-            annotations={"rasa-platform.io/config-hash": rendered.apply(config_hash)},
-        ),
+        metadata=meta.ObjectMetaArgs(labels={**labels, **identity.pod_labels}, annotations=annotations),
         spec=core.PodSpecArgs(
             service_account_name=RASA_SERVICE_ACCOUNT,
             automount_service_account_token=False,
             termination_grace_period_seconds=60,
             security_context=pod_security_context(RASA_USER_ID),
-            topology_spread_constraints=_zone_spread(selector, strict_zone_spread),
-            containers=[_rasa_container(image, resources, rendered, env)],
-            volumes=_volumes(),
+            topology_spread_constraints=zone_spread(selector, strict_zone_spread),
+            containers=[_rasa_container(image, resources, rendered, env, extra_args, credentials_yml is not None)],
+            volumes=_volumes(credentials_yml is not None),
+            **pod_spec_fields(placement),
         ),
     )
 
@@ -93,13 +102,14 @@ def config_hash(rendered: RenderedEndpoints) -> str:
 
 
 def _rasa_container(
-    image: str, resources: ContainerResources, rendered: pulumi.Output[RenderedEndpoints], env: pulumi.Output[list]
+    image: str, resources: ContainerResources, rendered: pulumi.Output[RenderedEndpoints], env: pulumi.Output[list],
+    extra_args: list[str], channels: bool,
 ) -> core.ContainerArgs:
     return core.ContainerArgs(
         name="rasa",
         image=image,
         image_pull_policy="IfNotPresent",
-        args=rendered.apply(lambda r: list(r.args)),
+        args=rendered.apply(lambda r: [*r.args, *extra_args]),
         ports=[core.ContainerPortArgs(name="http", container_port=RASA_PORT, protocol="TCP")],
         env=env,
         resources=core.ResourceRequirementsArgs(
@@ -108,7 +118,7 @@ def _rasa_container(
         ),
         **_probes(),
         security_context=container_security_context(),
-        volume_mounts=_volume_mounts(),
+        volume_mounts=_volume_mounts(channels),
     )
 
 
@@ -127,18 +137,21 @@ def _probes() -> dict[str, core.ProbeArgs]:
     }
 
 
-def _volume_mounts() -> list[core.VolumeMountArgs]:
+def _volume_mounts(channels: bool) -> list[core.VolumeMountArgs]:
     return [
         core.VolumeMountArgs(name="endpoints", mount_path=ENDPOINTS_DIR, read_only=True),
         core.VolumeMountArgs(name="ca-certificates", mount_path=CA_DIR, read_only=True),
+        *([core.VolumeMountArgs(name="channels", mount_path=CHANNELS_DIR, read_only=True)] if channels else []),
         *(core.VolumeMountArgs(name=v, mount_path=path) for v, path in WRITABLE_DIRS.items()),
     ]
 
 
-def _volumes() -> list[core.VolumeArgs]:
+def _volumes(channels: bool) -> list[core.VolumeArgs]:
     return [
         core.VolumeArgs(name="endpoints", config_map=core.ConfigMapVolumeSourceArgs(name=ENDPOINTS_CONFIG_MAP)),
         core.VolumeArgs(name="ca-certificates", config_map=core.ConfigMapVolumeSourceArgs(name=CA_CONFIG_MAP)),
+        *([core.VolumeArgs(name="channels", config_map=core.ConfigMapVolumeSourceArgs(name=CHANNELS_CONFIG_MAP))]
+          if channels else []),
         *(core.VolumeArgs(name=v, empty_dir=core.EmptyDirVolumeSourceArgs(size_limit=WRITABLE_SIZE[v])) for v in WRITABLE_DIRS),
     ]
 
@@ -151,26 +164,13 @@ def _container_env(rendered: RenderedEndpoints, identity_env: dict[str, str]) ->
         "RASA_CACHE_DIRECTORY": "/app/.rasa/cache",
     }
     env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in sorted(plain.items())]
-    env += [
-        {"name": var, "valueFrom": {"secretKeyRef": {"name": CREDENTIALS_SECRET, "key": key}}}
-        for var, key in sorted(rendered.secret_env.items())
-    ]
-    return env
+    return env + secret_env_entries(rendered.secret_env, CREDENTIALS_SECRET)
 
 
-def _zone_spread(selector: dict[str, str], strict: bool) -> list[core.TopologySpreadConstraintArgs]:
-    # Strict (prod): a zone outage must not take every replica; otherwise one zone is acceptable.
+def secret_env_entries(secret_env: Mapping[str, str], secret: str) -> list[dict[str, Any]]:
+    """Variable → key of the credentials Secret, as `secretKeyRef` entries: the one way a
+    credential reaches a container (Rasa's, the verify Job's and the action server's)."""
     return [
-        core.TopologySpreadConstraintArgs(
-            topology_key="topology.kubernetes.io/zone",
-            max_skew=1,
-            when_unsatisfiable="DoNotSchedule" if strict else "ScheduleAnyway",
-            label_selector=meta.LabelSelectorArgs(match_labels=selector),
-        ),
-        core.TopologySpreadConstraintArgs(
-            topology_key="kubernetes.io/hostname",
-            max_skew=1,
-            when_unsatisfiable="ScheduleAnyway",
-            label_selector=meta.LabelSelectorArgs(match_labels=selector),
-        ),
+        {"name": var, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+        for var, key in sorted(secret_env.items())
     ]

@@ -9,13 +9,13 @@ reference is generated from it).
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
 from pydantic import AfterValidator, Field, SecretStr
 
 from components.settings.values import (
-    Cidr, DnsLabel, HostName, HostPort, HttpsUrl, ImageTag, KeyPrefix, ObjectKey, PemCertificate,
-    Port, Quantity, Section, TopicName, Version, between, matching,
+    Cidr, DnsLabel, EnvName, HostName, HostPort, HttpsUrl, ImageRepository, ImageTag, KeyPrefix, ObjectKey,
+    PemCertificate, Port, Quantity, Section, TopicName, Version, between, matching,
 )
 
 
@@ -56,8 +56,8 @@ class ModelStorageSettings(Section):
     """existing: bucket (S3, GCS) or container (Azure) name."""
     model_key: ObjectKey = "models/rasa-model.tar.gz"
     """Object key Rasa loads at start (`rasa run --model`)."""
-    upload_from: Optional[str] = None
-    """managed: a local trained model (`.tar.gz`) uploaded to `modelKey` before Rasa starts, replaced when the file changes."""
+    upload_from: Optional[Annotated[str, matching(r".+\.tar\.gz", "a path to a trained model archive (.tar.gz)")]] = None
+    """managed: a local trained model (`.tar.gz`, relative to the project folder) uploaded to `modelKey` before Rasa starts, replaced when the file changes; checked against the image's Rasa version first."""
     allow_upload_from_cluster: bool = False
     """Let Rasa's identity write models (training in the cluster); read-only otherwise."""
     noncurrent_version_days: Annotated[int, between(1, 3650)] = 30
@@ -211,31 +211,111 @@ class ActionServerResourceSettings(ResourceSettings):
     """Memory limit per action server pod."""
 
 
+PathPrefix = Annotated[str, matching(r"/[A-Za-z0-9._~/-]*", "a URL path prefix starting with /")]
+
+
 class IngressSettings(Section):
     enabled: bool = False
     """Expose Rasa through an Ingress with TLS (for channels)."""
-    class_name: str = "nginx"
-    """IngressClass to use."""
+    class_name: Optional[DnsLabel] = None
+    """IngressClass to use; default: the one the cloud installs on a created cluster (required on an existing one)."""
     host: Optional[HostName] = None
     """Public host name."""
-    cluster_issuer: Optional[str] = None
-    """cert-manager ClusterIssuer that issues the TLS certificate."""
-    controller_namespace: DnsLabel = "ingress-nginx"
-    """Namespace of the ingress controller (allowed to reach Rasa)."""
+    cluster_issuer: Optional[DnsLabel] = None
+    """cert-manager ClusterIssuer that issues the TLS certificate; default: the one the cloud installs on a created cluster."""
+    controller_namespace: Optional[DnsLabel] = None
+    """Namespace of the ingress controller (allowed to reach Rasa); default: the one the cloud installs into."""
+    controller_installed: bool = False
+    """existing cluster: declare that the IngressClass `className` and the ClusterIssuer `clusterIssuer` are installed (else the Ingress is refused)."""
+    acme_email: Optional[Annotated[str, matching(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", "an e-mail address")]] = None
+    """created cluster: the contact address of the Let's Encrypt account of the installed ClusterIssuer (required)."""
+    paths: tuple[PathPrefix, ...] = ()
+    """Path prefixes published besides `/webhooks/` (and the socket.io path when that channel is configured); `/` publishes the whole HTTP API (an advisory policy warns)."""
 
 
-class ActionServerSettings(Section):
+class EgressRule(Section):
+    cidr: Cidr
+    """Destination address range (`0.0.0.0/0` only when written here)."""
+    port: Port
+    """Destination port."""
+    protocol: Literal["TCP", "UDP"] = "TCP"
+    """Protocol."""
+
+
+class Toleration(Section):
+    key: Optional[str] = None
+    """Taint key (none with operator Exists: every taint)."""
+    operator: Literal["Equal", "Exists"] = "Equal"
+    """Equal (key and value) or Exists (key only)."""
+    value: Optional[str] = None
+    """Taint value (Equal)."""
+    effect: Optional[Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]] = None
+    """Taint effect tolerated (none: every effect)."""
+    toleration_seconds: Optional[Annotated[int, between(0, 86400)]] = None
+    """NoExecute: how long the pod stays after the taint appears."""
+
+
+def _affinity(value: dict[str, Any]) -> dict[str, Any]:
+    allowed = {"nodeAffinity", "podAffinity", "podAntiAffinity"}
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise ValueError(f"unknown affinity kind {unknown[0]}; allowed: {', '.join(sorted(allowed))} (Kubernetes' own form)")
+    return value
+
+
+Affinity = Annotated[dict[str, Any], AfterValidator(_affinity)]
+# A name Rasa or the action server reads from the environment. Credentials go to secretEnv.
+EnvMapping = dict[EnvName, str]
+SecretEnvMapping = dict[EnvName, SecretStr]
+
+
+class PodSchedulingSettings(Section):
+    """Where a pod may run and how its image is pulled (Rasa and the action server alike)."""
+
+    node_selector: dict[str, str] = Field(default_factory=dict)
+    """Node labels the pods require (`nodeSelector`)."""
+    tolerations: tuple[Toleration, ...] = ()
+    """Taints the pods tolerate: `{key, operator: Equal|Exists, value, effect, tolerationSeconds}` each."""
+    affinity: Optional[Affinity] = None
+    """Kubernetes `affinity` (nodeAffinity, podAffinity, podAntiAffinity), in Kubernetes' own form."""
+    image_pull_secrets: tuple[DnsLabel, ...] = ()
+    """Names of docker-registry Secrets in the namespace for a private registry."""
+
+
+class ActionServerAutoscalingSettings(Section):
+    enabled: bool = False
+    """Run a HorizontalPodAutoscaler for the action server (then it owns the replica count)."""
+    min_replicas: Annotated[int, between(1, 50)] = 1
+    """Fewest action server pods."""
+    max_replicas: Annotated[int, between(1, 50)] = 1
+    """Most action server pods."""
+    target_cpu_percent: Annotated[int, between(10, 95)] = 70
+    """Average CPU utilisation the autoscaler aims for."""
+
+
+class ActionServerSettings(PodSchedulingSettings):
     enabled: bool = False
     """Deploy an action server and wire it as `action_endpoint`."""
-    image: Optional[str] = None
-    """Action server image."""
+    image: Optional[ImageRepository] = None
+    """Action server image (may pin a digest: `repo@sha256:...`)."""
     tag: Optional[ImageTag] = None
     """Action server image tag (pinned)."""
     replicas: Annotated[int, between(1, 50)] = 1
-    """Action server pods."""
+    """Action server pods (the autoscaler's start value when it is on)."""
     port: Port = 5055
     """Action server port."""
     resources: ActionServerResourceSettings = ActionServerResourceSettings()
+    autoscaling: ActionServerAutoscalingSettings = ActionServerAutoscalingSettings()
+    pod_disruption_budget: bool = False
+    """Keep a PodDisruptionBudget for the action server (at most one pod down during node drains)."""
+    env: EnvMapping = Field(default_factory=dict)
+    """Plain environment values of the action server (credential-looking names are refused: use `secretEnv`)."""
+    secret_env: SecretEnvMapping = Field(default_factory=dict)
+    """Environment name → Pulumi secret (your APIs' keys), delivered like every other credential, never as a literal."""
+    egress: tuple[EgressRule, ...] = ()
+    """Where the action server may connect (your APIs): `{cidr, port, protocol: TCP|UDP}` each; nothing else but DNS."""
+    service_account_annotations: dict[str, str] = Field(default_factory=dict)
+    """Annotations of the action server's own service account (e.g. a workload identity made outside this stack)."""
 
 
 class VerifySettings(Section):
@@ -247,11 +327,11 @@ class VerifySettings(Section):
     """Timeout of each network call of the checks."""
 
 
-class RasaSettings(Section):
+class RasaSettings(PodSchedulingSettings):
     namespace: DnsLabel = "rasa"
     """Kubernetes namespace for Rasa."""
-    image: str = "rasa/rasa-pro"
-    """Rasa Pro image."""
+    image: ImageRepository = "rasa/rasa-pro"
+    """Rasa Pro image (may pin a digest: `rasa/rasa-pro@sha256:...`; `tag` still names the version)."""
     tag: ImageTag = "3.21.0"
     """Rasa Pro image tag (pinned, never latest)."""
     license: Optional[SecretStr] = None
@@ -275,6 +355,18 @@ class RasaSettings(Section):
     """Namespaces besides Rasa's own whose pods may call Rasa on 5005."""
     service_account_annotations: dict[str, str] = Field(default_factory=dict)
     """Extra service-account annotations, e.g. a workload identity made outside this stack."""
+    env: EnvMapping = Field(default_factory=dict)
+    """Plain environment values (`RASA_DUCKLING_HTTP_URL`, ...); credential-looking names (`*_KEY`, `*_TOKEN`, `*_PASSWORD`, `*_SECRET`) are refused: use `secretEnv`."""
+    secret_env: SecretEnvMapping = Field(default_factory=dict)
+    """Environment name → Pulumi secret (`OPENAI_API_KEY`, `AZURE_OPENAI_API_KEY`, channel tokens), delivered like every other credential, never as a literal."""
+    credentials: Optional[dict[str, Optional[dict[str, Any]]]] = None
+    """The `credentials.yml` content (channels: rest, socketio, slack, twilio, ...), mounted and passed with `--credentials`; secret values are `${VAR}` references to `secretEnv` names."""
+    telemetry: bool = False
+    """Rasa's anonymous usage telemetry (`RASA_TELEMETRY_ENABLED`)."""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    """Rasa's log level (`LOG_LEVEL`)."""
+    egress: tuple[EgressRule, ...] = ()
+    """Destinations Rasa may reach beyond the platform's own services (LLM APIs, telemetry, ...): `{cidr, port, protocol: TCP|UDP}` each, exactly as listed (`0.0.0.0/0` only when written)."""
 
 
 def _pinned_image(value: str) -> str:

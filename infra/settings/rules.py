@@ -8,6 +8,7 @@ from components.cloud import CloudSpec
 from components.registry import CLOUDS
 from components.settings.errors import Problems
 from components.settings.stack import StackSettings
+from infra.settings import rasa_rules
 
 
 def check(s: StackSettings, spec: CloudSpec, problems: Problems) -> None:
@@ -15,6 +16,7 @@ def check(s: StackSettings, spec: CloudSpec, problems: Problems) -> None:
     _cluster(s, problems)
     _services(s, problems)
     _rasa(s, problems)
+    rasa_rules.check(s, spec, problems)
     check_analytics(s, spec, problems)
 
 
@@ -79,10 +81,6 @@ def _rasa(s: StackSettings, problems: Problems) -> None:
     if a.enabled:
         problems.require(a.min_replicas <= r.replicas <= a.max_replicas, "rasa.replicas", r.replicas,
                          f"must be between rasa.autoscaling.minReplicas ({a.min_replicas}) and maxReplicas ({a.max_replicas})")
-    if r.ingress.enabled:
-        problems.require(r.ingress.host is not None, "rasa.ingress.host", None, "is required when rasa.ingress.enabled is true")
-        problems.require(r.ingress.cluster_issuer is not None, "rasa.ingress.clusterIssuer", None,
-                         "is required when rasa.ingress.enabled is true (the cert-manager issuer for its TLS certificate)")
     if r.action_server.enabled:
         problems.require(r.action_server.image is not None, "rasa.actionServer.image", None,
                          "is required when rasa.actionServer.enabled is true")

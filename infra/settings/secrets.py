@@ -21,6 +21,8 @@ PLACEHOLDER_SECRET = "offline-preview-placeholder"
 NEUTRAL_SECRET_FIELDS: tuple[tuple[str, ...], ...] = (
     ("rasa", "license"),
     ("rasa", "authToken"),
+    ("rasa", "secretEnv"),
+    ("rasa", "actionServer", "secretEnv"),
     ("vault", "token"),
     ("trackerStore", "password"),
     ("lockStore", "password"),
@@ -43,7 +45,7 @@ def check_secrets_are_secret(values: dict[str, Any], secret_keys: set[str], spec
         value: Any = values
         for part in path:
             value = value.get(part) if isinstance(value, dict) else None
-        if value is not None and path[0] not in secret_keys:
+        if value not in (None, {}) and path[0] not in secret_keys:
             key = ".".join(path)
             problems.add(key, "[plain text]", f"credentials must be Pulumi secrets: pulumi config set --secret --path '{PROJECT}:{key}' ...")
 

@@ -156,7 +156,7 @@ def test_every_aws_problem_of_a_stack_is_reported_at_once():
         plan_for("prod", region="eu-centrl-1", lockStore={"tls": False},
                  aws={"eventQueue": {"kafkaVersion": "2.8.1"}}, rasa={"ingress": {"enabled": True, "host": "bot.example.com"}})
     keys = [error.key for error in caught.value.errors]
-    assert keys == ["region", "lockStore.tls", "aws.eventQueue.kafkaVersion", "rasa.ingress.clusterIssuer"]
+    assert keys == ["region", "lockStore.tls", "aws.eventQueue.kafkaVersion", "rasa.ingress.acmeEmail"]
     assert len(str(caught.value).splitlines()) == 4
 
 

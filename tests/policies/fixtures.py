@@ -41,6 +41,7 @@ T_HPA = k8s.HPA
 T_PDB = k8s.PDB
 T_RELEASE = k8s.HELM_RELEASE
 T_STATEFUL_SET = k8s.STATEFUL_SET
+T_INGRESS = k8s.INGRESS
 
 
 def tls_policy(bucket_arn: str = "arn:aws:s3:::models") -> str:
@@ -221,6 +222,19 @@ VAULT_RELEASE = {"chart": "vault", "name": "vault", "namespace": "vault",
                  "repositoryOpts": {"repo": "https://helm.releases.hashicorp.com"}, "version": "0.29.1"}
 
 
+# Rasa's Ingress as the program renders it: the channels' paths only.
+INGRESS = {
+    "metadata": {"name": "rasa-pro", "namespace": "rasa", "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt"}},
+    "spec": {
+        "ingressClassName": "traefik",
+        "tls": [{"hosts": ["bot.acme.com"], "secretName": "rasa-pro-tls"}],
+        "rules": [{"host": "bot.acme.com", "http": {"paths": [
+            {"path": "/webhooks/", "pathType": "Prefix", "backend": {"service": {"name": "rasa-pro", "port": {"number": 5005}}}},
+        ]}}],
+    },
+}
+
+
 def secure_stack() -> list[R]:
     """A complete prod stack as the program should register it."""
     bucket_deps = {"bucket": ["models"]}
@@ -246,4 +260,5 @@ def secure_stack() -> list[R]:
         R(T_DEPLOYMENT, "rasa", rasa_deployment(), ("rasa-endpoints",)),
         R(T_HPA, "rasa-hpa", HPA, ("rasa",), {"spec": ["rasa"]}),
         R(T_PDB, "rasa-pdb", PDB),
+        R(T_INGRESS, "rasa-ingress", INGRESS),
     ]

@@ -98,6 +98,7 @@ VARIANTS = {
     "k8s-no-credentials-in-configmap": change("rasa-endpoints", ["data", "DB_PASSWORD"], "hunter2"),
     "k8s-prod-zone-spread": change("rasa", ["spec", "template", "spec", "topologySpreadConstraints"], DELETE),
     "k8s-prod-replicas": change("rasa-hpa", "spec.minReplicas", 1),
+    "k8s-rasa-api-not-public": change("rasa-ingress", ["spec", "rules", 0, "http", "paths", 0, "path"], "/"),
     "k8s-prod-disruption-budget": remove("rasa-pdb"),
     "rasa-lock-store-shared": endpoints(lock_store={"type": "redis"}),
     "rasa-connection-budget": change("rasa", ["metadata", "annotations", "rasa-platform.io/connection-budget"], DELETE),
