@@ -170,6 +170,8 @@ def test_a_created_cluster_gets_a_pinned_controller_and_cert_manager(aws_ingress
     traefik = releases["traefik"].inputs["values"]
     assert traefik["providers"]["kubernetesCRD"] == {"enabled": False}  # only the Ingress API: least RBAC
     assert traefik["ingressClass"]["name"] == "traefik"
+    # The installer is cloud-neutral; AWS adds only what its load balancer needs.
+    assert traefik["service"]["annotations"] == {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}
     (issuer,) = manifests_of_kind(aws_ingress, "ClusterIssuer")
     acme = issuer["spec"]["acme"]
     assert issuer["metadata"]["name"] == "letsencrypt" and acme["email"] == "ops@acme.com"

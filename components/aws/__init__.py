@@ -9,7 +9,7 @@ times of its slow resource types (components/aws/creation_times.py).
 from __future__ import annotations
 
 from components.aws.creation_times import AWS_CREATION_TIMES
-from components.aws.ingress import INSTALLED as AWS_INGRESS
+from components.ingress import INSTALLED as TRAEFIK_WITH_CERT_MANAGER
 from components.aws.mock_outputs import AWS_MOCKS
 from components.aws.plan import plan
 from components.aws.presets import AWS_PRESETS
@@ -36,7 +36,7 @@ AWS = CloudSpec(
     plan=plan,
     provision=provision,
     mocks=AWS_MOCKS,
-    ingress_controller=AWS_INGRESS,
+    ingress_controller=TRAEFIK_WITH_CERT_MANAGER,
     uploads_models=True,
     creation_times=AWS_CREATION_TIMES,
 )

@@ -1,10 +1,13 @@
-"""What Rasa's Ingress names, installed on an EKS cluster this stack creates: an ingress
-controller (Traefik) and cert-manager with a Let's Encrypt ClusterIssuer.
+"""What Rasa's Ingress names, installed on a cluster this stack creates (any cloud): an ingress
+controller (Traefik) and cert-manager with a Let's Encrypt ClusterIssuer. Cloud-neutral: a cloud
+package passes only what its load balancer needs on Traefik's Service (annotations).
 
 Why Traefik: Kubernetes retired the community ingress-nginx controller in March 2026 (no more
-security fixes), and the AWS Load Balancer Controller terminates TLS with ACM certificates and
-needs a broad IAM policy of its own; Traefik is maintained, serves the standard Ingress API behind
-one Network Load Balancer, and works with cert-manager's HTTP-01 solver. Both charts are pinned;
+security fixes); the clouds' own controllers each bring their own certificate story (the AWS Load
+Balancer Controller terminates TLS with ACM certificates and needs a broad IAM policy, AKS
+application routing installs no issuer, GKE Ingress wants Google-managed certificates). Traefik is
+maintained, serves the standard Ingress API behind one layer-4 load balancer on every cloud, and
+works with cert-manager's HTTP-01 solver, so every cloud gets the same Ingress. Both charts are pinned;
 Traefik's CRD and Gateway providers are off, so its RBAC stays at Ingress, Service and
 EndpointSlice reads. Both namespaces enforce the restricted pod security profile, which both
 charts' default security contexts meet.
@@ -15,8 +18,8 @@ to wait for to the cloud-neutral workload.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -41,6 +44,8 @@ CERT_MANAGER_NAMESPACE = "cert-manager"
 class IngressPrerequisitesArgs:
     provider: k8s.Provider  # the created cluster's
     acme_email: str  # Let's Encrypt's contact for expiry and account notices
+    # What the cloud's load balancer needs on Traefik's Service (AWS: a Network Load Balancer).
+    service_annotations: Mapping[str, str] = field(default_factory=dict)
     depends_on: tuple[pulumi.Resource, ...] = ()  # node groups and add-ons: somewhere to run
 
 
@@ -48,12 +53,12 @@ class IngressPrerequisites(pulumi.ComponentResource):
     controller: IngressController
 
     def __init__(self, name: str, args: IngressPrerequisitesArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("rasa-platform:aws:IngressPrerequisites", name, None, opts)
+        super().__init__("rasa-platform:ingress:IngressPrerequisites", name, None, opts)
         first = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=list(args.depends_on) or None)
 
         traefik_ns = _namespace(f"{name}-traefik-namespace", INSTALLED.controller_namespace, first)
         cert_ns = _namespace(f"{name}-cert-manager-namespace", CERT_MANAGER_NAMESPACE, first)
-        self.traefik = _release(f"{name}-traefik", TRAEFIK_CHART, INSTALLED.controller_namespace, _traefik_values(),
+        self.traefik = _release(f"{name}-traefik", TRAEFIK_CHART, INSTALLED.controller_namespace, _traefik_values(args.service_annotations),
                                 pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[traefik_ns]))
         self.cert_manager = _release(
             f"{name}-cert-manager", CERT_MANAGER_CHART, CERT_MANAGER_NAMESPACE,
@@ -116,7 +121,7 @@ def _release(name: str, chart: tuple[str, str, str], namespace: str, values: dic
     )
 
 
-def _traefik_values() -> dict:
+def _traefik_values(service_annotations: Mapping[str, str]) -> dict:
     return {
         "deployment": {"replicas": 2},
         "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
@@ -127,9 +132,9 @@ def _traefik_values() -> dict:
         "gateway": {"enabled": False},
         "ingressRoute": {"dashboard": {"enabled": False}},
         # Port 80 stays open without a redirect: Let's Encrypt's HTTP-01 challenge is served there.
-        # One Network Load Balancer (the in-tree controller), client IPs kept for Rasa's logs.
+        # One layer-4 load balancer (the cloud's annotations), client IPs kept for Rasa's logs.
         "service": {
-            "annotations": {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"},
+            "annotations": dict(service_annotations),
             "spec": {"externalTrafficPolicy": "Local"},
         },
     }
