@@ -151,6 +151,8 @@ class CloudSpec:
     presets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # What `StackSettings.managed()` may name on this cloud (empty: bring-your-own only so far).
     managed: frozenset[str] = frozenset()
+    # The `eventQueue.provider` values its provision step builds (its own Kafka first; empty: only unset).
+    event_queue_providers: tuple[str, ...] = ()
     # Credentials inside this cloud's section (paths below `rasa-platform:<name>`): must be secrets.
     secret_fields: tuple[tuple[str, ...], ...] = ()
     # Existing PostgreSQL / Kafka are reached with the cloud's IAM (no password) under these settings.
