@@ -54,7 +54,7 @@ def test_a_check_packages_type_tokens_appear_nowhere_else(package):
 
 def test_every_declared_rule_is_checked_and_every_check_is_declared():
     assert [p.name for p in ALL_POLICIES] == list(RULES)
-    assert {s.package for s in CHECK_SETS} == {"aws", "kubernetes"}
+    assert {s.package for s in CHECK_SETS} == {"aws", "confluent", "gcp", "kubernetes"}
     for policy in ALL_POLICIES:
         assert policy.rule is RULES[policy.name] and policy.checked_by and policy.resource_types, policy.name
 
