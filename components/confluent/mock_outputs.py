@@ -8,7 +8,6 @@ from typing import Any
 from components.cloud import CloudMocks
 
 RESOURCE_TYPES = (
-    "pulumi:providers:confluentcloud",
     "confluentcloud:index/environment:Environment",
     "confluentcloud:index/kafkaCluster:KafkaCluster",
     "confluentcloud:index/serviceAccount:ServiceAccount",

@@ -129,7 +129,6 @@ def fake_call(token: str, args: dict[str, Any], region: Optional[str] = None) ->
 
 
 GCP_RESOURCE_TYPES = (
-    "pulumi:providers:gcp",
     "gcp:projects/service:Service", "gcp:projects/serviceIdentity:ServiceIdentity",
     "gcp:projects/iAMMember:IAMMember", "gcp:projects/iAMCustomRole:IAMCustomRole",
     "gcp:compute/network:Network", "gcp:compute/subnetwork:Subnetwork", "gcp:compute/router:Router",
