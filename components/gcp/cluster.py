@@ -113,9 +113,12 @@ class Cluster(pulumi.ComponentResource):
         node_config = self._node_config(args, node_account.email)
 
         public = list(args.public_access_cidrs)
+        # The cluster's own nodes and pods (in-cluster jobs call the API), then what settings list.
+        own = [args.network.subnet_cidr, *([args.network.pods_cidr] if args.network.pods_cidr else [])]
         authorized = [
+            *({"cidr_block": c, "display_name": f"cluster {c}"} for c in own),
             *({"cidr_block": c, "display_name": f"public {c}"} for c in public),
-            *({"cidr_block": c, "display_name": f"private {c}"} for c in args.api_access_cidrs),
+            *({"cidr_block": c, "display_name": f"private {c}"} for c in args.api_access_cidrs if c not in own),
         ]
         self.cluster = gcp.container.Cluster(
             f"{name}-gke",

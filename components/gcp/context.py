@@ -86,6 +86,7 @@ class NetworkInfo:
     private_services_cidr: str
     # The private service access connection (None with an existing network: it already exists).
     private_services: Optional[pulumi.Resource] = None
+    pods_cidr: Optional[str] = None  # known when this program created the network
 
     @property
     def data_cidrs(self) -> list[str]:

@@ -143,6 +143,7 @@ class Network(pulumi.ComponentResource):
             private_services_range_name=ctx.name("private-services"),
             private_services_cidr=plan.private_services,
             private_services=connection,
+            pods_cidr=plan.pods,
         )
         self.register_outputs({"network": self.network.id, "subnet": self.subnet.id})
 

@@ -14,7 +14,8 @@ def test_prod_cluster_is_regional_private_encrypted_and_protected(gcp_prod):
     assert i["location"] == "europe-west3"
     assert i["privateClusterConfig"]["enablePrivateNodes"] is True and i["privateClusterConfig"]["enablePrivateEndpoint"] is True
     assert i["masterAuthorizedNetworksConfig"]["gcpPublicCidrsAccessEnabled"] is False
-    assert i["masterAuthorizedNetworksConfig"]["cidrBlocks"] == []
+    # Only the cluster's own nodes and pods: no CIDR is listed in settings.
+    assert [b["cidrBlock"] for b in i["masterAuthorizedNetworksConfig"]["cidrBlocks"]] == ["10.40.144.0/22", "10.40.0.0/17"]
     assert i["workloadIdentityConfig"] == {"workloadPool": f"{PROJECT}.svc.id.goog"}
     assert i["datapathProvider"] == "ADVANCED_DATAPATH" and i["enableShieldedNodes"] is True
     assert i["databaseEncryption"] == {"state": "ENCRYPTED", "keyName": gcp_prod.key_id("gke-secrets")}
@@ -46,7 +47,8 @@ def test_public_and_private_api_cidrs_become_authorized_networks_and_open_the_ip
     gke = run.one("gcp:container/cluster:Cluster")
     assert gke.inputs["location"] == "europe-west3-a"
     assert gke.inputs["privateClusterConfig"]["enablePrivateEndpoint"] is False
-    assert [b["cidrBlock"] for b in gke.inputs["masterAuthorizedNetworksConfig"]["cidrBlocks"]] == ["203.0.113.10/32", "10.99.0.0/24"]
+    assert [b["cidrBlock"] for b in gke.inputs["masterAuthorizedNetworksConfig"]["cidrBlocks"]] == [
+        "10.40.144.0/22", "10.40.0.0/17", "203.0.113.10/32", "10.99.0.0/24"]
 
 
 def test_the_kubeconfig_uses_the_dns_endpoint_and_gke_gcloud_auth_plugin(gcp_prod):
