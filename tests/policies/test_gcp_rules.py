@@ -92,3 +92,4 @@ def test_governance_reads_zonal_locations_and_gcp_label_paths():
     required = {"requiredTags": ["team"]}
     assert run_resource("required-tags", t.SQL_INSTANCE, {"settings": {"userLabels": {"team": "x"}}}, required).ok
     assert run_resource("required-tags", t.BUCKET, {"labels": {}}, required).has("team")
+
