@@ -17,13 +17,22 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.cloud import RASA_SERVICE_ACCOUNT
-from components.contracts import WorkloadIdentity
+from components.contracts import NetworkAccess, WorkloadIdentity
 from components.gcp.context import GcpContext
 
 SERVICE_ACCOUNT_ANNOTATION = "iam.gke.io/gcp-service-account"
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
 READ_ROLES = ("roles/storage.legacyBucketReader", "roles/storage.legacyObjectReader")
 UPLOAD_ROLES = ("roles/storage.legacyBucketReader", "roles/storage.objectUser")
+
+
+# Pods get Workload Identity tokens from the GKE metadata server; with Dataplane V2 enforcing an egress
+# NetworkPolicy it must be allowed explicitly (GKE: Workload Identity Federation, restrictions,
+# https://cloud.google.com/kubernetes-engine/docs/concepts/workload-identity).
+METADATA_SERVER = (
+    NetworkAccess(ports=(80,), cidrs=("169.254.169.254/32",)),
+    NetworkAccess(ports=(988,), cidrs=("169.254.169.252/32",)),
+)
 
 
 def bucket_roles(allow_upload: bool) -> tuple[str, ...]:
@@ -82,5 +91,6 @@ class RasaIdentity(pulumi.ComponentResource):
         self.email = account.email
         self.workload_identity = WorkloadIdentity(
             service_account_annotations=account.email.apply(lambda email: {SERVICE_ACCOUNT_ANNOTATION: email}),
+            network=METADATA_SERVER,
         )
         self.register_outputs({"email": self.email})

@@ -17,7 +17,7 @@ import pulumi_gcp as gcp
 
 from components.contracts import VaultSealConfig, WorkloadIdentity
 from components.gcp.context import GcpContext
-from components.gcp.identity import SERVICE_ACCOUNT_ANNOTATION, workload_identity_binding
+from components.gcp.identity import METADATA_SERVER, SERVICE_ACCOUNT_ANNOTATION, workload_identity_binding
 from components.gcp.kms import KeyRing
 
 SEAL_PERMISSIONS = (
@@ -79,6 +79,7 @@ class VaultSeal(pulumi.ComponentResource):
             parameters={"project": ctx.project, "region": ctx.region, "key_ring": key_ring_name, "crypto_key": KEY_NAME},
             identity=WorkloadIdentity(
                 service_account_annotations=account.email.apply(lambda email: {SERVICE_ACCOUNT_ANNOTATION: email}),
+                network=METADATA_SERVER,
             ),
         )
         self.register_outputs({"email": self.email, "keyId": self.key_id})

@@ -90,3 +90,9 @@ def test_the_vault_seal_account_may_only_use_its_key_as_vaults_service_account(g
 def test_the_node_pool_account_holds_only_the_default_node_role(gcp_prod):
     grants = [g for g in gcp_prod.of_type("gcp:projects/iAMMember:IAMMember") if "-gke-nodes@" in g.inputs["member"]]
     assert [g.inputs["role"] for g in grants] == ["roles/container.defaultNodeServiceAccount"]
+
+
+def test_rasas_egress_reaches_the_gke_metadata_server_for_its_tokens(gcp_prod):
+    network = gcp_prod.resolved["identity"].network
+    assert [(n.ports, tuple(n.cidrs)) for n in network] == [((80,), ("169.254.169.254/32",)), ((988,), ("169.254.169.252/32",))]
+    assert gcp_prod.services.vault_seal.identity.network == network
