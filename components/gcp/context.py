@@ -14,6 +14,7 @@ from typing import Any, Optional, Sequence
 
 import pulumi
 import pulumi_gcp as gcp
+import pulumi_random as random
 
 from components.common import CommonArgs
 
@@ -49,6 +50,13 @@ class GcpContext:
         """A physical name `<base>-<suffix>` that fits `max_length`, trimming the base, never the suffix."""
         room = max_length - len(suffix) - 1
         return f"{self.common.name[:room].rstrip('-')}-{suffix}"
+
+    def unique_name(self, logical_name: str, suffix: str, parent: pulumi.Resource, max_length: int = 63) -> pulumi.Output[str]:
+        """`<base>-<suffix>-<8 hex>` for names GCP keeps after deletion (key rings forever, Cloud SQL
+        instances a week, custom roles 37 days): a destroyed and re-created stack gets a fresh one."""
+        random_part = random.RandomId(logical_name, byte_length=4, opts=pulumi.ResourceOptions(parent=parent))
+        stem = self.name(suffix, max_length - 9)
+        return random_part.hex.apply(lambda h: f"{stem}-{h}")
 
     def account_id(self, purpose: str) -> str:
         """A service account id (6-30 characters, a letter first): `<base>-<purpose>`."""

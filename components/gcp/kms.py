@@ -37,7 +37,7 @@ class KeyRing(pulumi.ComponentResource):
         self._ctx = ctx
         self.key_ring = gcp.kms.KeyRing(
             f"{name}-ring",
-            name=ctx.name("keys"),
+            name=ctx.unique_name(f"{name}-suffix", "keys", self),
             location=ctx.region,
             project=ctx.project,
             opts=pulumi.ResourceOptions(parent=self, protect=ctx.protect),

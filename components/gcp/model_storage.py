@@ -13,7 +13,6 @@ from typing import Optional
 
 import pulumi
 import pulumi_gcp as gcp
-import pulumi_random as random
 
 from components.contracts import ModelStorageConnection
 from components.gcp.context import GcpContext
@@ -50,8 +49,7 @@ class ModelStorage(pulumi.ComponentResource):
         if args.bucket:
             bucket_name: pulumi.Input[str] = args.bucket
         else:
-            suffix = random.RandomId(f"{name}-suffix", byte_length=4, opts=child)
-            bucket_name = suffix.hex.apply(lambda h: f"{ctx.name('models', 54)}-{h}")
+            bucket_name = ctx.unique_name(f"{name}-suffix", "models", self)  # bucket names are global
         self.bucket = gcp.storage.Bucket(
             f"{name}-bucket",
             name=bucket_name,

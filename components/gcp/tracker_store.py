@@ -88,7 +88,7 @@ class TrackerStore(pulumi.ComponentResource):
 
         self.instance = gcp.sql.DatabaseInstance(
             f"{name}-postgres",
-            name=ctx.name("tracker"),
+            name=ctx.unique_name(f"{name}-suffix", "tracker", self, 80),
             project=ctx.project,
             region=ctx.region,
             database_version=args.database_version,

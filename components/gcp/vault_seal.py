@@ -57,7 +57,7 @@ class VaultSeal(pulumi.ComponentResource):
         role = gcp.projects.IAMCustomRole(
             f"{name}-role",
             project=ctx.project,
-            role_id=ctx.name("vault-seal").replace("-", "_"),
+            role_id=ctx.unique_name(f"{name}-suffix", "vault-seal", self, 64).apply(lambda n: n.replace("-", "_")),
             title="Vault auto-unseal (gcpckms)",
             description="Encrypt, decrypt and read one Cloud KMS key",
             permissions=list(SEAL_PERMISSIONS),

@@ -92,3 +92,12 @@ def test_data_services_wait_for_the_private_service_access_connection(gcp_prod):
 def test_every_key_rotates_and_is_protected_in_prod(gcp_prod, purpose):
     key = next(k for k in gcp_prod.of_type("gcp:kms/cryptoKey:CryptoKey") if k.inputs["name"] == purpose)
     assert key.inputs["rotationPeriod"] == "7776000s" and key.protect is True
+
+
+def test_names_gcp_keeps_after_deletion_get_a_random_suffix(gcp_prod):
+    """A destroyed and re-created stack must not collide with its own key ring, SQL instance or role."""
+    import re
+    names = [gcp_prod.one("gcp:kms/keyRing:KeyRing").inputs["name"],
+             gcp_prod.one("gcp:sql/databaseInstance:DatabaseInstance").inputs["name"],
+             gcp_prod.one("gcp:storage/bucket:Bucket").inputs["name"]]
+    assert [re.sub(r"-[0-9a-f]{8}$", "", n) for n in names] == ["rasa-gcp-test-keys", "rasa-gcp-test-tracker", "rasa-gcp-test-models"]
