@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.gcp.harness import PROJECT
 
 
 def agent_member(service: str) -> str:
