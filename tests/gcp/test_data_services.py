@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 
-
 def agent_member(service: str) -> str:
     agents = {"redis": "cloud-redis", "sql": "gcp-sa-cloud-sql", "kafka": "gcp-sa-managedkafka", "gke": "container-engine-robot"}
     return f"serviceAccount:service-123456789012@{agents[service]}.iam.gserviceaccount.com"
