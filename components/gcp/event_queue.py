@@ -6,8 +6,9 @@ Rasa authenticates with SASL/PLAIN as a dedicated service account: the user name
 email and the password its key file, base64-encoded (Google: "Configure SASL authentication",
 https://cloud.google.com/managed-service-for-apache-kafka/docs/authentication-kafka, section
 SASL/PLAIN), which is what `serviceaccount.Key.private_key` holds. The account has only
-`roles/managedkafka.client`, on this cluster only (an IAM condition on the resource name). Broker
-certificates chain to Google's public roots: no CA in the connection.
+`roles/managedkafka.client`, on this cluster only (an IAM condition on the resource name), and the
+topic's Kafka ACL lets it write and describe that topic only (consumers named in settings read it).
+Broker certificates chain to Google's public roots: no CA in the connection.
 """
 
 from __future__ import annotations
@@ -43,6 +44,14 @@ class EventQueueArgs:
     partitions: int
     replication_factor: int
     retention_hours: int
+    consumers: tuple[str, ...] = ()  # account emails that may read the topic
+
+
+def topic_acl_entries(producer: str, consumers: tuple[str, ...]) -> list[dict[str, str]]:
+    """Rasa may write and describe the topic, consumers read and describe it; with an ACL on the topic
+    Kafka's authorizer refuses every other principal (including other holders of managedkafka.client)."""
+    grants = [(producer, op) for op in ("WRITE", "DESCRIBE")] + [(c, op) for c in consumers for op in ("READ", "DESCRIBE")]
+    return [{"principal": f"User:{who}", "operation": op, "permission_type": "ALLOW", "host": "*"} for who, op in grants]
 
 
 class EventQueue(pulumi.ComponentResource):
@@ -123,7 +132,16 @@ class EventQueue(pulumi.ComponentResource):
             private_key_type="TYPE_GOOGLE_CREDENTIALS_FILE",
             opts=child,
         )
-        self.ready = [self.topic, grant, credentials]
+        acl = gcp.managedkafka.Acl(
+            f"{name}-topic-acl",
+            acl_id=f"topic/{args.topic}",
+            cluster=self.cluster.cluster_id,
+            project=ctx.project,
+            location=ctx.region,
+            acl_entries=self.client_account.email.apply(lambda email: topic_acl_entries(email, args.consumers)),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.topic]),
+        )
+        self.ready = [self.topic, acl, grant, credentials]
         self.connection = KafkaConnection(
             bootstrap_servers=self.cluster.bootstrap_address.apply(lambda address: [address] if address else []),
             topic=self.topic.topic_id,

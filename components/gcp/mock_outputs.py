@@ -139,7 +139,7 @@ GCP_RESOURCE_TYPES = (
     "gcp:storage/bucket:Bucket", "gcp:storage/bucketIAMMember:BucketIAMMember", "gcp:storage/bucketObject:BucketObject",
     "gcp:redis/instance:Instance",
     "gcp:sql/databaseInstance:DatabaseInstance", "gcp:sql/database:Database", "gcp:sql/user:User",
-    "gcp:managedkafka/cluster:Cluster", "gcp:managedkafka/topic:Topic",
+    "gcp:managedkafka/cluster:Cluster", "gcp:managedkafka/topic:Topic", "gcp:managedkafka/acl:Acl",
     "gcp:container/cluster:Cluster", "gcp:container/nodePool:NodePool",
 )
 GCP_CALL_TOKENS = ("gcp:storage/getProjectServiceAccount:getProjectServiceAccount",)

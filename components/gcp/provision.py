@@ -130,7 +130,7 @@ def provision(plan: GcpPlan) -> CloudServices:
             EventQueueArgs(
                 ctx, network, keys, vcpu_count=cfg.event_queue.vcpu_count or 3, memory_gb=cfg.event_queue.memory_gb or 3,
                 topic=eq.topic, partitions=eq.partitions, replication_factor=eq.replication_factor,
-                retention_hours=eq.retention_hours,
+                retention_hours=eq.retention_hours, consumers=cfg.event_queue.consumers,
             ),
             opts=ctx.options(),
         )

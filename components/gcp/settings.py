@@ -73,6 +73,8 @@ class EventQueueGcpSettings(Section):
     """Managed Kafka vCPUs (at least 3; preset when unset)."""
     memory_gb: Optional[Annotated[int, between(3, 8000)]] = None
     """Managed Kafka memory (1 to 8 GiB per vCPU; preset when unset)."""
+    consumers: tuple[Annotated[str, matching(r"[a-z0-9._-]+@[a-z0-9.-]+", "an account email")], ...] = ()
+    """Accounts that may read the topic (Rasa Analytics, ...): the topic's ACL admits Rasa (write) and these (read) only."""
 
 
 class ModelStorageGcpSettings(Section):

@@ -28,7 +28,7 @@ UNLABELLED = {
     "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "gcp:serviceaccount/account:Account",
     "gcp:serviceaccount/iAMMember:IAMMember", "gcp:serviceaccount/key:Key",
     "gcp:storage/bucketIAMMember:BucketIAMMember", "gcp:storage/bucketObject:BucketObject",
-    "gcp:sql/database:Database", "gcp:sql/user:User", "gcp:managedkafka/topic:Topic",
+    "gcp:sql/database:Database", "gcp:sql/user:User", "gcp:managedkafka/topic:Topic", "gcp:managedkafka/acl:Acl",
 }
 
 

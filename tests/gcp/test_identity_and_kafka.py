@@ -52,6 +52,19 @@ def test_managed_kafka_is_private_cmek_and_rasa_uses_sasl_plain_with_a_dedicated
     assert connection.password == gcp_prod.outputs_of(key)["privateKey"]
     assert base64.b64decode(connection.password).startswith(b'{"type": "service_account"')
     assert connection.bootstrap_servers == [f"bootstrap.rasa-gcp-test-events.europe-west3.managedkafka.{PROJECT}.cloud.goog:9092"]
+    acl = gcp_prod.one("gcp:managedkafka/acl:Acl")
+    assert acl.inputs["aclId"] == "topic/rasa-core-events" and topic.urn in acl.dependencies
+    assert {(e["principal"], e["operation"]) for e in acl.inputs["aclEntries"]} == {
+        (f"User:{connection.username}", "WRITE"), (f"User:{connection.username}", "DESCRIBE")}
+
+
+def test_consumers_named_in_settings_may_read_the_topic_and_nothing_else():
+    from tests.gcp.harness import plan_for, provision
+    analytics = f"analytics@{PROJECT}.iam.gserviceaccount.com"
+    run = provision(plan_for("prod", gcp={"eventQueue": {"consumers": [analytics]}}))
+    entries = run.one("gcp:managedkafka/acl:Acl").inputs["aclEntries"]
+    assert sorted(e["operation"] for e in entries if e["principal"] == f"User:{analytics}") == ["DESCRIBE", "READ"]
+    assert all(e["permissionType"] == "ALLOW" and e["host"] == "*" for e in entries)
 
 
 def test_confluent_builds_a_cluster_a_topic_and_a_producer_key_limited_by_acls(gcp_confluent):

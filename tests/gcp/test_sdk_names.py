@@ -31,7 +31,8 @@ def parameters(cls) -> set[str]:
 def args_class(inputs_module, prefix: str, key: str):
     """The *Args class of a nested property: <Resource><Path>Args, the list form singular."""
     base = prefix + pascal(key)
-    for candidate in (base, base[:-1] if base.endswith("s") else None, base[:-2] if base.endswith("es") else None):
+    singular = [base[:-3] + "y"] if base.endswith("ies") else [base[:-1], base[:-2]] if base.endswith("s") else []
+    for candidate in (base, *singular):
         if candidate and hasattr(inputs_module, f"{candidate}Args"):
             return getattr(inputs_module, f"{candidate}Args"), candidate
     return None, None
