@@ -28,8 +28,10 @@ PORT = 5432
 # Cloud SQL rejects none of these; they survive every client and URL we use.
 PASSWORD_SPECIALS = "-_.~!#%^*+="
 _CUSTOM_TIER = re.compile(r"db-custom-([0-9]+)-([0-9]+)")
-# Memory (GiB, lower bound) → max_connections, Cloud SQL for PostgreSQL's default per memory size
-# (https://cloud.google.com/sql/docs/postgres/flags, max_connections); written explicitly as a flag.
+# Memory (GiB, lower bound) → max_connections: Cloud SQL for PostgreSQL's default per memory size
+# (https://cloud.google.com/sql/docs/postgres/quotas, "Maximum concurrent connections": 0.6 GiB 25,
+# 1.7 GiB 50, 3.75-6 GiB 100, ... 120 GiB and more 1,000). Written explicitly as the max_connections
+# flag, so the connection budget holds even if Google changes its defaults.
 MAX_CONNECTIONS_BY_MEMORY = ((120, 1000), (60, 800), (30, 600), (15, 500), (7.5, 400), (6, 200), (3.75, 100), (1.7, 50), (0, 25))
 # Point-in-time recovery keeps at most 7 days of logs on the Enterprise edition.
 MAX_LOG_DAYS = 7
