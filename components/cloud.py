@@ -163,6 +163,8 @@ class CloudSpec:
     # Its provision step gives Rasa Pro Services a consumer of its own on a managed event queue
     # (`CloudServices.analytics_event_queue`); False: analytics is refused with a managed queue.
     analytics_consumer: bool = False
+    # The `eventQueue.provider` values its provision step builds (its own Kafka first; empty: only unset).
+    event_queue_providers: tuple[str, ...] = ()
     # Credentials inside this cloud's section (paths below `rasa-platform:<name>`): must be secrets.
     secret_fields: tuple[tuple[str, ...], ...] = ()
     # Existing PostgreSQL / Kafka are reached with the cloud's IAM (no password) under these settings.
