@@ -76,6 +76,7 @@ class ClusterArgs:
     maintenance_start_hour: int = 2
     admin_group_object_ids: tuple[str, ...] = ()
     grant_deployer_admin: bool = True
+    deployer_principal_type: str = "User"  # User | ServicePrincipal
     kms_soft_delete_days: int = 7
     name: Optional[str] = None  # the AKS name; default `<base>-aks`
 
@@ -240,7 +241,7 @@ class Cluster(pulumi.ComponentResource):
         ]
         ready: list[pulumi.Resource] = [user_pool, *windows]
         if args.grant_deployer_admin:
-            ready.append(authorization_for_deployer(ctx, name, self, self.managed_cluster.id))
+            ready.append(authorization_for_deployer(ctx, name, self, self.managed_cluster.id, args.deployer_principal_type))
 
         credentials = containerservice.list_managed_cluster_user_credentials_output(
             resource_group_name=rg, resource_name=cluster_name, format="exec", opts=pulumi.InvokeOptions(parent=self),
@@ -260,10 +261,11 @@ class Cluster(pulumi.ComponentResource):
         self.register_outputs({"name": cluster_name, "fqdn": self.fqdn})
 
 
-def authorization_for_deployer(ctx: AzureContext, name: str, parent: pulumi.Resource, cluster_id: pulumi.Input[str]) -> pulumi.Resource:
+def authorization_for_deployer(ctx: AzureContext, name: str, parent: pulumi.Resource, cluster_id: pulumi.Input[str],
+                               principal_type: str) -> pulumi.Resource:
     """The identity running `pulumi up` deploys the workload through the Kubernetes API: with Azure
-    RBAC for Kubernetes that needs a role on the cluster (user or service principal: type left open)."""
+    RBAC for Kubernetes that needs a role on the cluster (Azure checks the principal's type)."""
     return role_assignment(
         ctx, f"{name}-deployer-admin", parent=parent, scope=cluster_id, role="Azure Kubernetes Service RBAC Cluster Admin",
-        principal_id=ctx.deployer_object_id, principal_type=None, description="the deployer of this stack (pulumi up)",
+        principal_id=ctx.deployer_object_id, principal_type=principal_type, description="the deployer of this stack (pulumi up)",
     )

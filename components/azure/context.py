@@ -173,7 +173,7 @@ def role_assignment(
     scope: pulumi.Input[str],
     role: str,
     principal_id: pulumi.Input[str],
-    principal_type: Optional[str] = "ServicePrincipal",
+    principal_type: str = "ServicePrincipal",
     description: str = "",
 ) -> authorization.RoleAssignment:
     """One built-in role for one principal on exactly one scope (a key, a container, a subnet)."""

@@ -1,7 +1,8 @@
 """The event queue: an Event Hubs namespace (Standard in dev, Premium in prod) used through its
 Kafka endpoint, TLS 1.2 at least, SAS (local) authentication explicitly enabled, one event hub
-per topic, a send-only SAS rule for Rasa and a listen-only rule for consumers, and in prod a
-private endpoint with public network access disabled.
+per topic, a send-only SAS rule for Rasa and a listen-only rule for consumers, and a private
+endpoint with public network access disabled (in every environment: Standard supports private
+endpoints too, and a public namespace would be reachable with a leaked SAS key from anywhere).
 
 Rasa connects as Rasa Pro's code says for Event Hubs: SASL_SSL, mechanism PLAIN, user name the
 literal `$ConnectionString`, password the send rule's connection string, port 9093. Event Hubs
@@ -34,7 +35,6 @@ class EventQueueArgs:
     topic: str
     partitions: int
     retention_hours: int
-    private: bool  # private endpoint and public network access disabled (prod)
 
 
 class EventQueue(pulumi.ComponentResource):
@@ -49,7 +49,6 @@ class EventQueue(pulumi.ComponentResource):
         ctx = args.context
         rg = ctx.resource_group_name
         child = pulumi.ResourceOptions(parent=self)
-        access = eventhub.PublicNetworkAccess.DISABLED if args.private else eventhub.PublicNetworkAccess.ENABLED
         self.namespace = eventhub.Namespace(
             f"{name}-namespace",
             namespace_name=ctx.unique_name("events", 50),
@@ -61,7 +60,7 @@ class EventQueue(pulumi.ComponentResource):
             # SAS on: Rasa's Kafka producer authenticates with a SAS connection string (Entra
             # OAUTHBEARER is not something Rasa's broker config can do on Azure).
             disable_local_auth=False,
-            public_network_access=access,
+            public_network_access=eventhub.PublicNetworkAccess.DISABLED,
             zone_redundant=True,
             is_auto_inflate_enabled=False,
             tags=ctx.tags(),
@@ -71,9 +70,8 @@ class EventQueue(pulumi.ComponentResource):
             f"{name}-network",
             namespace_name=self.namespace.name,
             resource_group_name=rg,
-            public_network_access=access,
-            # dev (public): Allow, SAS and TLS still required; prod: nothing but the private endpoint.
-            default_action=eventhub.DefaultAction.DENY if args.private else eventhub.DefaultAction.ALLOW,
+            public_network_access=eventhub.PublicNetworkAccess.DISABLED,
+            default_action=eventhub.DefaultAction.DENY,  # nothing but the private endpoint
             trusted_service_access_enabled=False,
             ip_rules=[],
             virtual_network_rules=[],
@@ -110,11 +108,10 @@ class EventQueue(pulumi.ComponentResource):
             rights=[eventhub.AccessRights.LISTEN],
             opts=child,
         )
-        if args.private:
-            private_endpoint(
-                ctx, f"{name}-namespace", parent=self, target_id=self.namespace.id, group_id="namespace",
-                subnet_id=args.network.endpoint_subnet_id, dns_zone_id=args.network.dns_zone_ids["servicebus"],
-            )
+        private_endpoint(
+            ctx, f"{name}-namespace", parent=self, target_id=self.namespace.id, group_id="namespace",
+            subnet_id=args.network.endpoint_subnet_id, dns_zone_id=args.network.dns_zone_ids["servicebus"],
+        )
 
         def keys(rule: eventhub.EventHubAuthorizationRule) -> pulumi.Output[str]:
             listed = eventhub.list_event_hub_keys_output(
@@ -129,7 +126,7 @@ class EventQueue(pulumi.ComponentResource):
             bootstrap_servers=self.namespace.name.apply(lambda ns: [f"{ns}.servicebus.windows.net:{KAFKA_PORT}"]),
             topic=self.event_hub.name,
             origin="managed",
-            network=NetworkAccess(ports=(KAFKA_PORT,), cidrs=args.network.data_cidrs if args.private else ["0.0.0.0/0"]),
+            network=NetworkAccess(ports=(KAFKA_PORT,), cidrs=args.network.data_cidrs),
             security_protocol="SASL_SSL",
             sasl_mechanism="PLAIN",
             username=SASL_USERNAME,

@@ -78,9 +78,9 @@ def dns_zones(settings: StackSettings, azure: AzureSettings, need: Needs) -> tup
         wanted.append("redis" if azure.lock_store.kind == "managedRedis" else "redisCache")
     if settings.tracker_store.mode == "managed":
         wanted.append("postgres")
-    if settings.event_queue.mode == "managed" and settings.is_prod:
+    if settings.event_queue.mode == "managed":
         wanted.append("servicebus")
-    if need.vault_seal and settings.is_prod:
+    if need.vault_seal:
         wanted.append("vault")
     return tuple(wanted)
 

@@ -145,7 +145,7 @@ def provision(plan: AzurePlan) -> CloudServices:
         seal = VaultSeal(
             "vault-seal",
             VaultSealArgs(ctx, network, access, namespace=seal_settings.namespace, service_account=seal_settings.service_account,
-                          soft_delete_days=cfg.key_vault_soft_delete_days, private=settings.is_prod),
+                          soft_delete_days=cfg.key_vault_soft_delete_days),
             opts=ctx.options(),
         )
         outputs["vaultSealKeyVaultName"] = seal.vault_name
@@ -204,6 +204,7 @@ def _cluster_args(plan: AzurePlan, ctx: AzureContext, network: NetworkInfo) -> C
         maintenance_start_hour=aks.maintenance_start_hour,
         admin_group_object_ids=aks.admin_group_object_ids,
         grant_deployer_admin=aks.grant_deployer_cluster_admin,
+        deployer_principal_type=aks.deployer_principal_type,
         kms_soft_delete_days=plan.azure.key_vault_soft_delete_days,
         name=cluster.name,
     )
@@ -254,5 +255,4 @@ def _event_queue_args(plan: AzurePlan, ctx: AzureContext, network: NetworkInfo) 
         topic=eq.topic,
         partitions=eq.partitions,
         retention_hours=eq.retention_hours,
-        private=plan.settings.is_prod,
     )

@@ -72,6 +72,8 @@ class AksSettings(Section):
     """Entra ID groups given cluster admin (AKS-managed Entra integration)."""
     grant_deployer_cluster_admin: bool = True
     """Give the identity running `pulumi up` the AKS RBAC Cluster Admin role (it deploys the workload)."""
+    deployer_principal_type: Literal["User", "ServicePrincipal"] = "User"
+    """What runs `pulumi up` (Azure checks a role assignment's principal type): a person, or a CI's service principal / managed identity."""
     resource_group: Optional[ResourceGroupName] = None
     """existing cluster: its resource group (default: azure.resourceGroup.name)."""
 

@@ -30,7 +30,6 @@ class VaultSealArgs:
     namespace: str  # of the Vault server's service account
     service_account: str
     soft_delete_days: int
-    private: bool  # private endpoint, public network access off (prod)
 
 
 class VaultSeal(pulumi.ComponentResource):
@@ -44,7 +43,7 @@ class VaultSeal(pulumi.ComponentResource):
         ctx = args.context
         vault = KeyVault(
             f"{name}-kv",
-            KeyVaultArgs(ctx, "seal", args.soft_delete_days, key_ops=["wrapKey", "unwrapKey"], private=args.private,
+            KeyVaultArgs(ctx, "seal", args.soft_delete_days, key_ops=["wrapKey", "unwrapKey"], private=True,
                          network=args.network, rotate_after_days=365),
             opts=pulumi.ResourceOptions(parent=self),
         )
