@@ -259,3 +259,32 @@ def test_every_azure_type_token_is_the_sdk_class_its_mock_table_names(azure_prod
         cls = getattr(importlib.import_module(f"pulumi_azure_native.{module}"), name)
         source = importlib.import_module(cls.__module__).__file__
         assert f"'{token}'" in open(source).read(), token
+
+
+SUB = "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/net/providers/Microsoft.Network"
+EXISTING_NETWORK = {
+    "nodeSubnetId": f"{SUB}/virtualNetworks/hub/subnets/aks",
+    "endpointSubnetId": f"{SUB}/virtualNetworks/hub/subnets/endpoints",
+    "postgresSubnetId": f"{SUB}/virtualNetworks/hub/subnets/postgres",
+    "privateDnsZoneIds": {key: f"{SUB}/privateDnsZones/{key}.example" for key in ("blob", "redis", "postgres", "servicebus", "vault")},
+}
+
+
+def test_an_existing_network_and_cluster_create_no_network_and_use_the_given_ids():
+    from tests.azure.harness import plan_for, provision
+    run = provision(plan_for(
+        "prod", network={"mode": "existing"}, cluster={"mode": "existing", "name": "platform-aks", "context": "aks"},
+        azure={"network": EXISTING_NETWORK, "resourceGroup": {"mode": "existing", "name": "rasa-prod"}},
+    ))
+    assert not [r for r in run.resources if r.type.split(":")[1] in ("network", "privatedns") and r.type != f"{T}network:PrivateEndpoint"
+                and r.type != f"{T}network:PrivateDnsZoneGroup"]
+    assert run.of_type(f"{T}resources:ResourceGroup") == [] and run.of_type(f"{T}containerservice:ManagedCluster") == []
+    server = run.one(f"{T}dbforpostgresql:Server").inputs
+    assert server["network"]["delegatedSubnetResourceId"] == EXISTING_NETWORK["postgresSubnetId"]
+    assert server["resourceGroupName"] == "rasa-prod"
+    for endpoint in run.of_type(f"{T}network:PrivateEndpoint"):
+        assert endpoint.inputs["subnet"]["id"] == EXISTING_NETWORK["endpointSubnetId"]
+    assert "azure-native:containerservice:getManagedCluster" in run.calls_made  # the OIDC issuer of the cluster
+    issuer = next(c for c in run.of_type(f"{T}managedidentity:FederatedIdentityCredential"))
+    assert issuer.inputs["issuer"].startswith("https://westeurope.oic.prod-aks.azure.com/")
+    assert run.services.kubernetes_provider is None
