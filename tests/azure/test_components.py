@@ -288,3 +288,20 @@ def test_an_existing_network_and_cluster_create_no_network_and_use_the_given_ids
     issuer = next(c for c in run.of_type(f"{T}managedidentity:FederatedIdentityCredential"))
     assert issuer.inputs["issuer"].startswith("https://westeurope.oic.prod-aks.azure.com/")
     assert run.services.kubernetes_provider is None
+
+
+def test_every_nested_argument_is_one_the_sdk_knows(azure_prod, azure_dev, azure_premium_cache):
+    """The SDK translates each key of a nested input it knows to its wire name; a misspelt key would
+    arrive as written (snake_case). Map-valued inputs (tags, node labels) are skipped."""
+    def snake(value, path):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if "_" in key and not path.endswith(("tags", "nodeLabels")):
+                    yield f"{path}.{key}"
+                yield from snake(item, f"{path}.{key}")
+        elif isinstance(value, list):
+            for item in value:
+                yield from snake(item, f"{path}[]")
+    found = [p for run in (azure_prod, azure_dev, azure_premium_cache) for r in run.resources
+             if r.type.startswith(T) for p in snake(r.inputs, r.type)]
+    assert found == []
