@@ -32,9 +32,10 @@ VM_SIZES: dict[str, tuple[int, int]] = {
 _CPU_RESERVE = ((1, 60), (2, 100), (4, 140), (8, 180), (16, 260), (32, 420), (64, 740))
 EVICTION_MIB = 100
 
-# What AKS's own DaemonSets request on every Linux node of an overlay + Cilium cluster (cilium,
-# cloud-node-manager, the Azure Disk and Azure File CSI node plugins, azure-ip-masq-agent):
-# rounded up from their manifests' requests; not measured on a node here.
+# What AKS's own DaemonSets request on every Linux node of an overlay + Cilium cluster, rounded
+# up: cilium 100 Mi and no CPU (Azure/AKS#5244), cloud-node-manager 50m / 50 Mi and each Azure Disk
+# CSI node container 10m / 20 Mi (a node listing in Azure/AKS#5251), plus room for azure-cns and
+# azure-ip-masq-agent, whose requests those threads do not show. Not measured on a node here.
 DAEMONS_CPU_MILLICORES = 300
 DAEMONS_MEMORY_MIB = 600
 
