@@ -158,7 +158,9 @@ class Cluster(pulumi.ComponentResource):
                 "authorized_ip_ranges": list(args.public_access_cidrs),
                 "disable_run_command": True,
             },
-            public_network_access=containerservice.PublicNetworkAccess.DISABLED if private else containerservice.PublicNetworkAccess.ENABLED,
+            # Exposure is decided above (private cluster, or authorized ranges); `publicNetworkAccess`
+            # is left unset: it belongs to the preview network-security-perimeter feature, and
+            # Terraform's azurerm dropped its equivalent as not honoured by the AKS API.
             oidc_issuer_profile={"enabled": True},
             security_profile={
                 "workload_identity": {"enabled": True},

@@ -167,7 +167,8 @@ def test_event_hubs_is_private_tls12_with_send_and_listen_rules(azure_prod, azur
 def test_aks_is_entra_only_kms_encrypted_overlay_with_policy_and_zonal_pools(azure_prod):
     cluster = azure_prod.one(f"{T}containerservice:ManagedCluster").inputs
     assert cluster["disableLocalAccounts"] is True and cluster["aadProfile"]["enableAzureRBAC"] is True
-    assert cluster["apiServerAccessProfile"]["enablePrivateCluster"] is True and cluster["publicNetworkAccess"] == "Disabled"
+    access = cluster["apiServerAccessProfile"]
+    assert access["enablePrivateCluster"] is True and access["enablePrivateClusterPublicFQDN"] is False
     assert cluster["oidcIssuerProfile"] == {"enabled": True} and cluster["securityProfile"]["workloadIdentity"] == {"enabled": True}
     kms = cluster["securityProfile"]["azureKeyVaultKms"]
     key = next(k for k in azure_prod.of_type(f"{T}keyvault:Key") if k.inputs["keyName"].endswith("-kms"))
