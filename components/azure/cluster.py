@@ -35,6 +35,9 @@ DNS_SERVICE_IP = "172.16.0.10"
 # The Entra application every AKS cluster's API server accepts tokens for (AKS-managed Entra ID).
 AKS_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630"
 MAINTENANCE_HOURS = 4
+# The application routing add-on's IngressClass and the namespace its NGINX runs in.
+APP_ROUTING_CLASS = "webapprouting.kubernetes.azure.com"
+APP_ROUTING_NAMESPACE = "app-routing-system"
 
 
 def lookup_existing_cluster(ctx: AzureContext, name: str, resource_group: str) -> ClusterAccess:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from components.azure.cluster import POD_CIDR, SERVICE_CIDR
+from components.azure.cluster import APP_ROUTING_CLASS, APP_ROUTING_NAMESPACE, POD_CIDR, SERVICE_CIDR
 from components.azure.event_queue import MAX_PARTITIONS, MAX_RETENTION_HOURS
 from components.azure.settings import AzureSettings
 from components.azure.tracker_store import RESERVED_ROLES, SKU_MAX_CONNECTIONS, storage_size_gb, user_connections
@@ -172,6 +172,13 @@ def _cluster(settings: StackSettings, azure: AzureSettings, need: Needs, problem
     problems.require(bool(cluster.name is None or len(cluster.name) <= 63), "cluster.name", cluster.name, "AKS names are at most 63 characters")
     problems.require(cluster.node_count_min <= cluster.node_count_max, "cluster.nodeCountMin", cluster.node_count_min,
                      f"must not exceed cluster.nodeCountMax ({cluster.node_count_max})")
+    ingress = settings.rasa.ingress
+    if ingress.enabled:
+        # The cluster's ingress controller is the application routing add-on (managed NGINX).
+        problems.require(ingress.class_name == APP_ROUTING_CLASS, "rasa.ingress.className", ingress.class_name,
+                         f"the AKS cluster created here serves Ingresses through the application routing add-on; allowed: {APP_ROUTING_CLASS}")
+        problems.require(ingress.controller_namespace == APP_ROUTING_NAMESPACE, "rasa.ingress.controllerNamespace",
+                         ingress.controller_namespace, f"the application routing add-on runs in {APP_ROUTING_NAMESPACE}; allowed: {APP_ROUTING_NAMESPACE}")
     sizes = ", ".join(sorted(VM_SIZES))
     for key, size in (("systemVmSize", aks.system_vm_size), ("userVmSize", aks.user_vm_size)):
         problems.require(size in VM_SIZES, f"azure.cluster.{key}", size, f"a VM size the capacity check knows: {sizes}")

@@ -38,10 +38,24 @@ def errors(**sections) -> list[str]:
     ({"cluster": {"kubernetesVersion": "1.33.2"}}, "rasa-platform:cluster.kubernetesVersion = 1.33.2: must be an AKS minor version"),
     ({"azure": {"cluster": {"userVmSize": "Standard_Q9"}}}, "rasa-platform:azure.cluster.userVmSize = Standard_Q9: a VM size the capacity check knows"),
     ({"modelStorage": {"bucket": "Models_Bad"}}, "rasa-platform:modelStorage.bucket = Models_Bad: a Blob container name"),
+    ({"rasa": {"ingress": {"enabled": True, "host": "bot.example.com", "clusterIssuer": "letsencrypt"}}},
+     "rasa-platform:rasa.ingress.className = nginx: the AKS cluster created here serves Ingresses through the application routing add-on"),
 ])
 def test_each_azure_rule_is_one_clear_line(sections, expected):
     lines = errors(**sections)
     assert any(line.startswith(f"config error: {expected}") for line in lines), lines
+
+
+@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+def test_every_preset_plans_without_a_problem(environment):
+    plan = plan_for(environment)
+    assert plan.cloud_plan.tracker_store_max_connections and plan.cloud_plan.needs.network
+
+
+def test_the_app_routing_ingress_class_is_accepted():
+    ingress = {"enabled": True, "host": "bot.example.com", "clusterIssuer": "letsencrypt",
+               "className": "webapprouting.kubernetes.azure.com", "controllerNamespace": "app-routing-system"}
+    assert plan_for("prod", rasa={"ingress": ingress}).settings.rasa.ingress.enabled
 
 
 def test_all_problems_are_reported_together():
