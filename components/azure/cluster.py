@@ -20,6 +20,8 @@ from typing import Optional
 import pulumi
 import pulumi_azure_native.containerservice as containerservice
 import pulumi_azure_native.managedidentity as managedidentity
+import pulumi_azure_native.monitor as monitor
+import pulumi_azure_native.operationalinsights as operationalinsights
 import pulumi_kubernetes as k8s
 import yaml
 
@@ -35,6 +37,9 @@ DNS_SERVICE_IP = "172.16.0.10"
 # The Entra application every AKS cluster's API server accepts tokens for (AKS-managed Entra ID).
 AKS_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630"
 MAINTENANCE_HOURS = 4
+# Control-plane log categories kept: the API server, the audit log without get/list (what changed,
+# by whom), Entra ID authentication (guard) and the autoscaler's decisions.
+CONTROL_PLANE_LOGS = ("kube-apiserver", "kube-audit-admin", "guard", "cluster-autoscaler")
 # The application routing add-on's IngressClass and the namespace its NGINX runs in.
 APP_ROUTING_CLASS = "webapprouting.kubernetes.azure.com"
 APP_ROUTING_NAMESPACE = "app-routing-system"
@@ -81,6 +86,7 @@ class ClusterArgs:
     grant_deployer_admin: bool = True
     deployer_principal_type: str = "User"  # User | ServicePrincipal
     kms_soft_delete_days: int = 7
+    log_retention_days: int = 30
     name: Optional[str] = None  # the AKS name; default `<base>-aks`
 
 
@@ -244,6 +250,27 @@ class Cluster(pulumi.ComponentResource):
             )
             for config_name in ("aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule")
         ]
+        workspace = operationalinsights.Workspace(
+            f"{name}-logs",
+            workspace_name=ctx.name("aks-logs", 63),
+            resource_group_name=rg,
+            location=ctx.location,
+            sku={"name": operationalinsights.WorkspaceSkuNameEnum.PER_GB2018},
+            retention_in_days=args.log_retention_days,
+            # Entra ID only, and readers see only the resources they may see.
+            features={"disable_local_auth": True, "enable_log_access_using_only_resource_permissions": True},
+            tags=ctx.tags(),
+            opts=pulumi.ResourceOptions(parent=self, protect=ctx.protect),
+        )
+        monitor.DiagnosticSetting(
+            f"{name}-control-plane-logs",
+            name="control-plane-logs",
+            resource_uri=self.managed_cluster.id,
+            workspace_id=workspace.id,
+            log_analytics_destination_type="Dedicated",
+            logs=[{"category": category, "enabled": True} for category in CONTROL_PLANE_LOGS],
+            opts=child,
+        )
         ready: list[pulumi.Resource] = [user_pool, *windows]
         if args.grant_deployer_admin:
             ready.append(authorization_for_deployer(ctx, name, self, self.managed_cluster.id, args.deployer_principal_type))

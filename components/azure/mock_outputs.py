@@ -63,6 +63,7 @@ _PATHS: dict[str, tuple[str, str]] = {
     "dbforpostgresql:Configuration": ("Microsoft.DBforPostgreSQL/flexibleServers/{serverName}/configurations/{configurationName}", "configurationName"),
     "dbforpostgresql:Database": ("Microsoft.DBforPostgreSQL/flexibleServers/{serverName}/databases/{databaseName}", "databaseName"),
     "eventhub:Namespace": ("Microsoft.EventHub/namespaces/{namespaceName}", "namespaceName"),
+    "operationalinsights:Workspace": ("Microsoft.OperationalInsights/workspaces/{workspaceName}", "workspaceName"),
     "eventhub:NamespaceNetworkRuleSet": ("Microsoft.EventHub/namespaces/{namespaceName}/networkRuleSets/default", ""),
     "eventhub:EventHub": ("Microsoft.EventHub/namespaces/{namespaceName}/eventhubs/{eventHubName}", "eventHubName"),
     "eventhub:EventHubAuthorizationRule": (
@@ -98,6 +99,11 @@ def fake_outputs(resource_type: str, name: str, inputs: dict[str, Any], location
         guid = fake_guid(name)
         rid = f"{inputs.get('scope', '')}/providers/Microsoft.Authorization/roleAssignments/{guid}"
         state.update(name=guid, id=rid)
+        return rid, state
+    if short == "monitor:DiagnosticSetting":
+        setting = inputs.get("name", fallback)
+        rid = f"{inputs.get('resourceUri', '')}/providers/Microsoft.Insights/diagnosticSettings/{setting}"
+        state.update(name=setting, id=rid)
         return rid, state
     if short not in _PATHS:
         rid = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/mock/{fallback}"
@@ -143,6 +149,8 @@ def fake_outputs(resource_type: str, name: str, inputs: dict[str, Any], location
         state["fullyQualifiedDomainName"] = f"{resource_name}.postgres.database.azure.com"
     elif short == "eventhub:Namespace":
         state["serviceBusEndpoint"] = f"https://{resource_name}.servicebus.windows.net:443/"
+    elif short == "operationalinsights:Workspace":
+        state["customerId"] = fake_guid(name + "workspace")
     return rid, state
 
 
@@ -200,6 +208,7 @@ AZURE_RESOURCE_TYPES = (
     "azure-native:resources:ResourceGroup",
     *(f"azure-native:{short}" for short in _PATHS),
     "azure-native:authorization:RoleAssignment",
+    "azure-native:monitor:DiagnosticSetting",
 )
 
 AZURE_CALL_TOKENS = (

@@ -12,7 +12,7 @@ from typing import Any
 
 AZURE_PRESETS: dict[str, dict[str, Any]] = {
     "dev": {
-        "keyVaultSoftDeleteDays": 7,
+        "keyVaultSoftDeleteDays": 7, "logRetentionDays": 30,
         "cluster": {"systemVmSize": "Standard_D2ds_v5", "userVmSize": "Standard_D4ds_v5", "systemNodeCount": 1, "skuTier": "Free"},
         "modelStorage": {"replication": "Standard_ZRS", "softDeleteDays": 7},
         "lockStore": {"sku": "Balanced_B1"},
@@ -20,7 +20,7 @@ AZURE_PRESETS: dict[str, dict[str, Any]] = {
         "eventQueue": {"sku": "Standard", "capacity": 1},
     },
     "staging": {
-        "keyVaultSoftDeleteDays": 30,
+        "keyVaultSoftDeleteDays": 30, "logRetentionDays": 90,
         "cluster": {"systemVmSize": "Standard_D4ds_v5", "userVmSize": "Standard_D8ds_v5", "systemNodeCount": 2, "skuTier": "Standard"},
         "modelStorage": {"replication": "Standard_ZRS", "softDeleteDays": 14},
         "lockStore": {"sku": "Balanced_B3"},
@@ -28,7 +28,7 @@ AZURE_PRESETS: dict[str, dict[str, Any]] = {
         "eventQueue": {"sku": "Standard", "capacity": 2},
     },
     "prod": {
-        "keyVaultSoftDeleteDays": 90,
+        "keyVaultSoftDeleteDays": 90, "logRetentionDays": 365,
         "cluster": {"systemVmSize": "Standard_D4ds_v5", "userVmSize": "Standard_D16ds_v5", "systemNodeCount": 3, "skuTier": "Standard"},
         "modelStorage": {"replication": "Standard_GZRS", "softDeleteDays": 30},
         "lockStore": {"sku": "Balanced_B5"},

@@ -206,6 +206,7 @@ def _cluster_args(plan: AzurePlan, ctx: AzureContext, network: NetworkInfo) -> C
         grant_deployer_admin=aks.grant_deployer_cluster_admin,
         deployer_principal_type=aks.deployer_principal_type,
         kms_soft_delete_days=plan.azure.key_vault_soft_delete_days,
+        log_retention_days=plan.azure.log_retention_days,
         name=cluster.name,
     )
 

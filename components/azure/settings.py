@@ -129,6 +129,8 @@ class AzureSettings(Section):
     resource_group: ResourceGroupSettings = ResourceGroupSettings()
     key_vault_soft_delete_days: Annotated[int, between(7, 90)] = 7
     """Days a deleted Key Vault (and its keys) can be recovered; purge protection is always on."""
+    log_retention_days: Annotated[int, between(30, 730)] = 30
+    """Days the Log Analytics workspace keeps the AKS control-plane logs (API server, audit, Entra guard)."""
     network: NetworkIdsSettings = NetworkIdsSettings()
     cluster: AksSettings = AksSettings()
     model_storage: BlobStorageSettings = BlobStorageSettings()

@@ -7,11 +7,14 @@ from typing import Any
 from ..checks import CheckSet
 from ..common import UNKNOWN, Findings, RuleContext, StackIndex, elements, equals, get, is_unknown, present, truth
 from ..stack_keys import CLUSTER_PUBLIC_ACCESS_CIDRS, from_setting
-from .types import KEY, KEY_VAULT, MANAGED_CLUSTER
+from .types import DIAGNOSTIC_SETTING, KEY, KEY_VAULT, MANAGED_CLUSTER
 
 CHECKS = CheckSet(__name__)
 
 OPEN_CIDRS = ("0.0.0.0/0", "::/0")
+# A cluster's diagnostic setting must keep these (either audit category will do).
+REQUIRED_LOGS = ("kube-apiserver", "guard")
+AUDIT_LOGS = ("kube-audit", "kube-audit-admin")
 
 
 def _endpoint(props: Any, ctx: RuleContext, f: Findings) -> None:
@@ -43,6 +46,27 @@ def _kms(props: Any, ctx: RuleContext, f: Findings) -> None:
 
 
 CHECKS.resource("cluster-secrets-encryption", {MANAGED_CLUSTER: _kms})
+
+
+def _audit_logs(props: Any, ctx: RuleContext, f: Findings) -> None:
+    target = get(props, "resourceUri")
+    if is_unknown(target):
+        f.cannot_decide("resourceUri")
+        return
+    if "/Microsoft.ContainerService/managedClusters/" not in str(target):
+        return  # another resource's diagnostics
+    logs = elements(get(props, "logs"))
+    if any(is_unknown(entry) for entry in logs):
+        f.cannot_decide("logs")
+        return
+    enabled = {get(entry, "category") for entry in logs if get(entry, "enabled") is True}
+    missing = [c for c in REQUIRED_LOGS if c not in enabled] + ([] if enabled & set(AUDIT_LOGS) else ["kube-audit-admin"])
+    f.check(not missing, f"the AKS diagnostic setting must keep {', '.join(missing)}")
+    f.check(present(get(props, "workspaceId")) if get(props, "storageAccountId") is None else True,
+            "the AKS diagnostic setting must send its logs to a Log Analytics workspace (workspaceId)")
+
+
+CHECKS.resource("cluster-audit-logs", {DIAGNOSTIC_SETTING: _audit_logs})
 
 
 def _entra_only(props: Any, ctx: RuleContext, f: Findings) -> None:

@@ -25,6 +25,7 @@ UNTAGGABLE = {
     "azure-native:eventhub:EventHubAuthorizationRule",
     "azure-native:eventhub:NamespaceNetworkRuleSet",
     "azure-native:managedidentity:FederatedIdentityCredential",
+    "azure-native:monitor:DiagnosticSetting",
     "azure-native:network:PrivateDnsZoneGroup",
     "azure-native:network:Subnet",
     "azure-native:redisenterprise:Database",

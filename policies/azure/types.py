@@ -20,6 +20,7 @@ EVENTHUB_RULE = "azure-native:eventhub:EventHubAuthorizationRule"
 EVENTHUB_NAMESPACE_RULE = "azure-native:eventhub:NamespaceAuthorizationRule"
 
 MANAGED_CLUSTER = "azure-native:containerservice:ManagedCluster"
+DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
 KEY_VAULT = "azure-native:keyvault:Vault"
 KEY = "azure-native:keyvault:Key"
 FEDERATED_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"

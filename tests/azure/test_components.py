@@ -187,6 +187,17 @@ def test_aks_is_entra_only_kms_encrypted_overlay_with_policy_and_zonal_pools(azu
     assert all(w["schedule"]["weekly"]["dayOfWeek"] == "Sunday" and w["durationHours"] == 4 for w in windows.values())
 
 
+def test_control_plane_logs_go_to_a_workspace_kept_by_preset(azure_prod, azure_dev):
+    workspace = azure_prod.one(f"{T}operationalinsights:Workspace")
+    assert workspace.inputs["retentionInDays"] == 365 and workspace.protect
+    assert workspace.inputs["features"]["disableLocalAuth"] is True
+    assert azure_dev.one(f"{T}operationalinsights:Workspace").inputs["retentionInDays"] == 30
+    setting = azure_prod.one(f"{T}monitor:DiagnosticSetting").inputs
+    assert setting["resourceUri"] == azure_prod.id_of(azure_prod.one(f"{T}containerservice:ManagedCluster"))
+    assert setting["workspaceId"] == azure_prod.id_of(workspace)
+    assert {l["category"] for l in setting["logs"] if l["enabled"]} == {"kube-apiserver", "kube-audit-admin", "guard", "cluster-autoscaler"}
+
+
 def test_dev_cluster_is_public_only_for_authorized_ranges_without_zones(azure_dev):
     cluster = azure_dev.one(f"{T}containerservice:ManagedCluster").inputs
     access = cluster["apiServerAccessProfile"]

@@ -34,6 +34,9 @@ CLUSTER = {
     "oidcIssuerProfile": {"enabled": True}, "tags": PROD,
 }
 VAULT = {"properties": {"enablePurgeProtection": True, "enableSoftDelete": True, "enableRbacAuthorization": True}}
+DIAGNOSTICS = {"resourceUri": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks",
+               "workspaceId": "/workspaces/logs",
+               "logs": [{"category": c, "enabled": True} for c in ("kube-apiserver", "kube-audit-admin", "guard")]}
 SEAL_KEY = {"properties": {"keyOps": ["wrapKey", "unwrapKey"], "rotationPolicy": {"lifetimeActions": [{"action": {"type": "rotate"}}]}}}
 
 # rule, type, secure props, path to change, insecure value, expected text in the violation
@@ -64,6 +67,8 @@ FAILING = [
     ("cluster-secrets-encryption", az.MANAGED_CLUSTER, CLUSTER, "securityProfile.azureKeyVaultKms.enabled", False, "KMS"),
     ("cluster-access-entries", az.MANAGED_CLUSTER, CLUSTER, "disableLocalAccounts", False, "disableLocalAccounts"),
     ("cluster-access-entries", az.MANAGED_CLUSTER, CLUSTER, "aadProfile.enableAzureRBAC", DELETE, "enableAzureRBAC"),
+    ("cluster-audit-logs", az.DIAGNOSTIC_SETTING, DIAGNOSTICS, "logs.1.enabled", False, "kube-audit-admin"),
+    ("cluster-audit-logs", az.DIAGNOSTIC_SETTING, DIAGNOSTICS, "workspaceId", DELETE, "workspaceId"),
     ("key-vault-recoverable", az.KEY_VAULT, VAULT, "properties.enablePurgeProtection", False, "enablePurgeProtection"),
     ("key-vault-recoverable", az.KEY_VAULT, VAULT, "properties.enableRbacAuthorization", DELETE, "enableRbacAuthorization"),
     ("kms-key-rotation", az.KEY, SEAL_KEY, "properties.rotationPolicy", DELETE, "rotate"),
@@ -96,6 +101,11 @@ def test_prod_only_checks_skip_dev():
     dev = {"rasa-platform:environment": "dev"}
     assert run_resource("cache-multi-az-in-prod", az.REDIS_ENTERPRISE, {**REDIS_ENTERPRISE, "highAvailability": "Disabled", "tags": dev}).ok
     assert run_resource("database-multi-az-in-prod", az.POSTGRES_SERVER, {**POSTGRES, "highAvailability": {"mode": "Disabled"}, "tags": dev}).ok
+
+
+def test_diagnostics_of_other_resources_are_not_held_to_the_cluster_categories():
+    other = changed(DIAGNOSTICS, "resourceUri", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv")
+    assert run_resource("cluster-audit-logs", az.DIAGNOSTIC_SETTING, changed(other, "logs", [])).ok
 
 
 def test_the_aks_kms_key_is_exempt_from_rotation_as_it_pins_a_version():
