@@ -39,6 +39,8 @@ AZURE = CloudSpec(
     tags=AZURE_TAGS,
     presets=AZURE_PRESETS,
     managed=frozenset({"cluster", "modelStorage", "lockStore", "trackerStore", "eventQueue"}),
+    # A namespace-level SAS rule (Listen + Send) of its own, a consumer group and a dead-letter hub.
+    analytics_consumer=True,
     secret_fields=(("modelStorage", "accountKey"),),
     required_secrets=required_secrets,
     plan=plan,

@@ -7,6 +7,17 @@ endpoints too, and a public namespace would be reachable with a leaked SAS key f
 Rasa connects as Rasa Pro's code says for Event Hubs: SASL_SSL, mechanism PLAIN, user name the
 literal `$ConnectionString`, password the send rule's connection string, port 9093. Event Hubs
 has no replication factor to set: its storage is replicated by the service.
+
+Rasa Pro Services (analytics) gets credentials of its own, when analytics is on: a dead-letter
+event hub (`analytics.deadLetterTopic`), an Event Hubs consumer group `analytics.consumerGroup` on
+the events hub, and one namespace-level SAS rule `analytics-listen-send` with Listen and Send.
+Why the namespace: a Kafka client has one SASL password (one connection string), and a hub-level
+rule's connection string carries `EntityPath` and reaches that one hub only (Microsoft: "Get an
+Event Hubs connection string", https://learn.microsoft.com/azure/event-hubs/event-hubs-get-connection-string),
+while the consumer must read the events hub and write the dead-letter hub. The price: that rule
+may also send to the events hub and listen on the dead-letter hub, i.e. on every hub of this
+namespace, which holds only those two (the namespace is the stack's own; nothing else is created
+in it). Never Manage. Rasa's send rule and the consumers' listen rule stay hub-level.
 """
 
 from __future__ import annotations
@@ -35,6 +46,13 @@ class EventQueueArgs:
     topic: str
     partitions: int
     retention_hours: int
+    # Set when analytics is on: its consumer group on the events hub and its dead-letter event hub.
+    analytics_consumer_group: Optional[str] = None
+    analytics_dead_letter_topic: Optional[str] = None
+
+# The analytics consumer's namespace-level rule (see the module docstring for why namespace-level).
+ANALYTICS_RULE = "analytics-listen-send"
+ANALYTICS_RIGHTS = (eventhub.AccessRights.LISTEN, eventhub.AccessRights.SEND)
 
 
 class EventQueue(pulumi.ComponentResource):
@@ -43,6 +61,9 @@ class EventQueue(pulumi.ComponentResource):
     event_hub: eventhub.EventHub
     consumer_connection_string: pulumi.Output[str]
     ready: list[pulumi.Resource]
+    # Rasa Pro Services' own credentials (None without analytics) and what it waits for.
+    analytics_connection: Optional[KafkaConnection]
+    analytics_ready: list[pulumi.Resource]
 
     def __init__(self, name: str, args: EventQueueArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("rasa-platform:azure:EventQueue", name, None, opts)
@@ -77,19 +98,7 @@ class EventQueue(pulumi.ComponentResource):
             virtual_network_rules=[],
             opts=child,
         )
-        self.event_hub = eventhub.EventHub(
-            f"{name}-topic",
-            event_hub_name=args.topic,
-            namespace_name=self.namespace.name,
-            resource_group_name=rg,
-            partition_count=args.partitions,
-            retention_description={
-                "cleanup_policy": eventhub.CleanupPolicyRetentionDescription.DELETE,
-                "retention_time_in_hours": args.retention_hours,
-            },
-            status=eventhub.EntityStatus.ACTIVE,
-            opts=pulumi.ResourceOptions(parent=self, protect=ctx.protect),
-        )
+        self.event_hub = self._hub(ctx, f"{name}-topic", args.topic, args)
         send = eventhub.EventHubAuthorizationRule(
             f"{name}-rasa-send",
             authorization_rule_name="rasa-send",
@@ -122,15 +131,62 @@ class EventQueue(pulumi.ComponentResource):
 
         self.consumer_connection_string = keys(listen)
         self.ready = [send, self.event_hub]
-        self.connection = KafkaConnection(
-            bootstrap_servers=self.namespace.name.apply(lambda ns: [f"{ns}.servicebus.windows.net:{KAFKA_PORT}"]),
-            topic=self.event_hub.name,
-            origin="managed",
-            network=NetworkAccess(ports=(KAFKA_PORT,), cidrs=args.network.data_cidrs),
-            security_protocol="SASL_SSL",
-            sasl_mechanism="PLAIN",
-            username=SASL_USERNAME,
-            password=keys(send),
-            resource_name=self.namespace.name,
-        )
+
+        def connection(password: pulumi.Output[str], client_id: str) -> KafkaConnection:
+            return KafkaConnection(
+                bootstrap_servers=self.namespace.name.apply(lambda ns: [f"{ns}.servicebus.windows.net:{KAFKA_PORT}"]),
+                topic=self.event_hub.name,
+                origin="managed",
+                network=NetworkAccess(ports=(KAFKA_PORT,), cidrs=args.network.data_cidrs),
+                security_protocol="SASL_SSL",
+                sasl_mechanism="PLAIN",
+                username=SASL_USERNAME,
+                password=password,
+                resource_name=self.namespace.name,
+                client_id=client_id,
+            )
+
+        self.connection = connection(keys(send), "rasa")
+        self.analytics_connection = None
+        self.analytics_ready = []
+        if args.analytics_dead_letter_topic and args.analytics_consumer_group:
+            self.dead_letter_hub = self._hub(ctx, f"{name}-analytics-dlq", args.analytics_dead_letter_topic, args)
+            self.consumer_group = eventhub.ConsumerGroup(
+                f"{name}-analytics-group",
+                consumer_group_name=args.analytics_consumer_group,
+                event_hub_name=self.event_hub.name,
+                namespace_name=self.namespace.name,
+                resource_group_name=rg,
+                user_metadata="Rasa Pro Services (analytics)",
+                opts=child,
+            )
+            self.analytics_rule = eventhub.NamespaceAuthorizationRule(
+                f"{name}-analytics-listen-send",
+                authorization_rule_name=ANALYTICS_RULE,
+                namespace_name=self.namespace.name,
+                resource_group_name=rg,
+                rights=list(ANALYTICS_RIGHTS),
+                opts=child,
+            )
+            listed = eventhub.list_namespace_keys_output(
+                authorization_rule_name=self.analytics_rule.name, namespace_name=self.namespace.name,
+                resource_group_name=rg, opts=pulumi.InvokeOptions(parent=self),
+            )
+            self.analytics_connection = connection(pulumi.Output.secret(listed.primary_connection_string), "rasa-analytics")
+            self.analytics_ready = [self.dead_letter_hub, self.consumer_group, self.analytics_rule]
         self.register_outputs({"namespace": self.namespace.name, "topic": self.event_hub.name})
+
+    def _hub(self, ctx: AzureContext, resource: str, hub: str, args: EventQueueArgs) -> eventhub.EventHub:
+        return eventhub.EventHub(
+            resource,
+            event_hub_name=hub,
+            namespace_name=self.namespace.name,
+            resource_group_name=ctx.resource_group_name,
+            partition_count=args.partitions,
+            retention_description={
+                "cleanup_policy": eventhub.CleanupPolicyRetentionDescription.DELETE,
+                "retention_time_in_hours": args.retention_hours,
+            },
+            status=eventhub.EntityStatus.ACTIVE,
+            opts=pulumi.ResourceOptions(parent=self, protect=ctx.protect),
+        )

@@ -69,6 +69,11 @@ _PATHS: dict[str, tuple[str, str]] = {
     "eventhub:EventHubAuthorizationRule": (
         "Microsoft.EventHub/namespaces/{namespaceName}/eventhubs/{eventHubName}/authorizationRules/{authorizationRuleName}",
         "authorizationRuleName"),
+    "eventhub:NamespaceAuthorizationRule": (
+        "Microsoft.EventHub/namespaces/{namespaceName}/authorizationRules/{authorizationRuleName}", "authorizationRuleName"),
+    "eventhub:ConsumerGroup": (
+        "Microsoft.EventHub/namespaces/{namespaceName}/eventhubs/{eventHubName}/consumergroups/{consumerGroupName}",
+        "consumerGroupName"),
 }
 
 
@@ -191,6 +196,15 @@ def fake_call(token: str, args: dict[str, Any], location: Optional[str] = None) 
 
         return {"keyName": rule, "primaryKey": key, "secondaryKey": key[::-1],
                 "primaryConnectionString": connection(key), "secondaryConnectionString": connection(key[::-1])}
+    if token == "azure-native:eventhub:listNamespaceKeys":
+        ns, rule = (str(args.get(k, "")) for k in ("namespaceName", "authorizationRuleName"))
+        key = _hex(ns + rule, 43) + "="
+
+        def namespace_connection(k: str) -> str:  # no EntityPath: every hub of the namespace
+            return f"Endpoint=sb://{ns}.servicebus.windows.net/;SharedAccessKeyName={rule};SharedAccessKey={k}"
+
+        return {"keyName": rule, "primaryKey": key, "secondaryKey": key[::-1],
+                "primaryConnectionString": namespace_connection(key), "secondaryConnectionString": namespace_connection(key[::-1])}
     if token == "azure-native:containerservice:listManagedClusterUserCredentials":
         return {"kubeconfigs": [{"name": "clusterUser", "value": _kubeconfig(str(args.get("resourceName", "aks")))}]}
     if token == "azure-native:containerservice:getManagedCluster":
@@ -217,6 +231,7 @@ AZURE_CALL_TOKENS = (
     "azure-native:redisenterprise:listDatabaseKeys",
     "azure-native:redis:listRedisKeys",
     "azure-native:eventhub:listEventHubKeys",
+    "azure-native:eventhub:listNamespaceKeys",
     "azure-native:containerservice:listManagedClusterUserCredentials",
     "azure-native:containerservice:getManagedCluster",
 )

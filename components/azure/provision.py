@@ -9,6 +9,7 @@ code that reads the stack's settings.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Optional
 
 import pulumi
@@ -81,6 +82,7 @@ def provision(plan: AzurePlan) -> CloudServices:
 
     services: dict[str, Any] = {}
     waits: list[pulumi.Resource] = list(cluster.ready) if cluster else []
+    analytics_waits: list[pulumi.Resource] = []  # what Rasa Pro Services needs besides `waits`
     model_storage = None
     ms = settings.model_storage
     if ms.mode == "managed":
@@ -112,6 +114,10 @@ def provision(plan: AzurePlan) -> CloudServices:
         # Rasa's own role: created by the in-cluster bootstrap (or by hand until it exists).
         outputs["trackerStoreAppUsername"] = settings.tracker_store.username
         outputs["trackerStoreAppPassword"] = tracker.app_password
+        # The analytics database and roles are created on this server with the administrator login
+        # (azure_pg_admin: CREATEDB and CREATEROLE, no superuser on Flexible Server).
+        services["tracker_store_admin"] = replace(
+            tracker.connection, username=tracker.admin_username, password=tracker.admin_password, database="postgres")
     if settings.lock_store.mode == "managed":
         assert network
         lock = LockStore("lock-store", _lock_store_args(plan, ctx, network), opts=ctx.options())
@@ -126,6 +132,9 @@ def provision(plan: AzurePlan) -> CloudServices:
         outputs["eventQueueBootstrapServers"] = events.connection.bootstrap_servers
         outputs["eventQueueTopic"] = events.event_hub.name
         outputs["eventQueueConsumerConnectionString"] = events.consumer_connection_string
+        if events.analytics_connection is not None:
+            services["analytics_event_queue"] = events.analytics_connection
+            analytics_waits.extend(events.analytics_ready)
 
     identity = None
     if model_storage is not None and access is not None:
@@ -161,6 +170,7 @@ def provision(plan: AzurePlan) -> CloudServices:
         outputs=outputs,
         # Rasa (and its verify Job) start once the nodes, the database, the topic and the model exist.
         workload_depends_on=tuple(waits),
+        analytics_depends_on=tuple(analytics_waits),
         **services,
         **extra,
     )
@@ -247,7 +257,7 @@ def _lock_store_args(plan: AzurePlan, ctx: AzureContext, network: NetworkInfo) -
 
 
 def _event_queue_args(plan: AzurePlan, ctx: AzureContext, network: NetworkInfo) -> EventQueueArgs:
-    eq, hubs = plan.settings.event_queue, plan.azure.event_queue
+    eq, hubs, analytics = plan.settings.event_queue, plan.azure.event_queue, plan.settings.analytics
     assert hubs.sku  # required by the plan
     return EventQueueArgs(
         ctx, network,
@@ -256,4 +266,6 @@ def _event_queue_args(plan: AzurePlan, ctx: AzureContext, network: NetworkInfo) 
         topic=eq.topic,
         partitions=eq.partitions,
         retention_hours=eq.retention_hours,
+        analytics_consumer_group=analytics.consumer_group if analytics.enabled else None,
+        analytics_dead_letter_topic=analytics.dead_letter_topic if analytics.enabled else None,
     )

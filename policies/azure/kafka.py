@@ -3,7 +3,7 @@ rules, no public endpoint, zone redundancy."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from ..checks import CheckSet
 from ..common import UNKNOWN, Findings, RuleContext, elements, equals, get, is_unknown, truth
@@ -27,17 +27,32 @@ def _local_auth(props: Any, ctx: RuleContext, f: Findings) -> None:
     f.check(equals(disabled, False), f"disableLocalAuth must be false (Rasa authenticates with a SAS policy), not {disabled!r}")
 
 
-def _rule_rights(props: Any, ctx: RuleContext, f: Findings) -> None:
+def _rights(props: Any, f: Findings) -> Optional[list[Any]]:
     rights = [r for r in elements(get(props, "rights"))]
     if any(is_unknown(r) for r in rights) or is_unknown(get(props, "rights")):
         f.cannot_decide("rights")
-        return
-    f.check(len(rights) == 1 and rights[0] in ("Send", "Listen"),
-            f"a SAS rule grants exactly Send or Listen (one client, one direction), not {rights}")
+        return None
+    return rights
+
+
+def _rule_rights(props: Any, ctx: RuleContext, f: Findings) -> None:
+    rights = _rights(props, f)
+    if rights is not None:
+        f.check(len(rights) == 1 and rights[0] in ("Send", "Listen"),
+                f"a SAS rule on an event hub grants exactly Send or Listen (one client, one direction), not {rights}")
+
+
+def _namespace_rule_rights(props: Any, ctx: RuleContext, f: Findings) -> None:
+    # A Kafka client has one connection string, and a hub rule's reaches one hub only: the analytics
+    # consumer (Listen on the events hub, Send on its dead-letter hub) needs a namespace rule. Never Manage.
+    rights = _rights(props, f)
+    if rights is not None:
+        f.check(bool(rights) and set(rights) <= {"Send", "Listen"} and len(set(rights)) == len(rights),
+                f"a namespace SAS rule grants Send and/or Listen only, never Manage, not {rights}")
 
 
 CHECKS.resource("kafka-client-authentication", {
-    EVENTHUB_NAMESPACE: _local_auth, EVENTHUB_RULE: _rule_rights, EVENTHUB_NAMESPACE_RULE: _rule_rights,
+    EVENTHUB_NAMESPACE: _local_auth, EVENTHUB_RULE: _rule_rights, EVENTHUB_NAMESPACE_RULE: _namespace_rule_rights,
 })
 
 

@@ -153,7 +153,7 @@ def test_event_hubs_is_private_tls12_with_send_and_listen_rules(azure_prod, azur
     assert namespace["publicNetworkAccess"] == "Disabled" and namespace["kafkaEnabled"] is True
     rules = azure_prod.one(f"{T}eventhub:NamespaceNetworkRuleSet").inputs
     assert rules["defaultAction"] == "Deny" and rules["trustedServiceAccessEnabled"] is False
-    hub = azure_prod.one(f"{T}eventhub:EventHub").inputs
+    hub = azure_prod.one(f"{T}eventhub:EventHub", "event-queue-topic").inputs
     assert hub["eventHubName"] == "rasa-core-events" and hub["partitionCount"] == 6
     rights = {r.inputs["authorizationRuleName"]: r.inputs["rights"] for r in azure_prod.of_type(f"{T}eventhub:EventHubAuthorizationRule")}
     assert rights == {"rasa-send": ["Send"], "consumers-listen": ["Listen"]}

@@ -58,6 +58,10 @@ FAILING = [
     ("kafka-tls-in-transit", az.EVENTHUB_NAMESPACE, NAMESPACE, "minimumTlsVersion", "1.1", "1.2"),
     ("kafka-client-authentication", az.EVENTHUB_NAMESPACE, NAMESPACE, "disableLocalAuth", True, "disableLocalAuth"),
     ("kafka-client-authentication", az.EVENTHUB_RULE, {"rights": ["Send"]}, "rights", ["Send", "Listen", "Manage"], "exactly"),
+    # The analytics consumer's namespace rule: Listen + Send passes, Manage never.
+    ("kafka-client-authentication", az.EVENTHUB_NAMESPACE_RULE, {"rights": ["Listen", "Send"]}, "rights",
+     ["Listen", "Send", "Manage"], "never Manage"),
+    ("kafka-client-authentication", az.EVENTHUB_NAMESPACE_RULE, {"rights": ["Listen", "Send"]}, "rights", [], "Send and/or Listen"),
     ("kafka-no-public-access", az.EVENTHUB_NAMESPACE, NAMESPACE, "publicNetworkAccess", "Enabled", "Disabled"),
     ("kafka-no-public-access", az.EVENTHUB_NETWORK_RULES, NETWORK_RULES, "defaultAction", "Allow", "Deny"),
     ("kafka-multi-az-in-prod", az.EVENTHUB_NAMESPACE, NAMESPACE, "zoneRedundant", False, "zoneRedundant"),
