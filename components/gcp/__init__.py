@@ -32,6 +32,8 @@ GCP = CloudSpec(
     presets=GCP_PRESETS,
     managed=frozenset({"cluster", "modelStorage", "lockStore", "trackerStore", "eventQueue"}),
     event_queue_providers=EVENT_QUEUE_PROVIDERS,
+    # A service account of its own (Managed Kafka) or a Confluent service account and key, with ACLs.
+    analytics_consumer=True,
     plan=plan,
     provision=provision,
     mocks=GCP_MOCKS,

@@ -25,7 +25,8 @@ from components.settings.errors import Problems
 from components.settings.stack import StackSettings
 
 POSTGRES_MAJORS = ("13", "14", "15", "16", "17")
-RESERVED_USERS = {"postgres", "cloudsqlsuperuser", "cloudsqladmin", "cloudsqlagent", "cloudsqliamuser"}
+# rasa_admin: the platform's own admin login (components/gcp/tracker_store.py).
+RESERVED_USERS = {"postgres", "cloudsqlsuperuser", "cloudsqladmin", "cloudsqlagent", "cloudsqliamuser", "rasa_admin"}
 MANAGED_KAFKA = "managed-kafka"
 CONFLUENT = "confluent"
 EVENT_QUEUE_PROVIDERS = (MANAGED_KAFKA, CONFLUENT)

@@ -9,6 +9,7 @@ next. This is the only GCP code that reads the stack's settings.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Optional
 
 import pulumi
@@ -84,6 +85,10 @@ def provision(plan: GcpPlan) -> CloudServices:
 
     services: dict[str, Any] = {}
     waits: list[pulumi.Resource] = [*(cluster.ready if cluster else ())]
+    analytics_waits: list[pulumi.Resource] = []  # what Rasa Pro Services needs besides `waits`
+    analytics = settings.analytics
+    group = analytics.consumer_group if analytics.enabled else None
+    dead_letter = analytics.dead_letter_topic if analytics.enabled else None
     model_storage = None
     ms = settings.model_storage
     if ms.mode == "managed":
@@ -109,6 +114,12 @@ def provision(plan: GcpPlan) -> CloudServices:
         outputs["trackerStoreConnectionName"] = tracker.instance.connection_name
         outputs["trackerStoreAppUsername"] = settings.tracker_store.username
         outputs["trackerStoreAppPassword"] = tracker.connection.password
+        outputs["trackerStoreAdminUsername"] = tracker.admin_username
+        outputs["trackerStoreAdminPassword"] = tracker.admin_password
+        # The analytics database and roles are created on this instance with the admin login.
+        services["tracker_store_admin"] = replace(
+            tracker.connection, username=tracker.admin_username, password=tracker.admin_password, database="postgres")
+        analytics_waits.append(tracker.admin_user)
     if need.lock_store:
         assert network is not None and plan.redis_version
         ls = settings.lock_store
@@ -131,11 +142,16 @@ def provision(plan: GcpPlan) -> CloudServices:
                 ctx, network, keys, vcpu_count=cfg.event_queue.vcpu_count or 3, memory_gb=cfg.event_queue.memory_gb or 3,
                 topic=eq.topic, partitions=eq.partitions, replication_factor=eq.replication_factor,
                 retention_hours=eq.retention_hours, consumers=cfg.event_queue.consumers,
+                analytics_consumer_group=group, analytics_dead_letter_topic=dead_letter,
             ),
             opts=ctx.options(),
         )
         services["event_queue"] = events.connection
         waits += events.ready
+        if events.analytics_connection is not None:
+            services["analytics_event_queue"] = events.analytics_connection
+            analytics_waits += events.analytics_ready
+            outputs["eventQueueAnalyticsAccount"] = events.analytics_account.email
         outputs["eventQueueBootstrapServers"] = events.connection.bootstrap_servers
         outputs["eventQueueTopic"] = events.topic.topic_id
         outputs["eventQueueClientAccount"] = events.client_account.email
@@ -148,10 +164,14 @@ def provision(plan: GcpPlan) -> CloudServices:
                 name=common.name, cloud="GCP", region=c.region or region, topic=eq.topic, partitions=eq.partitions,
                 retention_hours=eq.retention_hours, cluster_type=c.cluster_type, availability=c.availability,
                 environment_id=c.environment_id, protect=common.protect,
+                analytics_consumer_group=group, analytics_dead_letter_topic=dead_letter,
             ),
         )
         services["event_queue"] = confluent.connection
         waits += confluent.ready
+        if confluent.analytics_connection is not None:
+            services["analytics_event_queue"] = confluent.analytics_connection
+            analytics_waits += confluent.analytics_ready
         outputs["eventQueueBootstrapServers"] = confluent.connection.bootstrap_servers
         outputs["eventQueueTopic"] = confluent.topic.topic_name
 
@@ -186,6 +206,7 @@ def provision(plan: GcpPlan) -> CloudServices:
         vault_seal=vault_seal,
         outputs=outputs,
         workload_depends_on=tuple(waits),
+        analytics_depends_on=tuple(analytics_waits),
         **services,
     )
 

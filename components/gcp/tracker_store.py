@@ -8,6 +8,10 @@ IP: Rasa verifies the chain against that CA (`sslmode=verify-ca`, the CA travels
 The user is a built-in Cloud SQL user (member of cloudsqlsuperuser, so it may create Rasa's tables in
 the database Cloud SQL creates for it). `max_connections` is written as a flag with the value the
 connection budget uses (`max_connections_for`).
+
+An admin login `rasa_admin` (another built-in user, generated password) is created too: the
+analytics database setup Job creates the analytics database and roles with it (cloudsqlsuperuser
+has CREATEDB and CREATEROLE; Cloud SQL has no true superuser). Rasa never receives it.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from components.gcp.context import GcpContext, NetworkInfo, pem_bundle
 from components.gcp.kms import KeyRing, service_agent
 
 PORT = 5432
+ADMIN_USERNAME = "rasa_admin"
 # Cloud SQL rejects none of these; they survive every client and URL we use.
 PASSWORD_SPECIALS = "-_.~!#%^*+="
 _CUSTOM_TIER = re.compile(r"db-custom-([0-9]+)-([0-9]+)")
@@ -176,6 +181,22 @@ class TrackerStore(pulumi.ComponentResource):
             ca_cert_pem=self.instance.server_ca_certs.apply(pem_bundle),
             ssl_mode="verify-ca",
             resource_name=self.instance.name,
+        )
+        admin_generated = random.RandomPassword(
+            f"{name}-admin-password", length=40, special=True, override_special=PASSWORD_SPECIALS,
+            min_lower=4, min_upper=4, min_numeric=4, opts=child,
+        )
+        self.admin_username = ADMIN_USERNAME
+        self.admin_password = pulumi.Output.secret(admin_generated.result)
+        self.admin_user = gcp.sql.User(
+            f"{name}-admin",
+            name=ADMIN_USERNAME,
+            project=ctx.project,
+            instance=self.instance.name,
+            type="BUILT_IN",
+            password=self.admin_password,
+            deletion_policy="ABANDON",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[database]),
         )
         self.ready: list[pulumi.Resource] = [database, self.user]
         self.register_outputs({"privateIp": self.instance.private_ip_address, "connectionName": self.instance.connection_name})

@@ -67,7 +67,7 @@ def test_cloud_sql_prod_is_private_tls_only_regional_protected_with_pitr_and_cme
     connection = gcp_prod.resolved["tracker_store"]
     assert connection.max_connections == 500 == gcp_prod.plan.cloud_plan.tracker_store_max_connections
     assert connection.ssl_mode == "verify-ca" and "-----BEGIN CERTIFICATE-----" in connection.ca_cert_pem
-    user = gcp_prod.one("gcp:sql/user:User")
+    user = gcp_prod.one("gcp:sql/user:User", "tracker-store-user")
     assert user.inputs["name"] == "rasa" and "password" in user.secret_paths
     assert connection.password == user.inputs["password"]
     assert gcp_prod.secret_outputs["trackerStoreAppPassword"] is True

@@ -38,31 +38,34 @@ def test_managed_kafka_is_private_cmek_and_rasa_uses_sasl_plain_with_a_dedicated
     assert gcp_config["kmsKey"] == gcp_prod.key_id("event-queue")
     assert gcp_config["accessConfig"] == {"networkConfigs": [{"subnet": f"projects/{PROJECT}/regions/europe-west3/subnetworks/rasa-gcp-test-nodes"}]}
     assert cluster.protect is True
-    topic = gcp_prod.one("gcp:managedkafka/topic:Topic")
+    topic = gcp_prod.one("gcp:managedkafka/topic:Topic", "event-queue-topic")
     assert topic.inputs["topicId"] == "rasa-core-events" and topic.inputs["replicationFactor"] == 3
     assert topic.inputs["configs"]["min.insync.replicas"] == "2"
     grants = [g for g in gcp_prod.of_type("gcp:projects/iAMMember:IAMMember") if "-kafka@" in g.inputs["member"]]
     assert [g.inputs["role"] for g in grants] == ["roles/managedkafka.client"]
     assert "clusters/rasa-gcp-test-events" in grants[0].inputs["condition"]["expression"]
     connection = gcp_prod.resolved["event_queue"]
-    key = gcp_prod.one("gcp:serviceaccount/key:Key")
+    key = gcp_prod.one("gcp:serviceaccount/key:Key", "event-queue-client-key")
     assert connection.sasl_mechanism == "PLAIN" and connection.security_protocol == "SASL_SSL"
     assert connection.username == f"rasa-gcp-test-kafka@{PROJECT}.iam.gserviceaccount.com"
     # The password is the key file, base64-encoded, as the key resource returns it.
     assert connection.password == gcp_prod.outputs_of(key)["privateKey"]
     assert base64.b64decode(connection.password).startswith(b'{"type": "service_account"')
     assert connection.bootstrap_servers == [f"bootstrap.rasa-gcp-test-events.europe-west3.managedkafka.{PROJECT}.cloud.goog:9092"]
-    acl = gcp_prod.one("gcp:managedkafka/acl:Acl")
+    acl = gcp_prod.one("gcp:managedkafka/acl:Acl", "event-queue-topic-acl")
     assert acl.inputs["aclId"] == "topic/rasa-core-events" and topic.urn in acl.dependencies
+    # Rasa writes; the analytics consumer (prod: analytics on) reads; nobody else.
+    analytics = gcp_prod.resolved["analytics_event_queue"].username
     assert {(e["principal"], e["operation"]) for e in acl.inputs["aclEntries"]} == {
-        (f"User:{connection.username}", "WRITE"), (f"User:{connection.username}", "DESCRIBE")}
+        (f"User:{connection.username}", "WRITE"), (f"User:{connection.username}", "DESCRIBE"),
+        (f"User:{analytics}", "READ"), (f"User:{analytics}", "DESCRIBE")}
 
 
 def test_consumers_named_in_settings_may_read_the_topic_and_nothing_else():
     from tests.gcp.harness import plan_for, provision
     analytics = f"analytics@{PROJECT}.iam.gserviceaccount.com"
     run = provision(plan_for("prod", gcp={"eventQueue": {"consumers": [analytics]}}))
-    entries = run.one("gcp:managedkafka/acl:Acl").inputs["aclEntries"]
+    entries = run.one("gcp:managedkafka/acl:Acl", "event-queue-topic-acl").inputs["aclEntries"]
     assert sorted(e["operation"] for e in entries if e["principal"] == f"User:{analytics}") == ["DESCRIBE", "READ"]
     assert all(e["permissionType"] == "ALLOW" and e["host"] == "*" for e in entries)
 
@@ -72,7 +75,7 @@ def test_confluent_builds_a_cluster_a_topic_and_a_producer_key_limited_by_acls(g
     cluster = gcp_confluent.one("confluentcloud:index/kafkaCluster:KafkaCluster")
     assert cluster.inputs["cloud"] == "GCP" and cluster.inputs["region"] == "europe-west3"
     assert cluster.inputs["availability"] == "MULTI_ZONE" and "standard" in cluster.inputs and cluster.protect is True
-    acls = gcp_confluent.of_type("confluentcloud:index/kafkaAcl:KafkaAcl")
+    acls = [a for a in gcp_confluent.of_type("confluentcloud:index/kafkaAcl:KafkaAcl") if "-producer-" in a.name]
     assert sorted(a.inputs["operation"] for a in acls) == ["DESCRIBE", "WRITE"]
     producer = next(s for s in gcp_confluent.of_type("confluentcloud:index/serviceAccount:ServiceAccount") if s.name.endswith("-producer"))
     producer_id = gcp_confluent.mocks.outputs_for(producer.type, producer.name, producer.inputs)[0]
