@@ -39,6 +39,8 @@ AZURE = CloudSpec(
     tags=AZURE_TAGS,
     presets=AZURE_PRESETS,
     managed=frozenset({"cluster", "modelStorage", "lockStore", "trackerStore", "eventQueue"}),
+    # Its own Kafka first; `confluent`: Confluent Cloud in this cloud's region (components/confluent).
+    event_queue_providers=("event-hubs", "confluent"),
     # A namespace-level SAS rule (Listen + Send) of its own, a consumer group and a dead-letter hub.
     analytics_consumer=True,
     secret_fields=(("modelStorage", "accountKey"),),

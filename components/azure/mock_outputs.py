@@ -15,6 +15,7 @@ import json
 from typing import Any, Optional
 
 from components.cloud import CloudMocks
+from components.confluent import CONFLUENT_MOCKS
 
 SUBSCRIPTION_ID = "00000000-1111-2222-3333-444444444444"
 TENANT_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
@@ -238,6 +239,9 @@ AZURE_CALL_TOKENS = (
 
 
 def _resource(resource_type: str, name: str, inputs: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
+    if resource_type in CONFLUENT_MOCKS.resource_types:  # eventQueue.provider: confluent
+        assert CONFLUENT_MOCKS.resource is not None
+        return CONFLUENT_MOCKS.resource(resource_type, name, inputs, region)
     return fake_outputs(resource_type, name, inputs, region)
 
 
@@ -248,7 +252,7 @@ def _call(token: str, args: dict[str, Any], region: str) -> dict[str, Any]:
 
 
 AZURE_MOCKS = CloudMocks(
-    resource_types=frozenset(AZURE_RESOURCE_TYPES),
+    resource_types=frozenset(AZURE_RESOURCE_TYPES) | CONFLUENT_MOCKS.resource_types,
     call_tokens=frozenset(AZURE_CALL_TOKENS),
     resource=_resource,
     call=_call,

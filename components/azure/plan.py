@@ -15,6 +15,7 @@ from typing import Optional
 
 from components.azure.cluster import APP_ROUTING_CLASS, APP_ROUTING_NAMESPACE, POD_CIDR, SERVICE_CIDR
 from components.azure.event_queue import MAX_PARTITIONS, MAX_RETENTION_HOURS
+from components.confluent import check_confluent, uses_confluent
 from components.azure.settings import AzureSettings
 from components.azure.tracker_store import RESERVED_ROLES, SKU_MAX_CONNECTIONS, storage_size_gb, user_connections
 from components.azure.vm_sizes import DAEMONS_CPU_MILLICORES, DAEMONS_MEMORY_MIB, VM_SIZES, node_shape
@@ -59,7 +60,9 @@ class AzurePlan(CloudPlan):
 def needs(settings: StackSettings, azure: AzureSettings) -> Needs:
     return Needs(
         cluster_create=settings.cluster.mode == "create",
-        data_services=any(s.mode == "managed" for s in (settings.lock_store, settings.tracker_store, settings.event_queue)),
+        # In this cloud's network (Confluent Cloud runs outside it).
+        data_services=any(s.mode == "managed" for s in (settings.lock_store, settings.tracker_store))
+        or (settings.event_queue.mode == "managed" and not uses_confluent(settings)),
         model_storage=settings.model_storage.mode == "managed",
         vault_seal=azure.vault_seal.enabled,
     )
@@ -78,7 +81,7 @@ def dns_zones(settings: StackSettings, azure: AzureSettings, need: Needs) -> tup
         wanted.append("redis" if azure.lock_store.kind == "managedRedis" else "redisCache")
     if settings.tracker_store.mode == "managed":
         wanted.append("postgres")
-    if settings.event_queue.mode == "managed":
+    if settings.event_queue.mode == "managed" and not uses_confluent(settings):
         wanted.append("servicebus")
     if need.vault_seal:
         wanted.append("vault")
@@ -108,7 +111,9 @@ def plan(settings: StackSettings, azure: AzureSettings, problems: Problems) -> A
         max_connections = _tracker_store(settings, azure, problems)
     if settings.lock_store.mode == "managed":
         _lock_store(settings, azure, problems)
-    if settings.event_queue.mode == "managed":
+    if uses_confluent(settings):
+        check_confluent(settings, problems)
+    elif settings.event_queue.mode == "managed":
         _event_queue(settings, azure, problems)
     _model_storage(settings, problems)
     return AzurePlan(

@@ -30,6 +30,7 @@ from components.azure.tracker_store import TrackerStore, TrackerStoreArgs
 from components.azure.vault_seal import VaultSeal, VaultSealArgs
 from components.cloud import CloudServices
 from components.common import CommonArgs
+from components.confluent import ConfluentEventQueue, confluent_args, uses_confluent
 
 
 def common_args(plan: AzurePlan) -> CommonArgs:
@@ -123,7 +124,16 @@ def provision(plan: AzurePlan) -> CloudServices:
         lock = LockStore("lock-store", _lock_store_args(plan, ctx, network), opts=ctx.options())
         services["lock_store"] = lock.connection
         outputs["lockStoreEndpoint"] = lock.host
-    if settings.event_queue.mode == "managed":
+    if uses_confluent(settings):
+        confluent = ConfluentEventQueue("event-queue", confluent_args(settings, common.name, "AZURE", common.protect))
+        services["event_queue"] = confluent.connection
+        waits.extend(confluent.ready)
+        outputs["eventQueueBootstrapServers"] = confluent.connection.bootstrap_servers
+        outputs["eventQueueTopic"] = confluent.topic.topic_name
+        if confluent.analytics_connection is not None:
+            services["analytics_event_queue"] = confluent.analytics_connection
+            analytics_waits.extend(confluent.analytics_ready)
+    elif settings.event_queue.mode == "managed":
         assert network
         events = EventQueue("event-queue", _event_queue_args(plan, ctx, network), opts=ctx.options())
         services["event_queue"] = events.connection

@@ -15,6 +15,7 @@ from typing import Optional
 
 from components.capacity import check_fits, platform_demands
 from components.cloud import CloudPlan
+from components.confluent import CONFLUENT, check_confluent
 from components.gcp.lock_store import REDIS_VERSIONS, redis_version
 from components.gcp.machine_types import (
     MACHINE_TYPES, SYSTEM_DAEMONS_CPU_MILLICORES, SYSTEM_DAEMONS_MEMORY_MIB, node_shape,
@@ -28,7 +29,6 @@ POSTGRES_MAJORS = ("13", "14", "15", "16", "17")
 # rasa_admin: the platform's own admin login (components/gcp/tracker_store.py).
 RESERVED_USERS = {"postgres", "cloudsqlsuperuser", "cloudsqladmin", "cloudsqlagent", "cloudsqliamuser", "rasa_admin"}
 MANAGED_KAFKA = "managed-kafka"
-CONFLUENT = "confluent"
 EVENT_QUEUE_PROVIDERS = (MANAGED_KAFKA, CONFLUENT)
 
 
@@ -193,16 +193,13 @@ def _lock_store(settings: StackSettings, gcp: GcpSettings, problems: Problems) -
 
 def _event_queue(settings: StackSettings, gcp: GcpSettings, need: Needs, problems: Problems) -> None:
     eq = settings.event_queue
-    problems.require(eq.security_protocol == "SASL_SSL", "eventQueue.securityProtocol", eq.security_protocol,
-                     "Managed Kafka and Confluent Cloud take SASL over TLS; allowed: SASL_SSL")
-    problems.require(eq.sasl_mechanism == "PLAIN", "eventQueue.saslMechanism", eq.sasl_mechanism,
-                     "Managed Kafka (a service-account key) and Confluent Cloud (an API key) take SASL/PLAIN; allowed: PLAIN")
     if need.confluent:
-        confluent = eq.confluent
-        problems.require(not (confluent.cluster_type == "basic" and confluent.availability == "MULTI_ZONE"),
-                         "eventQueue.confluent.availability", confluent.availability,
-                         "basic Confluent clusters are single-zone; allowed with basic: SINGLE_ZONE")
+        check_confluent(settings, problems)
         return
+    problems.require(eq.security_protocol == "SASL_SSL", "eventQueue.securityProtocol", eq.security_protocol,
+                     "Managed Kafka takes SASL over TLS; allowed: SASL_SSL")
+    problems.require(eq.sasl_mechanism == "PLAIN", "eventQueue.saslMechanism", eq.sasl_mechanism,
+                     "Managed Kafka authenticates with a service-account key over SASL/PLAIN; allowed: PLAIN")
     own = gcp.event_queue
     problems.require(eq.replication_factor <= 3, "eventQueue.replicationFactor", eq.replication_factor,
                      "Managed Kafka spreads brokers over 3 zones; allowed: 1 to 3")

@@ -17,7 +17,7 @@ import pulumi_gcp as gcp
 
 from components.cloud import CloudServices
 from components.common import CommonArgs
-from components.confluent import ConfluentEventQueue, ConfluentEventQueueArgs
+from components.confluent import ConfluentEventQueue, confluent_args
 from components.contracts import WorkloadIdentity
 from components.gcp.cluster import Cluster, ClusterArgs
 from components.gcp.context import GcpContext, NetworkInfo, base_name
@@ -156,24 +156,14 @@ def provision(plan: GcpPlan) -> CloudServices:
         outputs["eventQueueTopic"] = events.topic.topic_id
         outputs["eventQueueClientAccount"] = events.client_account.email
     elif need.confluent:
-        eq = settings.event_queue
-        c = eq.confluent
-        confluent = ConfluentEventQueue(
-            "event-queue",
-            ConfluentEventQueueArgs(
-                name=common.name, cloud="GCP", region=c.region or region, topic=eq.topic, partitions=eq.partitions,
-                retention_hours=eq.retention_hours, cluster_type=c.cluster_type, availability=c.availability,
-                environment_id=c.environment_id, protect=common.protect,
-                analytics_consumer_group=group, analytics_dead_letter_topic=dead_letter,
-            ),
-        )
+        confluent = ConfluentEventQueue("event-queue", confluent_args(settings, common.name, "GCP", common.protect))
         services["event_queue"] = confluent.connection
         waits += confluent.ready
+        outputs["eventQueueBootstrapServers"] = confluent.connection.bootstrap_servers
+        outputs["eventQueueTopic"] = confluent.topic.topic_name
         if confluent.analytics_connection is not None:
             services["analytics_event_queue"] = confluent.analytics_connection
             analytics_waits += confluent.analytics_ready
-        outputs["eventQueueBootstrapServers"] = confluent.connection.bootstrap_servers
-        outputs["eventQueueTopic"] = confluent.topic.topic_name
 
     identity = WorkloadIdentity()
     if need.model_bucket:
