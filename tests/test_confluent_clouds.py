@@ -30,6 +30,14 @@ def test_every_cloud_offers_its_own_kafka_first_and_confluent():
             assert {f"{C}kafkaCluster:KafkaCluster", f"{C}kafkaAcl:KafkaAcl"} <= spec.mocks.resource_types, spec.name
 
 
+def acls_of(run, account: str) -> set[tuple[str, str, str]]:
+    """(resource type, resource name, operation) of every ACL naming that service account."""
+    found = run.one(f"{C}serviceAccount:ServiceAccount", account)
+    principal = f"User:{run.mocks.outputs_for(found.type, found.name, found.inputs)[0]}"
+    return {(a.inputs["resourceType"], a.inputs["resourceName"], a.inputs["operation"])
+            for a in run.of_type(f"{C}kafkaAcl:KafkaAcl") if a.inputs["principal"] == principal}
+
+
 @pytest.fixture(scope="module")
 def runs():
     return {
@@ -53,11 +61,8 @@ def test_confluent_replaces_the_clouds_own_kafka(runs, cloud, confluent_cloud, r
 @pytest.mark.parametrize("cloud", ["aws", "azure"])
 def test_rasa_produces_with_a_key_limited_to_write_and_describe_on_its_topic(runs, cloud):
     run = runs[cloud]
-    producer = run.one(f"{C}serviceAccount:ServiceAccount", "event-queue-producer")
-    producer_id = run.mocks.outputs_for(producer.type, producer.name, producer.inputs)[0]
-    acls = {(a.inputs["resourceType"], a.inputs["resourceName"], a.inputs["operation"])
-            for a in run.of_type(f"{C}kafkaAcl:KafkaAcl") if a.inputs["principal"] == f"User:{producer_id}"}
-    assert acls == {("TOPIC", "rasa-core-events", "WRITE"), ("TOPIC", "rasa-core-events", "DESCRIBE")}
+    assert acls_of(run, "event-queue-producer") == {
+        ("TOPIC", "rasa-core-events", "WRITE"), ("TOPIC", "rasa-core-events", "DESCRIBE")}
     key = run.one(f"{C}apiKey:ApiKey", "event-queue-producer-key")
     rasa = run.resolved["event_queue"]
     assert rasa.username == run.mocks.outputs_for(key.type, key.name, key.inputs)[0]
@@ -70,13 +75,10 @@ def test_rasa_produces_with_a_key_limited_to_write_and_describe_on_its_topic(run
 @pytest.mark.parametrize("cloud", ["aws", "azure"])
 def test_analytics_consumes_with_a_confluent_key_of_its_own(runs, cloud):
     run = runs[cloud]
-    consumer = run.one(f"{C}serviceAccount:ServiceAccount", "event-queue-analytics")
-    consumer_id = run.mocks.outputs_for(consumer.type, consumer.name, consumer.inputs)[0]
-    acls = {(a.inputs["resourceType"], a.inputs["resourceName"], a.inputs["operation"])
-            for a in run.of_type(f"{C}kafkaAcl:KafkaAcl") if a.inputs["principal"] == f"User:{consumer_id}"}
-    assert acls == {("TOPIC", "rasa-core-events", "READ"), ("TOPIC", "rasa-core-events", "DESCRIBE"),
-                    ("GROUP", "rasa-analytics-group", "READ"),
-                    ("TOPIC", "rasa-analytics-dlq", "WRITE"), ("TOPIC", "rasa-analytics-dlq", "DESCRIBE")}
+    assert acls_of(run, "event-queue-analytics") == {
+        ("TOPIC", "rasa-core-events", "READ"), ("TOPIC", "rasa-core-events", "DESCRIBE"),
+        ("GROUP", "rasa-analytics-group", "READ"),
+        ("TOPIC", "rasa-analytics-dlq", "WRITE"), ("TOPIC", "rasa-analytics-dlq", "DESCRIBE")}
     analytics, rasa = run.resolved["analytics_event_queue"], run.resolved["event_queue"]
     assert analytics.username != rasa.username and analytics.password != rasa.password
     assert analytics.bootstrap_servers == rasa.bootstrap_servers and analytics.client_id == "rasa-analytics"
