@@ -102,8 +102,9 @@ class CloudServices:
     vault_seal: Optional[VaultSealConfig] = None
     # Rasa Pro Services' own consumer on the managed event queue: read on the topic and its consumer
     # group, write on the dead-letter topic (`analytics.deadLetterTopic`, created by the cloud too).
-    # AWS: a SCRAM user; Azure: an Event Hubs listen-only rule (+ send on the DLQ hub); GCP: a
-    # consumer service account. None: this cloud cannot give analytics a consumer yet.
+    # AWS: a SCRAM user; Azure: a namespace-level Event Hubs rule with Listen + Send (one connection
+    # string must reach the events hub and the DLQ hub); GCP: a service account of its own with Kafka
+    # ACLs; Confluent (any cloud): a service account and API key with ACLs. None: no consumer yet.
     analytics_event_queue: Optional[KafkaConnection] = None
     # The managed tracker server's admin login: the analytics database and roles are created with it.
     tracker_store_admin: Optional[PostgresConnection] = None
