@@ -116,8 +116,9 @@ class CloudServices:
     vault_seal: Optional[VaultSealConfig] = None
     # Rasa Pro Services' own consumer on the managed event queue: read on the topic and its consumer
     # group, write on the dead-letter topic (`analytics.deadLetterTopic`, created by the cloud too).
-    # AWS: a SCRAM user; Azure: an Event Hubs listen-only rule (+ send on the DLQ hub); GCP: a
-    # consumer service account. None: this cloud cannot give analytics a consumer yet.
+    # AWS: a SCRAM user; Azure: a namespace-level Event Hubs rule with Listen + Send (one connection
+    # string must reach the events hub and the DLQ hub); GCP: a service account of its own with Kafka
+    # ACLs; Confluent (any cloud): a service account and API key with ACLs. None: no consumer yet.
     analytics_event_queue: Optional[KafkaConnection] = None
     # The managed tracker server's admin login: the analytics database and roles are created with it.
     tracker_store_admin: Optional[PostgresConnection] = None
@@ -182,6 +183,8 @@ class CloudSpec:
     # Its provision step gives Rasa Pro Services a consumer of its own on a managed event queue
     # (`CloudServices.analytics_event_queue`); False: analytics is refused with a managed queue.
     analytics_consumer: bool = False
+    # The `eventQueue.provider` values its provision step builds (its own Kafka first; empty: only unset).
+    event_queue_providers: tuple[str, ...] = ()
     # Credentials inside this cloud's section (paths below `rasa-platform:<name>`): must be secrets.
     secret_fields: tuple[tuple[str, ...], ...] = ()
     # Existing PostgreSQL / Kafka are reached with the cloud's IAM (no password) under these settings.

@@ -121,6 +121,8 @@ class WorkloadIdentity:
     service_account_annotations: pulumi.Input[dict[str, str]] = field(default_factory=dict)
     pod_labels: dict[str, str] = field(default_factory=dict)
     env: pulumi.Input[dict[str, str]] = field(default_factory=dict)
+    # Where the pod must connect to obtain its credentials (e.g. GKE's metadata server), for its egress.
+    network: tuple[NetworkAccess, ...] = ()
 
 
 @dataclass(frozen=True)

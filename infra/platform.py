@@ -171,6 +171,7 @@ def workload_args(
         identity=c.identity,
         backing_services=(
             c.tracker_store.network, c.lock_store.network, c.event_queue.network, c.model_storage.network, c.vault.network,
+            *c.identity.network,
         ),
         rendered=rendered,
         secret_values=_secret_values(settings, c),

@@ -103,8 +103,19 @@ def test_upload_needs_a_file_a_known_image_and_a_managed_bucket(tmp_path):
     assert "cannot check a model for Rasa image tag 3.19.2 (known image versions: 3.21)" in unknown.config_errors[0]
     existing = run_stack("byo-dev", overrides={"modelStorage": {"uploadFrom": str(archive)}})
     assert "needs modelStorage.mode managed" in existing.config_errors[0]
-    gcp = run_stack("byo-dev", overrides={"cloud": "gcp", "region": "europe-west3", "modelStorage": {"uploadFrom": str(archive)}})
-    assert gcp.config_errors[0].endswith("the Google Cloud package does not upload models yet")  # never ignored silently
+    # A cloud package that cannot upload refuses the setting instead of ignoring it (every cloud
+    # registered today uploads: a copy of AWS's spec without it stands in for a new one).
+    from dataclasses import replace
+    from components.registry import CLOUDS
+    from components.settings.errors import Problems
+    from infra.settings import rasa_rules
+    from tests.aws.harness import settings_for
+    problems = Problems()
+    newcomer = replace(CLOUDS["aws"], title="Newcloud", uploads_models=False)
+    rasa_rules.check(settings_for("dev", modelStorage={"uploadFrom": str(archive)}), newcomer, problems)
+    (line,) = [str(e) for e in problems.errors]
+    assert line.startswith("config error: rasa-platform:modelStorage.uploadFrom = ")
+    assert line.endswith(": the Newcloud package does not upload models yet")
     not_archive = run_stack("aws-dev", overrides={"modelStorage": {"uploadFrom": "model.zip"}})
     assert "a path to a trained model archive (.tar.gz)" in not_archive.config_errors[0]
 

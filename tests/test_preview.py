@@ -261,7 +261,7 @@ def test_unknown_stack_is_answered_with_the_stacks_available(tmp_path, capsys, m
     monkeypatch.chdir(REPO)
     code, err, out = run_cli(capsys, "--stack", "nope", "--out", str(tmp_path))
     assert code == 2
-    assert err == ["unknown stack nope: no stacks/Pulumi.nope.yaml; available: aws-dev, aws-prod, aws-staging, byo-dev"]
+    assert err == ["unknown stack nope: no stacks/Pulumi.nope.yaml; available: aws-dev, aws-prod, aws-staging, azure-dev, azure-prod, byo-dev, gcp-dev, gcp-prod"]
     assert out == "" and list(tmp_path.iterdir()) == []
     assert run_stack("nope").file_error.endswith("Pulumi.nope.yaml: stack file not found")
 

@@ -178,8 +178,6 @@ def test_plain_text_credential_in_a_stack_file_is_rejected():
 @pytest.mark.parametrize(
     "overrides, expected",
     [
-        ({"cloud": "gcp", "region": "europe-west3", "trackerStore": {"mode": "managed"}},
-         "rasa-platform:trackerStore.mode = managed: managed on aws so far; on gcp allowed: existing"),
         ({"vault": {"mode": "managed"}}, "rasa-platform:vault.mode = managed: the in-cluster Vault deployment is not built yet"),
         ({"region": "", "cluster": {"name": "platform"}, "lockStore": {"mode": "managed"}, "network": {"mode": "existing"},
           "aws": {"network": {"vpcId": "vpc-0123456789abcdef0",

@@ -31,6 +31,8 @@ AWS = CloudSpec(
     tags=AWS_TAGS,
     presets=AWS_PRESETS,
     managed=frozenset({"cluster", "modelStorage", "lockStore", "trackerStore", "eventQueue"}),
+    # Its own Kafka first; `confluent`: Confluent Cloud in this cloud's region (components/confluent).
+    event_queue_providers=("msk", "confluent"),
     analytics_consumer=True,  # an MSK SCRAM user of its own (components/aws/event_queue.py)
     existing_iam_auth=lambda aws: aws.iam_auth,
     plan=plan,

@@ -15,6 +15,7 @@ from typing import Any, Optional
 
 from components.aws.regions import short_code
 from components.cloud import CloudMocks
+from components.confluent import CONFLUENT_MOCKS
 
 ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "eu-central-1"
@@ -224,6 +225,9 @@ AWS_CALL_TOKENS = (
 
 
 def _resource(resource_type: str, name: str, inputs: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
+    if resource_type in CONFLUENT_MOCKS.resource_types:  # eventQueue.provider: confluent
+        assert CONFLUENT_MOCKS.resource is not None
+        return CONFLUENT_MOCKS.resource(resource_type, name, inputs, region)
     return fake_outputs(resource_type, name, inputs, region)
 
 
@@ -234,7 +238,7 @@ def _call(token: str, args: dict[str, Any], region: str) -> dict[str, Any]:
 
 
 AWS_MOCKS = CloudMocks(
-    resource_types=frozenset(AWS_RESOURCE_TYPES),
+    resource_types=frozenset(AWS_RESOURCE_TYPES) | CONFLUENT_MOCKS.resource_types,
     call_tokens=frozenset(AWS_CALL_TOKENS),
     resource=_resource,
     call=_call,

@@ -15,6 +15,7 @@ from typing import Optional
 
 from components.aws.cluster_autoscaler import IMAGE_TAGS as AUTOSCALER_IMAGE_TAGS
 from components.aws.event_queue import MSK_KAFKA_VERSIONS, msk_kafka_version
+from components.confluent import check_confluent, uses_confluent
 from components.aws.node_types import (
     AMI_ARCHITECTURE, DAEMONS_CPU_MILLICORES, DAEMONS_MEMORY_MIB, FAMILIES, SIZES, instance_type, node_shape, system_pods,
 )
@@ -73,7 +74,9 @@ def needs(settings: StackSettings, aws: AwsSettings) -> Needs:
     existing_s3 = ms.mode == "existing" and ms.bucket is not None and aws.model_storage.endpoint_url is None
     return Needs(
         cluster_create=settings.cluster.mode == "create",
-        data_services=any(s.mode == "managed" for s in (settings.lock_store, settings.tracker_store, settings.event_queue)),
+        # In this cloud's network (Confluent Cloud runs outside it).
+        data_services=any(s.mode == "managed" for s in (settings.lock_store, settings.tracker_store))
+        or (settings.event_queue.mode == "managed" and not uses_confluent(settings)),
         model_bucket=ms.mode == "managed" or existing_s3,
         iam_auth=aws.iam_auth,
         vault_seal=aws.vault_seal.enabled,
@@ -122,7 +125,9 @@ def plan(settings: StackSettings, aws: AwsSettings, problems: Problems) -> AwsPl
         _lock_store(settings, aws, problems)
     version = None
     brokers = zones(settings, aws) * aws.event_queue.brokers_per_zone
-    if settings.event_queue.mode == "managed":
+    if uses_confluent(settings):
+        check_confluent(settings, problems)
+    elif settings.event_queue.mode == "managed":
         version = _event_queue(settings, aws, brokers, problems)
     _model_storage(settings, aws, problems)
     metrics_server, node_autoscaling = _scaling(settings)

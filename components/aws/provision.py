@@ -30,6 +30,7 @@ from components.aws.tracker_store import TrackerStore, TrackerStoreArgs
 from components.aws.vault_seal import VaultSeal, VaultSealArgs
 from components.cloud import CloudServices
 from components.common import CommonArgs
+from components.confluent import ConfluentEventQueue, confluent_args, uses_confluent
 from components.contracts import WorkloadIdentity
 from components.model_archive import archive_path, load_archive
 
@@ -119,7 +120,15 @@ def provision(plan: AwsPlan) -> CloudServices:
         lock = LockStore("lock-store", _lock_store_args(plan, ctx, network.info, access), opts=ctx.options())
         services["lock_store"] = lock.connection
         outputs["lockStoreEndpoint"] = lock.replication_group.primary_endpoint_address
-    if settings.event_queue.mode == "managed":
+    confluent: Optional[ConfluentEventQueue] = None
+    if uses_confluent(settings):
+        confluent = ConfluentEventQueue("event-queue", confluent_args(settings, ctx.common.name, "AWS", ctx.common.protect))
+        services["event_queue"] = confluent.connection
+        outputs["eventQueueBootstrapServers"] = confluent.connection.bootstrap_servers
+        outputs["eventQueueTopic"] = confluent.topic.topic_name
+        if confluent.analytics_connection is not None:
+            services["analytics_event_queue"] = confluent.analytics_connection
+    elif settings.event_queue.mode == "managed":
         assert network and access
         events = EventQueue("event-queue", _event_queue_args(plan, ctx, network.info, access), opts=ctx.options())
         services["event_queue"] = events.connection
@@ -167,8 +176,9 @@ def provision(plan: AwsPlan) -> CloudServices:
         vault_seal=vault_seal,
         outputs=outputs,
         # Rasa (and its verify Job) start once the cluster is ready and its producer can write.
-        workload_depends_on=(*(cluster.ready if cluster else ()), *(events.ready if events else ())),
-        analytics_depends_on=tuple(events.analytics_ready) if events else (),
+        workload_depends_on=(*(cluster.ready if cluster else ()), *(events.ready if events else ()),
+                             *(confluent.ready if confluent else ())),
+        analytics_depends_on=(*(events.analytics_ready if events else ()), *(confluent.analytics_ready if confluent else ())),
         **services,
     )
 

@@ -132,9 +132,26 @@ class TrackerStoreSettings(Section):
     """existing: where Rasa may connect to PostgreSQL (default: anywhere, on its port only)."""
 
 
+class ConfluentSettings(Section):
+    """Confluent Cloud (`eventQueue.provider: confluent`): the provider reads the Cloud API key from
+    the environment (CONFLUENT_CLOUD_API_KEY, CONFLUENT_CLOUD_API_SECRET), never from a stack file."""
+
+    environment_id: Optional[Annotated[str, matching(r"env-[a-z0-9]{3,12}", "a Confluent environment id (env-...)")]] = None
+    """An existing Confluent environment to create the cluster in; unset: one is created for the stack."""
+    cluster_type: Literal["basic", "standard"] = "standard"
+    """Confluent Kafka cluster type (standard: 99.99 % SLA with multi-zone, RBAC and ACLs)."""
+    availability: Literal["SINGLE_ZONE", "MULTI_ZONE"] = "MULTI_ZONE"
+    """Zones of the cluster (basic clusters are single-zone only)."""
+    region: Optional[str] = None
+    """Confluent region (the cloud's region name); unset: the stack's region."""
+
+
 class EventQueueSettings(Section):
     mode: Literal["managed", "existing"] = "managed"
     """`managed` Kafka created here, or an `existing` cluster."""
+    provider: Optional[Literal["msk", "event-hubs", "managed-kafka", "confluent"]] = None
+    """managed: who runs Kafka: unset is the cloud's own (aws: msk, azure: event-hubs, gcp: managed-kafka); `confluent` (Confluent Cloud) where the cloud offers it."""
+    confluent: ConfluentSettings = ConfluentSettings()
     bootstrap_servers: tuple[HostPort, ...] = ()
     """existing: bootstrap brokers as host:port."""
     security_protocol: Literal["SASL_SSL", "SSL"] = "SASL_SSL"

@@ -32,6 +32,10 @@ def _managed(s: StackSettings, spec: CloudSpec, problems: Problems) -> None:
         )
     if managed:
         problems.require(bool(s.region), "region", s.region, f"is required when a service is managed ({managed[0]})")
+    provider = s.event_queue.provider
+    if s.event_queue.mode == "managed" and provider is not None:
+        allowed = ", ".join(spec.event_queue_providers) or "unset (the cloud's own Kafka)"
+        problems.require(provider in spec.event_queue_providers, "eventQueue.provider", provider, f"on {s.cloud} allowed: {allowed}")
     problems.require(
         s.vault.mode == "existing", "vault.mode", s.vault.mode,
         "the in-cluster Vault deployment is not built yet; allowed: existing (HCP Vault or your own)",
