@@ -220,3 +220,24 @@ def test_a_created_clusters_ingress_settings_are_checked(ingress, expected):
     result = run_stack("aws-dev", overrides={"rasa": {"ingress": ingress}})
     (line,) = result.config_errors
     assert line.startswith(f"config error: {expected}") and not result.resources
+
+
+# -- the same prerequisites on Azure and GCP (components/ingress is cloud-neutral) --------------
+
+
+@pytest.mark.parametrize("stack", ["azure-prod", "gcp-prod"])
+def test_every_cloud_installs_the_same_controller_and_issuer_on_its_created_cluster(stack):
+    result = preview(stack, rasa={"ingress": {"enabled": True, "host": "bot.acme.com", "acmeEmail": "ops@acme.com"}})
+    releases = {r.inputs["chart"]: r for r in ingress_releases(result)}
+    assert {chart: r.inputs["version"] for chart, r in releases.items()} == {"traefik": "41.3.0", "cert-manager": "v1.21.2"}
+    # Neither AKS nor GKE needs an annotation for one layer-4 load balancer in front of Traefik.
+    assert releases["traefik"].inputs["values"]["service"]["annotations"] == {}
+    (issuer,) = manifests_of_kind(result, "ClusterIssuer")
+    assert issuer["spec"]["acme"]["email"] == "ops@acme.com"
+    ingress = manifest(result, "Ingress", "rasa-pro")
+    assert ingress["spec"]["ingressClassName"] == "traefik"
+    assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "letsencrypt"
+    (resource,) = resources_of_type(result, "kubernetes:networking.k8s.io/v1:Ingress")
+    assert {r.urn for r in ingress_releases(result)} <= set(resource.dependencies)
+    assert {r.provider for r in ingress_releases(result)} == {deployment_of(result).provider}
+    assert result.policy["mandatoryFailures"] == 0

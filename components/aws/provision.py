@@ -18,7 +18,7 @@ from components.aws.cluster import Cluster, ClusterArgs, lookup_existing_cluster
 from components.aws.context import AwsContext, ClusterAccess, NetworkInfo, base_name, partition_for
 from components.aws.event_queue import EventQueue, EventQueueArgs
 from components.aws.identity import RasaIdentity, RasaIdentityArgs
-from components.ingress import IngressPrerequisites, IngressPrerequisitesArgs
+from components.ingress import install_if_asked
 from components.aws.kms import CustomerKey, CustomerKeyArgs, logs_statement
 from components.aws.lock_store import LockStore, LockStoreArgs
 from components.aws.model_storage import ModelStorage, ModelStorageArgs
@@ -159,16 +159,14 @@ def provision(plan: AwsPlan) -> CloudServices:
         outputs["vaultSealRegion"] = seal.region
         vault_seal = seal.seal_config
 
-    ingress = settings.rasa.ingress
-    if cluster is not None and ingress.enabled:
-        assert ingress.acme_email  # required by infra/settings on a created cluster
-        prerequisites = IngressPrerequisites("ingress", IngressPrerequisitesArgs(
-            cluster.kubernetes_provider, ingress.acme_email,
+    if cluster is not None:
+        ingress = settings.rasa.ingress
+        services["ingress_controller"] = install_if_asked(
+            cluster.kubernetes_provider, enabled=ingress.enabled, acme_email=ingress.acme_email,
+            depends_on=tuple(cluster.ready),
             # The in-tree controller makes one Network Load Balancer (no AWS Load Balancer Controller).
             service_annotations={"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"},
-            depends_on=tuple(cluster.ready),
-        ))
-        services["ingress_controller"] = prerequisites.controller
+        )
 
     return CloudServices(
         kubernetes_provider=cluster.kubernetes_provider if cluster else None,

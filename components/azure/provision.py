@@ -31,7 +31,7 @@ from components.azure.vault_seal import VaultSeal, VaultSealArgs
 from components.cloud import CloudServices
 from components.common import CommonArgs
 from components.confluent import ConfluentEventQueue, confluent_args, uses_confluent
-from components.ingress import IngressPrerequisites, IngressPrerequisitesArgs
+from components.ingress import install_if_asked
 from components.model_archive import archive_path, load_archive
 
 
@@ -176,14 +176,13 @@ def provision(plan: AzurePlan) -> CloudServices:
         outputs["vaultSealTenantId"] = ctx.tenant_id
         vault_seal = seal.seal_config
 
-    ingress = settings.rasa.ingress
-    if cluster is not None and ingress.enabled:
-        assert ingress.acme_email  # required by infra/settings on a created cluster
+    if cluster is not None:
+        ingress = settings.rasa.ingress
         # AKS's cloud provider makes one Standard public load balancer for Traefik's Service.
-        prerequisites = IngressPrerequisites("ingress", IngressPrerequisitesArgs(
-            cluster.kubernetes_provider, ingress.acme_email, depends_on=tuple(cluster.ready),
-        ))
-        services["ingress_controller"] = prerequisites.controller
+        services["ingress_controller"] = install_if_asked(
+            cluster.kubernetes_provider, enabled=ingress.enabled, acme_email=ingress.acme_email,
+            depends_on=tuple(cluster.ready),
+        )
 
     extra: dict[str, Any] = {"identity": identity} if identity is not None else {}
     return CloudServices(

@@ -32,7 +32,7 @@ from components.gcp.plan import GcpPlan
 from components.gcp.project_services import ProjectServices, ProjectServicesArgs, apis_for
 from components.gcp.tracker_store import TrackerStore, TrackerStoreArgs
 from components.gcp.vault_seal import VaultSeal, VaultSealArgs
-from components.ingress import IngressPrerequisites, IngressPrerequisitesArgs
+from components.ingress import install_if_asked
 from components.model_archive import archive_path, load_archive
 
 
@@ -193,14 +193,13 @@ def provision(plan: GcpPlan) -> CloudServices:
         outputs["vaultSealServiceAccount"] = seal.email
         vault_seal = seal.seal_config
 
-    ingress = settings.rasa.ingress
-    if cluster is not None and ingress.enabled:
-        assert ingress.acme_email  # required by infra/settings on a created cluster
+    if cluster is not None:
+        ingress = settings.rasa.ingress
         # GKE makes an external passthrough Network Load Balancer for Traefik's Service.
-        prerequisites = IngressPrerequisites("ingress", IngressPrerequisitesArgs(
-            cluster.kubernetes_provider, ingress.acme_email, depends_on=tuple(cluster.ready),
-        ))
-        services["ingress_controller"] = prerequisites.controller
+        services["ingress_controller"] = install_if_asked(
+            cluster.kubernetes_provider, enabled=ingress.enabled, acme_email=ingress.acme_email,
+            depends_on=tuple(cluster.ready),
+        )
 
     return CloudServices(
         kubernetes_provider=cluster.kubernetes_provider if cluster else None,

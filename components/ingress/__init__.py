@@ -92,6 +92,19 @@ class IngressPrerequisites(pulumi.ComponentResource):
         self.register_outputs({"ingressClass": INSTALLED.class_name, "clusterIssuer": INSTALLED.cluster_issuer})
 
 
+def install_if_asked(
+    provider: k8s.Provider, *, enabled: bool, acme_email: Optional[str], depends_on: tuple[pulumi.Resource, ...],
+    service_annotations: Optional[Mapping[str, str]] = None,
+) -> Optional[IngressController]:
+    """A cloud's provision step on a cluster it created: the prerequisites when an Ingress is asked
+    for (`rasa.ingress.enabled`), else None. infra/settings has required `acme_email` by then."""
+    if not enabled:
+        return None
+    assert acme_email, "rasa.ingress.acmeEmail is required on a created cluster (infra/settings)"
+    args = IngressPrerequisitesArgs(provider, acme_email, dict(service_annotations or {}), depends_on)
+    return IngressPrerequisites("ingress", args).controller
+
+
 def _namespace(name: str, namespace: str, opts: pulumi.ResourceOptions) -> k8s.core.v1.Namespace:
     return k8s.core.v1.Namespace(
         name,
