@@ -150,6 +150,22 @@ class CloudMocks:
     resource: Optional[MockResource] = None  # (type, name, inputs, region) -> (id, outputs)
     call: Optional[MockCall] = None  # (token, args, region) -> result
 
+    def merged_with(self, other: "CloudMocks") -> "CloudMocks":
+        """These mocks plus a cross-cloud package's (Confluent Cloud runs on every cloud): `other`
+        answers for the types and tokens it lists, these for the rest."""
+
+        def resource(resource_type: str, name: str, inputs: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
+            answer = other.resource if resource_type in other.resource_types else self.resource
+            assert answer is not None, resource_type
+            return answer(resource_type, name, inputs, region)
+
+        def call(token: str, args: dict[str, Any], region: str) -> dict[str, Any]:
+            answer = other.call if token in other.call_tokens else self.call
+            assert answer is not None, token
+            return answer(token, args, region)
+
+        return CloudMocks(self.resource_types | other.resource_types, self.call_tokens | other.call_tokens, resource, call)
+
 
 @dataclass(frozen=True)
 class CreationTime:

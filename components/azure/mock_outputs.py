@@ -238,22 +238,16 @@ AZURE_CALL_TOKENS = (
 )
 
 
-def _resource(resource_type: str, name: str, inputs: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
-    if resource_type in CONFLUENT_MOCKS.resource_types:  # eventQueue.provider: confluent
-        assert CONFLUENT_MOCKS.resource is not None
-        return CONFLUENT_MOCKS.resource(resource_type, name, inputs, region)
-    return fake_outputs(resource_type, name, inputs, region)
-
-
 def _call(token: str, args: dict[str, Any], region: str) -> dict[str, Any]:
     result = fake_call(token, args, region)
     assert result is not None, token  # only tokens listed in AZURE_CALL_TOKENS are routed here
     return result
 
 
+# Confluent Cloud's types answer for themselves (eventQueue.provider: confluent).
 AZURE_MOCKS = CloudMocks(
-    resource_types=frozenset(AZURE_RESOURCE_TYPES) | CONFLUENT_MOCKS.resource_types,
+    resource_types=frozenset(AZURE_RESOURCE_TYPES),
     call_tokens=frozenset(AZURE_CALL_TOKENS),
-    resource=_resource,
+    resource=fake_outputs,
     call=_call,
-)
+).merged_with(CONFLUENT_MOCKS)
