@@ -53,8 +53,8 @@ def test_more_consumers_than_partitions_is_one_line():
 
 
 @pytest.mark.parametrize("analytics, expected", [
-    ({"database": {"mode": "managed"}},
-     "analytics.database.mode = managed: a server of its own is not built yet; allowed: shared"),
+    # A server of its own is a data service in the cluster's network: an existing cluster needs its VPC named.
+    ({"database": {"mode": "managed"}}, "network.mode = create: must be existing when cluster.mode is existing"),
     ({"database": {"mode": "existing"}}, "analytics.database.host = (not set): is required"),
     ({"database": {"name": "rasa"}}, "analytics.database.name = rasa: must differ from trackerStore.database (rasa)"),
     ({"database": {"username": "rasa"}}, "analytics.database.username = rasa: must differ from trackerStore.username"),

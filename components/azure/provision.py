@@ -9,7 +9,6 @@ code that reads the stack's settings.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, Optional
 
 import pulumi
@@ -120,8 +119,7 @@ def provision(plan: AzurePlan) -> CloudServices:
         outputs["trackerStoreAppPassword"] = tracker.app_password
         # The analytics database and roles are created on this server with the administrator login
         # (azure_pg_admin: CREATEDB and CREATEROLE, no superuser on Flexible Server).
-        services["tracker_store_admin"] = replace(
-            tracker.connection, username=tracker.admin_username, password=tracker.admin_password, database="postgres")
+        services["tracker_store_admin"] = tracker.connection.admin_login(tracker.admin_username, tracker.admin_password)
     if settings.lock_store.mode == "managed":
         assert network
         lock = LockStore("lock-store", _lock_store_args(plan, ctx, network), opts=ctx.options())

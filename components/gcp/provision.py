@@ -9,7 +9,6 @@ next. This is the only GCP code that reads the stack's settings.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, Optional
 
 import pulumi
@@ -120,8 +119,7 @@ def provision(plan: GcpPlan) -> CloudServices:
         outputs["trackerStoreAdminUsername"] = tracker.admin_username
         outputs["trackerStoreAdminPassword"] = tracker.admin_password
         # The analytics database and roles are created on this instance with the admin login.
-        services["tracker_store_admin"] = replace(
-            tracker.connection, username=tracker.admin_username, password=tracker.admin_password, database="postgres")
+        services["tracker_store_admin"] = tracker.connection.admin_login(tracker.admin_username, tracker.admin_password)
         analytics_waits.append(tracker.admin_user)
     if need.lock_store:
         assert network is not None and plan.redis_version
