@@ -3,19 +3,15 @@ for Rasa Pro Services, its admin login reaching the setup Job only as a secret (
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from components.aws.rds_ca import root_ca_pem
 from components.aws.tracker_store import CA_CERT_IDENTIFIER, MASTER_USERNAME
-from infra.preview import kubernetes_manifests
-from infra.preview.engine import evaluate_recorded
-from infra.settings import ConfigError, ConfigErrors
 from tests.aws.harness import REGION, plan_for, provision
-from tests.previewing import manifest, preview
-
-MANAGED = {"enabled": True, "database": {"mode": "managed"}}
+from tests.previewing import preview
+from tests.support.analytics_database import (
+    MANAGED, assert_policies_check_it, assert_reached_as_the_tracker_store, assert_setup_job_logs_in_as, config_lines,
+)
 
 
 @pytest.fixture(scope="module")
@@ -88,26 +84,12 @@ def test_its_admin_login_is_handed_over_with_the_rds_ca_and_no_app_password_is_g
 
 
 def test_the_setup_job_logs_in_to_it_with_the_password_from_a_secret_only(program):
-    job = next(m for m in kubernetes_manifests(program.resources) if m["kind"] == "Job" and "analytics-setup" in m["metadata"]["name"])
-    (container,) = job["spec"]["template"]["spec"]["containers"]
-    env = {e["name"]: e for e in container["env"]}
-    host = program.outputs["analyticsDatabaseHost"]
-    assert host.startswith("rasa-aws-prod-analytics.") and env["ADMIN_HOST"]["value"] == host
-    assert env["ADMIN_USER"]["value"] == MASTER_USERNAME and env["PGSSLMODE"]["value"] == "verify-full"
-    assert env["ADMIN_PASSWORD"] == {"name": "ADMIN_PASSWORD", "valueFrom": {"secretKeyRef": {
-        "name": "rasa-analytics-database-setup", "key": "admin-password"}}}
-    secret = manifest(program, "Secret", "rasa-analytics-database-setup")
-    assert secret["stringData"]["admin-password"] == "[secret]"
-    ca = manifest(program, "ConfigMap", "rasa-analytics-ca-certificates")["data"]
-    assert any(root_ca_pem(CA_CERT_IDENTIFIER, "eu-central-1") == pem for pem in ca.values())
-    assert (program.outputs["analyticsDatabasePort"], program.outputs["analyticsDatabaseName"]) == (5432, "rasa_analytics")
+    host = assert_setup_job_logs_in_as(program, MASTER_USERNAME, root_ca_pem(CA_CERT_IDENTIFIER, "eu-central-1"))
+    assert host.startswith("rasa-aws-prod-analytics.")
 
 
 def test_rasa_pro_services_may_reach_it_as_rasa_reaches_the_tracker_store(program):
-    egress = manifest(program, "NetworkPolicy", "rasa-pro-services")["spec"]["egress"]
-    rasa = manifest(program, "NetworkPolicy", "rasa-pro")["spec"]["egress"]
-    postgres = [rule for rule in egress if rule["ports"] == [{"port": 5432, "protocol": "TCP"}]]
-    assert len(postgres) == 1 and postgres[0] in rasa
+    assert_reached_as_the_tracker_store(program)
 
 
 def test_the_tracker_budget_reserves_nothing_for_analytics_on_its_own_server(prod):
@@ -116,19 +98,12 @@ def test_the_tracker_budget_reserves_nothing_for_analytics_on_its_own_server(pro
 
 
 def test_the_policy_pack_passes_and_checks_the_second_server(program):
-    assert program.policy["mandatoryFailures"] == 0, program.policy["violations"]
-    weakened = [dataclasses.replace(r, inputs={**r.inputs, "publiclyAccessible": True, "multiAz": False})
-                if r.name == "analytics-database-postgres" else r for r in program.resources]
-    verdict = evaluate_recorded(weakened, "prod")
-    failed = {(v["rule"], v["resource"].rsplit("::", 1)[-1]) for v in verdict["violations"]}
-    assert {("database-not-public", "analytics-database-postgres"),
-            ("database-multi-az-in-prod", "analytics-database-postgres")} <= failed
+    assert_policies_check_it(program, "analytics-database-postgres", {"publiclyAccessible": True, "multiAz": False},
+                             {"database-not-public", "database-multi-az-in-prod"})
 
 
 def errors(**sections) -> list[str]:
-    with pytest.raises((ConfigError, ConfigErrors)) as caught:
-        plan_for("prod", **sections)
-    return str(caught.value).splitlines()
+    return config_lines(plan_for, **sections)
 
 
 def test_an_unknown_instance_class_is_one_config_line():
