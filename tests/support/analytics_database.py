@@ -26,13 +26,14 @@ def setup_job_env(program: StackPreview) -> dict[str, dict[str, Any]]:
     return {e["name"]: e for e in container["env"]}
 
 
-def assert_setup_job_logs_in_as(program: StackPreview, admin_user: str, ca_pem: Optional[str]) -> str:
+def assert_setup_job_logs_in_as(program: StackPreview, admin_user: str, ca_pem: Optional[str],
+                                ssl_mode: str = "verify-full") -> str:
     """The Job's admin login is the analytics server's (host, user, TLS, CA); its password only a
     secretKeyRef into a Secret whose data is secret. Returns the server's host."""
     env = setup_job_env(program)
     host = program.outputs["analyticsDatabaseHost"]
     assert env["ADMIN_HOST"]["value"] == host and env["ADMIN_USER"]["value"] == admin_user
-    assert env["PGSSLMODE"]["value"] == "verify-full"
+    assert env["PGSSLMODE"]["value"] == ssl_mode  # the tracker store's on this cloud
     assert env["ADMIN_PASSWORD"] == {"name": "ADMIN_PASSWORD", "valueFrom": {"secretKeyRef": {
         "name": "rasa-analytics-database-setup", "key": "admin-password"}}}
     assert manifest(program, "Secret", "rasa-analytics-database-setup")["stringData"]["admin-password"] == "[secret]"
