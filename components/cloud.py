@@ -85,6 +85,10 @@ class CloudPlan:
     # and the stack key that sets that size (named when the budget cannot fit).
     tracker_store_max_connections: Optional[int] = None
     tracker_store_size_key: str = "trackerStore.maxConnections"
+    # The analytics server's (analytics.database.mode managed) connection limit and the stack key
+    # that sets it: Rasa Pro Services' connections must fit it (components/analytics/budget.py).
+    analytics_database_max_connections: Optional[int] = None
+    analytics_database_size_key: str = ""
     existing: ExistingAccess = ExistingAccess()
 
 
@@ -122,6 +126,9 @@ class CloudServices:
     analytics_event_queue: Optional[KafkaConnection] = None
     # The managed tracker server's admin login: the analytics database and roles are created with it.
     tracker_store_admin: Optional[PostgresConnection] = None
+    # The same for the analytics server of its own (analytics.database.mode managed): a second
+    # instance of the cloud's tracker-store component; Rasa Pro Services' database is on it.
+    analytics_database_admin: Optional[PostgresConnection] = None
     # Stack outputs an operator needs next (cluster name, bucket, seal key, ...).
     outputs: dict[str, pulumi.Input] = field(default_factory=dict)
     # Resources the Rasa workload must wait for (e.g. node groups, add-ons).

@@ -53,6 +53,11 @@ class PostgresConnection:
     # A server-side name for the policy pack / outputs (RDS identifier, "existing", ...).
     resource_name: pulumi.Input[str] = "existing"
 
+    def admin_login(self, username: pulumi.Input[str], password: pulumi.Input[str]) -> "PostgresConnection":
+        """The same server, TLS and network, logged in as its admin on the `postgres` database
+        (the analytics setup Job creates databases and roles with it)."""
+        return dataclasses.replace(self, username=username, password=password, database="postgres")
+
 
 @dataclass(frozen=True)
 class RedisConnection:

@@ -11,7 +11,7 @@ import pulumi_kubernetes as k8s
 from components import existing
 from components.analytics.workload import AnalyticsWorkload, AnalyticsWorkloadArgs, DatabaseTarget
 from components.cloud import CloudServices
-from components.contracts import KafkaConnection, NetworkAccess, PlatformConnections
+from components.contracts import KafkaConnection, NetworkAccess, PlatformConnections, PostgresConnection
 from components.rasa.pod import ContainerResources
 from components.settings.errors import ConfigError
 from infra.settings import StackSettings
@@ -31,7 +31,7 @@ def analytics_args(
     provider: Optional[k8s.Provider], depends_on: list[pulumi.Resource],
 ) -> AnalyticsWorkloadArgs:
     a, rasa = settings.analytics, settings.rasa
-    shared = a.database.mode == "shared"
+    admin = _admin(settings, services)
     r = a.resources
     return AnalyticsWorkloadArgs(
         stack=settings.stack,
@@ -47,11 +47,11 @@ def analytics_args(
         dead_letter_topic=a.dead_letter_topic,
         log_level=a.log_level,
         event_queue=_consumer(settings, connections.event_queue, services),
-        database=_database(settings, connections),
+        database=_database(settings, connections, admin),
         read_only_username=a.database.read_only_username,
         license=existing.secret(rasa.license),
         vault=connections.vault.network,
-        database_admin=services.tracker_store_admin if shared else None,
+        database_admin=admin,
         setup_image=f"{rasa.image}:{rasa.tag}",
         region=settings.region,
         provider=provider,
@@ -73,12 +73,24 @@ def _consumer(settings: StackSettings, producer: KafkaConnection, services: Clou
                                client_id="rasa-analytics")
 
 
-def _database(settings: StackSettings, c: PlatformConnections) -> DatabaseTarget:
+def _admin(settings: StackSettings, services: CloudServices) -> Optional[PostgresConnection]:
+    """The admin login the setup Job creates the database and roles with: the tracker server's
+    (shared), the analytics server's own (managed), none (existing: the operator's database)."""
+    mode = settings.analytics.database.mode
+    if mode == "managed":
+        assert services.analytics_database_admin is not None  # the cloud's spec lists analytics.database
+        return services.analytics_database_admin
+    return services.tracker_store_admin if mode == "shared" else None
+
+
+def _database(settings: StackSettings, c: PlatformConnections, admin: Optional[PostgresConnection]) -> DatabaseTarget:
     db = settings.analytics.database
-    if db.mode == "shared":
-        ts = c.tracker_store
-        return DatabaseTarget(host=ts.host, port=ts.port, name=db.name, username=db.username, ssl_mode=ts.ssl_mode,
-                              network=ts.network, ca_cert_pem=ts.ca_cert_pem)
+    if db.mode != "existing":
+        # The server the database is on, as Rasa reaches the tracker store (its TLS, CA and network).
+        server = admin if db.mode == "managed" else c.tracker_store
+        assert server is not None
+        return DatabaseTarget(host=server.host, port=server.port, name=db.name, username=db.username,
+                              ssl_mode=server.ssl_mode, network=server.network, ca_cert_pem=server.ca_cert_pem)
     assert db.host is not None  # required by the analytics rules
     return DatabaseTarget(
         host=db.host, port=db.port, name=db.name, username=db.username, ssl_mode=db.ssl_mode,

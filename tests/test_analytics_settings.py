@@ -53,8 +53,8 @@ def test_more_consumers_than_partitions_is_one_line():
 
 
 @pytest.mark.parametrize("analytics, expected", [
-    ({"database": {"mode": "managed"}},
-     "analytics.database.mode = managed: a server of its own is not built yet; allowed: shared"),
+    # A server of its own is a data service in the cluster's network: an existing cluster needs its VPC named.
+    ({"database": {"mode": "managed"}}, "network.mode = create: must be existing when cluster.mode is existing"),
     ({"database": {"mode": "existing"}}, "analytics.database.host = (not set): is required"),
     ({"database": {"name": "rasa"}}, "analytics.database.name = rasa: must differ from trackerStore.database (rasa)"),
     ({"database": {"username": "rasa"}}, "analytics.database.username = rasa: must differ from trackerStore.username"),
@@ -130,3 +130,20 @@ def test_its_pods_are_counted_in_the_capacity_check():
     assert (pods.count, pods.cpu_millicores, pods.memory_mib) == (prod.analytics.replicas + 1, 2000, 4096)
     assert "analytics.replicas" in pods.keys
     assert not [d for d in platform_demands(load()) if d.what == "Rasa Pro Services pod"]  # off in dev
+
+
+
+def test_a_cloud_without_an_analytics_server_refuses_managed_naming_the_other_modes():
+    from infra.settings import rules
+
+    s = load()
+    a = s.analytics
+    s = s.model_copy(update={"analytics": a.model_copy(update={
+        "enabled": True, "database": a.database.model_copy(update={"mode": "managed"})})})
+    assert "analytics.database" in s.managed()
+    spec = dataclasses.replace(CLOUDS["aws"], managed=CLOUDS["aws"].managed - {"analytics.database"})
+    problems = Problems()
+    rules._managed(s, spec, problems)
+    (line,) = [str(e) for e in problems.errors if "analytics" in str(e)]
+    assert line.startswith("config error: rasa-platform:analytics.database.mode = managed: managed on aws, azure, gcp so far")
+    assert line.endswith("allowed: shared, existing")

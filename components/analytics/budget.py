@@ -3,11 +3,15 @@
 Rasa Pro Services exposes no pool settings, so each consumer is counted at SQLAlchemy's QueuePool
 defaults (pool_size 5 + max_overflow 10): an assumption only the real image can confirm. With the
 database on the tracker store's server (`shared`), these connections are reserved before Rasa's
-own pool is sized (components/rasa/budget.py).
+own pool is sized (components/rasa/budget.py); on a server of its own (`managed`) they must fit
+that server's limit, under the same share Rasa may take of the tracker store's.
 """
 
 from __future__ import annotations
 
+from typing import Optional
+
+from components.rasa.budget import BUDGET_SHARE, usable_connections
 from components.rasa.pod import ROLLING_SURGE
 from components.settings.stack import StackSettings
 
@@ -25,3 +29,16 @@ def reserved_on_tracker_server(s: StackSettings) -> int:
     if not a.enabled or a.database.mode != "shared":
         return 0
     return analytics_connections(a.replicas, a.consumer_count)
+
+
+def own_server_problem(s: StackSettings, max_connections: int) -> Optional[str]:
+    """Why Rasa Pro Services' connections do not fit its own server's limit, or None."""
+    a = s.analytics
+    needed = analytics_connections(a.replicas, a.consumer_count)
+    usable = usable_connections(max_connections)
+    if needed <= usable:
+        return None
+    return (f"connection budget: Rasa Pro Services holds up to {needed} connections (({a.replicas} pods + "
+            f"{ROLLING_SURGE} surge) × {a.consumer_count} consumers × {CONNECTIONS_PER_CONSUMER}), but under "
+            f"{int(BUDGET_SHARE * 100)} % of the analytics server's max_connections {max_connections} only {usable} "
+            "are available; lower analytics.replicas or analytics.consumerCount, or choose a larger size")

@@ -23,8 +23,7 @@ def check_analytics(s: StackSettings, spec: CloudSpec, problems: Problems) -> No
         problems.add("analytics.enabled", True, "an OAUTHBEARER (cloud IAM) identity for the analytics consumer is not "
                      "built yet; set analytics.enabled: false or use a SCRAM/PLAIN event queue user")
     db = a.database
-    problems.require(db.mode != "managed", "analytics.database.mode", db.mode,
-                     "a server of its own is not built yet; allowed: shared (the tracker store's server), existing")
+    # managed: the cloud's spec must list `analytics.database` (infra/settings/rules.py refuses it otherwise).
     if db.mode == "existing":
         problems.require(db.host is not None, "analytics.database.host", None,
                          "is required when analytics.database.mode is existing")

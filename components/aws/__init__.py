@@ -30,7 +30,7 @@ AWS = CloudSpec(
     remote_storage="aws",
     tags=AWS_TAGS,
     presets=AWS_PRESETS,
-    managed=frozenset({"cluster", "modelStorage", "lockStore", "trackerStore", "eventQueue"}),
+    managed=frozenset({"cluster", "modelStorage", "lockStore", "trackerStore", "eventQueue", "analytics.database"}),
     # Its own Kafka first; `confluent`: Confluent Cloud in this cloud's region (components/confluent).
     event_queue_providers=("msk", "confluent"),
     analytics_consumer=True,  # an MSK SCRAM user of its own (components/aws/event_queue.py)

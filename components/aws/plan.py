@@ -76,7 +76,8 @@ def needs(settings: StackSettings, aws: AwsSettings) -> Needs:
         cluster_create=settings.cluster.mode == "create",
         # In this cloud's network (Confluent Cloud runs outside it).
         data_services=any(s.mode == "managed" for s in (settings.lock_store, settings.tracker_store))
-        or (settings.event_queue.mode == "managed" and not uses_confluent(settings)),
+        or (settings.event_queue.mode == "managed" and not uses_confluent(settings))
+        or "analytics.database" in settings.managed(),
         model_bucket=ms.mode == "managed" or existing_s3,
         iam_auth=aws.iam_auth,
         vault_seal=aws.vault_seal.enabled,
@@ -93,18 +94,37 @@ def tracker_store_max_connections(settings: StackSettings, aws: AwsSettings, pro
     """The managed RDS instance's max_connections: trackerStore.maxConnections, else from the class's memory."""
     if settings.tracker_store.max_connections is not None:
         return settings.tracker_store.max_connections
-    instance_class = aws.tracker_store.instance_class
+    return _instance_class_connections("aws.trackerStore.instanceClass", aws.tracker_store.instance_class,
+                                       "a managed tracker store", problems)
+
+
+def _instance_class_connections(key: str, instance_class: Optional[str], what: str, problems: Problems) -> Optional[int]:
+    """An RDS instance class's max_connections (from its memory), or a problem on `key`."""
     if instance_class is None:
-        problems.add("aws.trackerStore.instanceClass", None, "is required for a managed tracker store (an RDS instance class such as db.r6g.large)")
+        problems.add(key, None, f"is required for {what} (an RDS instance class such as db.r6g.large)")
         return None
     try:
         return max_connections_for(instance_class)
     except KeyError:
-        problems.add(
-            "aws.trackerStore.instanceClass", instance_class,
-            f"unknown RDS PostgreSQL instance class; allowed: {', '.join(sorted(INSTANCE_CLASS_MEMORY_GIB))}",
-        )
+        problems.add(key, instance_class,
+                     f"unknown RDS PostgreSQL instance class; allowed: {', '.join(sorted(INSTANCE_CLASS_MEMORY_GIB))}")
         return None
+
+
+ANALYTICS_SIZE_KEY = "aws.analyticsDatabase.instanceClass"
+
+
+def analytics_database_max_connections(settings: StackSettings, aws: AwsSettings, problems: Problems) -> Optional[int]:
+    """The analytics server's max_connections (analytics.database.mode managed), with its RDS checks."""
+    if "analytics.database" not in settings.managed():
+        return None
+    db = settings.analytics.database
+    _rds_postgres(settings, problems, database=("analytics.database.name", db.name),
+                  usernames=(("analytics.database.username", db.username),
+                             ("analytics.database.readOnlyUsername", db.read_only_username)),
+                  port=("analytics.database.port", db.port), engine=settings.tracker_store.mode != "managed")
+    return _instance_class_connections(ANALYTICS_SIZE_KEY, aws.analytics_database.instance_class,
+                                       "analytics.database.mode managed", problems)
 
 
 def plan(settings: StackSettings, aws: AwsSettings, problems: Problems) -> AwsPlan:
@@ -129,6 +149,7 @@ def plan(settings: StackSettings, aws: AwsSettings, problems: Problems) -> AwsPl
         check_confluent(settings, problems)
     elif settings.event_queue.mode == "managed":
         version = _event_queue(settings, aws, brokers, problems)
+    analytics_connections = analytics_database_max_connections(settings, aws, problems)
     _model_storage(settings, aws, problems)
     metrics_server, node_autoscaling = _scaling(settings)
     if settings.cluster.mode == "create":
@@ -137,6 +158,8 @@ def plan(settings: StackSettings, aws: AwsSettings, problems: Problems) -> AwsPl
         settings=settings,
         tracker_store_max_connections=max_connections,
         tracker_store_size_key="trackerStore.maxConnections" if settings.tracker_store.max_connections else "aws.trackerStore.instanceClass",
+        analytics_database_max_connections=analytics_connections,
+        analytics_database_size_key=ANALYTICS_SIZE_KEY,
         existing=existing,
         aws=aws,
         needs=need,
@@ -246,13 +269,23 @@ def _documentation_range(cidr: str) -> bool:
 
 def _tracker_store(settings: StackSettings, problems: Problems) -> None:
     ts = settings.tracker_store
-    problems.require(ts.engine_version.split(".")[0] in POSTGRES_MAJORS, "trackerStore.engineVersion", ts.engine_version,
+    _rds_postgres(settings, problems, database=("trackerStore.database", ts.database),
+                  usernames=(("trackerStore.username", ts.username),), port=("trackerStore.port", ts.port))
+
+
+def _rds_postgres(settings: StackSettings, problems: Problems, *, database: tuple[str, str],
+                  usernames: tuple[tuple[str, str], ...], port: tuple[str, int], engine: bool = True) -> None:
+    """What RDS imposes on an instance of components/aws/tracker_store.py: (key, value) pairs checked.
+    Both instances run the tracker store's engine version (`engine`: check it here, once per stack)."""
+    version = settings.tracker_store.engine_version
+    problems.require(not engine or version.split(".")[0] in POSTGRES_MAJORS, "trackerStore.engineVersion", version,
                      f"RDS PostgreSQL majors allowed: {', '.join(POSTGRES_MAJORS)}")
-    problems.require(bool(re.fullmatch(r"[a-z][a-z0-9_]{0,62}", ts.database)), "trackerStore.database", ts.database,
+    problems.require(bool(re.fullmatch(r"[a-z][a-z0-9_]{0,62}", database[1])), *database,
                      "RDS needs a letter then letters, digits or underscores")
-    problems.require(ts.username not in RESERVED_DB_ROLES, "trackerStore.username", ts.username,
-                     f"reserved on RDS or for the admin; not one of {', '.join(sorted(RESERVED_DB_ROLES))}")
-    problems.require(ts.port >= 1150, "trackerStore.port", ts.port, "RDS PostgreSQL allows ports 1150 to 65535")
+    for key, username in usernames:
+        problems.require(username not in RESERVED_DB_ROLES, key, username,
+                         f"reserved on RDS or for the admin; not one of {', '.join(sorted(RESERVED_DB_ROLES))}")
+    problems.require(port[1] >= 1150, *port, "RDS PostgreSQL allows ports 1150 to 65535")
 
 
 def _lock_store(settings: StackSettings, aws: AwsSettings, problems: Problems) -> None:

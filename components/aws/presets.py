@@ -1,7 +1,8 @@
 """AWS sizes per environment: values of the `rasa-platform:aws` section only.
 
 The generic presets (replicas, backups, high availability, protection) are infra/presets.py's;
-these add what only AWS has: instance classes, node and broker types, NAT, flow logs, log
+these add what only AWS has: instance classes (the tracker store's and, with
+analytics.database.mode managed, the analytics server's), node and broker types, NAT, flow logs, log
 retention. Sizes follow Rasa's hardware guidance (a CALM instance wants up to 8 vCPU / 16 GB).
 What a node holds is checked, not assumed (components/aws/node_types.py, README: AWS, Capacity):
 an m6i.2xlarge offers 7910m CPU to pods after the kubelet reserve, 7755m after the system
@@ -19,6 +20,7 @@ AWS_PRESETS: dict[str, dict[str, Any]] = {
         "natGateways": "single", "flowLogs": False, "logRetentionDays": 30,
         "nodeGroup": {"instanceType": "m6i.large"},
         "trackerStore": {"instanceClass": "db.t4g.medium"},
+        "analyticsDatabase": {"instanceClass": "db.t4g.small"},
         "lockStore": {"nodeType": "cache.t4g.small"},
         "eventQueue": {"brokerInstanceType": "kafka.t3.small", "brokerStorageGb": 20},
     },
@@ -26,6 +28,7 @@ AWS_PRESETS: dict[str, dict[str, Any]] = {
         "natGateways": "perZone", "flowLogs": True, "logRetentionDays": 90,
         "nodeGroup": {"instanceType": "m6i.xlarge"},
         "trackerStore": {"instanceClass": "db.m6g.large"},
+        "analyticsDatabase": {"instanceClass": "db.t4g.medium"},
         "lockStore": {"nodeType": "cache.t4g.medium"},
         "eventQueue": {"brokerInstanceType": "kafka.m7g.large", "brokerStorageGb": 100},
     },
@@ -33,6 +36,7 @@ AWS_PRESETS: dict[str, dict[str, Any]] = {
         "natGateways": "perZone", "flowLogs": True, "logRetentionDays": 365,
         "nodeGroup": {"instanceType": "m6i.2xlarge"},
         "trackerStore": {"instanceClass": "db.r6g.large"},
+        "analyticsDatabase": {"instanceClass": "db.m6g.large"},
         "lockStore": {"nodeType": "cache.r7g.large"},
         "eventQueue": {"brokerInstanceType": "kafka.m7g.large", "brokerStorageGb": 500},
     },

@@ -107,6 +107,11 @@ class TrackerStoreAwsSettings(Section):
     """RDS PostgreSQL instance class (preset when unset); its memory sets max_connections."""
 
 
+class AnalyticsDatabaseAwsSettings(Section):
+    instance_class: Optional[str] = None
+    """analytics.database.mode managed: the analytics server's RDS PostgreSQL instance class (preset when unset); its memory sets max_connections."""
+
+
 class LockStoreAwsSettings(Section):
     node_type: Optional[str] = None
     """ElastiCache node type (preset when unset)."""
@@ -164,6 +169,7 @@ class AwsSettings(Section):
     vault_network: VaultNetworkSettings = VaultNetworkSettings()
     node_group: NodeGroupSettings = NodeGroupSettings()
     tracker_store: TrackerStoreAwsSettings = TrackerStoreAwsSettings()
+    analytics_database: AnalyticsDatabaseAwsSettings = AnalyticsDatabaseAwsSettings()
     lock_store: LockStoreAwsSettings = LockStoreAwsSettings()
     event_queue: EventQueueAwsSettings = EventQueueAwsSettings()
     model_storage: ModelStorageAwsSettings = ModelStorageAwsSettings()

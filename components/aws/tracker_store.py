@@ -7,6 +7,10 @@ in-cluster bootstrap) and Rasa's application user `trackerStore.username`, whose
 password travels in the connection. The bootstrap job (a later issue) creates that role with
 this password (or, with aws.iamAuth, grants it `rds_iam`).
 
+The analytics server (analytics.database.mode managed) is a second instance of this component:
+its own identifier, key, security group and parameter group, the tracker store's engine, storage,
+backups, Multi-AZ and protection, and no application password (Rasa Pro Services generates its own).
+
 The connection limit is fixed in the parameter group to the value `max_connections_for` reports,
 so the connection budget is computed against the server's real limit, not an estimate.
 """
@@ -84,6 +88,12 @@ class TrackerStoreArgs:
     ssl_mode: PostgresSslMode
     ca_cert: Optional[str] = None  # trackerStore.caCert; unset: the vendored root of the region (rds_ca)
     iam_auth: bool = False
+    # What this server is for: its RDS identifier (`<base>-<identifier>`), its key's purpose and the
+    # descriptions. The analytics server (analytics.database.mode managed) is a second instance.
+    identifier: str = "tracker"
+    purpose: str = "tracker-store"
+    # Generate the application role's password here; False: its owner generates it (Rasa Pro Services).
+    app_password: bool = True
 
 
 class TrackerStore(pulumi.ComponentResource):
@@ -98,17 +108,18 @@ class TrackerStore(pulumi.ComponentResource):
         iam = args.iam_auth
         protect = ctx.protect
         child = pulumi.ResourceOptions(parent=self)
-        identifier = ctx.name("tracker", 63)
+        identifier = ctx.name(args.identifier, 63)
+        title = args.purpose.replace("-", " ")
 
-        key_arn = service_key_arn(ctx, name, "tracker-store", "RDS tracker store: storage and Performance Insights", self)
+        key_arn = service_key_arn(ctx, name, args.purpose, f"RDS {title}: storage and Performance Insights", self)
         security_group = data_security_group(
             ctx, f"{name}-sg", parent=self, network=args.network,
             cluster_sources=args.cluster.client_security_group_ids, ports=[args.port],
-            description="Rasa tracker store (PostgreSQL TLS)",
+            description=f"Rasa {title} (PostgreSQL TLS)",
         )
         subnets = aws.rds.SubnetGroup(
             f"{name}-subnets",
-            description="Rasa tracker store: data subnets",
+            description=f"Rasa {title}: data subnets",
             subnet_ids=list(args.network.data_subnet_ids),
             tags=ctx.tags(),
             opts=child,
@@ -116,7 +127,7 @@ class TrackerStore(pulumi.ComponentResource):
         parameters = aws.rds.ParameterGroup(
             f"{name}-parameters",
             family=parameter_group_family(args.engine_version),
-            description="Rasa tracker store: TLS only, SCRAM passwords, fixed connection limit",
+            description=f"Rasa {title}: TLS only, SCRAM passwords, fixed connection limit",
             parameters=[
                 {"name": "rds.force_ssl", "value": "1", "apply_method": "immediate"},
                 {"name": "password_encryption", "value": "scram-sha-256", "apply_method": "immediate"},
@@ -134,7 +145,7 @@ class TrackerStore(pulumi.ComponentResource):
         )
         self.admin_password = pulumi.Output.secret(master_password.result)
         app_password: Optional[pulumi.Output[str]] = None
-        if not iam:
+        if args.app_password and not iam:
             generated = random.RandomPassword(
                 f"{name}-app-password", length=40, special=True, override_special=PASSWORD_SPECIALS,
                 min_lower=4, min_upper=4, min_numeric=4, opts=child,

@@ -39,7 +39,7 @@ AZURE = CloudSpec(
     remote_storage="azure",
     tags=AZURE_TAGS,
     presets=AZURE_PRESETS,
-    managed=frozenset({"cluster", "modelStorage", "lockStore", "trackerStore", "eventQueue"}),
+    managed=frozenset({"cluster", "modelStorage", "lockStore", "trackerStore", "eventQueue", "analytics.database"}),
     # Its own Kafka first; `confluent`: Confluent Cloud in this cloud's region (components/confluent).
     event_queue_providers=("event-hubs", "confluent"),
     # A namespace-level SAS rule (Listen + Send) of its own, a consumer group and a dead-letter hub.

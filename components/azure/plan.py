@@ -62,10 +62,20 @@ def needs(settings: StackSettings, azure: AzureSettings) -> Needs:
         cluster_create=settings.cluster.mode == "create",
         # In this cloud's network (Confluent Cloud runs outside it).
         data_services=any(s.mode == "managed" for s in (settings.lock_store, settings.tracker_store))
-        or (settings.event_queue.mode == "managed" and not uses_confluent(settings)),
+        or (settings.event_queue.mode == "managed" and not uses_confluent(settings))
+        or _analytics_server(settings),
         model_storage=settings.model_storage.mode == "managed",
         vault_seal=azure.vault_seal.enabled,
     )
+
+
+def _analytics_server(settings: StackSettings) -> bool:
+    return "analytics.database" in settings.managed()
+
+
+def _postgres(settings: StackSettings) -> bool:
+    """A Flexible Server is created (the tracker store's, the analytics server, or both)."""
+    return settings.tracker_store.mode == "managed" or _analytics_server(settings)
 
 
 def zones(settings: StackSettings) -> tuple[str, ...]:
@@ -79,7 +89,7 @@ def dns_zones(settings: StackSettings, azure: AzureSettings, need: Needs) -> tup
         wanted.append("blob")
     if settings.lock_store.mode == "managed":
         wanted.append("redis" if azure.lock_store.kind == "managedRedis" else "redisCache")
-    if settings.tracker_store.mode == "managed":
+    if _postgres(settings):
         wanted.append("postgres")
     if settings.event_queue.mode == "managed" and not uses_confluent(settings):
         wanted.append("servicebus")
@@ -109,6 +119,7 @@ def plan(settings: StackSettings, azure: AzureSettings, problems: Problems) -> A
     max_connections = None
     if settings.tracker_store.mode == "managed":
         max_connections = _tracker_store(settings, azure, problems)
+    analytics_connections = _analytics_database(settings, azure, problems) if _analytics_server(settings) else None
     if settings.lock_store.mode == "managed":
         _lock_store(settings, azure, problems)
     if uses_confluent(settings):
@@ -120,6 +131,8 @@ def plan(settings: StackSettings, azure: AzureSettings, problems: Problems) -> A
         settings=settings,
         tracker_store_max_connections=max_connections,
         tracker_store_size_key="trackerStore.maxConnections" if settings.tracker_store.max_connections else "azure.trackerStore.sku",
+        analytics_database_max_connections=analytics_connections,
+        analytics_database_size_key=ANALYTICS_SIZE_KEY,
         existing=existing_access(azure),
         azure=azure,
         needs=need,
@@ -154,9 +167,10 @@ def _network(settings: StackSettings, azure: AzureSettings, need: Needs, wanted:
         return
     problems.require(ids.node_subnet_id is not None, "azure.network.nodeSubnetId", None, "is required when network.mode is existing")
     problems.require(ids.endpoint_subnet_id is not None, "azure.network.endpointSubnetId", None, "is required when network.mode is existing")
-    if settings.tracker_store.mode == "managed":
+    if _postgres(settings):
+        what = "a managed tracker store" if settings.tracker_store.mode == "managed" else "analytics.database.mode managed"
         problems.require(ids.postgres_subnet_id is not None, "azure.network.postgresSubnetId", None,
-                         "is required for a managed tracker store on an existing network (a subnet delegated to PostgreSQL flexible servers)")
+                         f"is required for {what} on an existing network (a subnet delegated to PostgreSQL flexible servers)")
     for key in wanted:
         zone_key = "redis" if key == "redisCache" else key
         problems.require(zone_key in ids.private_dns_zone_ids, f"azure.network.privateDnsZoneIds.{zone_key}", None,
@@ -191,23 +205,52 @@ def _cluster(settings: StackSettings, azure: AzureSettings, need: Needs, problem
 
 def _tracker_store(settings: StackSettings, azure: AzureSettings, problems: Problems) -> Optional[int]:
     ts = settings.tracker_store
-    sku = azure.tracker_store.sku
-    problems.require(ts.engine_version.split(".")[0] in POSTGRES_MAJORS and "." not in ts.engine_version,
-                     "trackerStore.engineVersion", ts.engine_version,
-                     f"Flexible Server takes a major version; allowed: {', '.join(POSTGRES_MAJORS)}")
-    problems.require(ts.username not in RESERVED_ROLES, "trackerStore.username", ts.username,
-                     f"reserved on Azure or for the admin; not one of {', '.join(sorted(RESERVED_ROLES))}")
-    problems.require(ts.port == 5432, "trackerStore.port", ts.port, "Flexible Server listens on 5432 only; allowed: 5432")
-    problems.require(bool(re.fullmatch(r"[a-z][a-z0-9_-]{0,62}", ts.database)), "trackerStore.database", ts.database,
-                     "a letter, then letters, digits, _ or -")
-    if sku is None or sku not in SKU_MAX_CONNECTIONS:
-        problems.add("azure.trackerStore.sku", sku, f"a Flexible Server compute SKU; allowed: {', '.join(sorted(SKU_MAX_CONNECTIONS))}")
+    sku = _flexible_server(settings, problems, sku=("azure.trackerStore.sku", azure.tracker_store.sku),
+                           database=("trackerStore.database", ts.database), usernames=(("trackerStore.username", ts.username),),
+                           port=("trackerStore.port", ts.port))
+    if sku is None:
         return ts.max_connections
-    problems.require(not (ts.high_availability and sku.startswith("Standard_B")), "azure.trackerStore.sku", sku,
-                     "zone-redundant HA (trackerStore.highAvailability) needs a General Purpose or Memory Optimized SKU, not Burstable")
     if ts.max_connections is not None:
         return ts.max_connections
     return user_connections(sku)
+
+
+ANALYTICS_SIZE_KEY = "azure.analyticsDatabase.sku"
+
+
+def _analytics_database(settings: StackSettings, azure: AzureSettings, problems: Problems) -> Optional[int]:
+    """The analytics server's (analytics.database.mode managed) checks and its max_connections."""
+    db = settings.analytics.database
+    sku = _flexible_server(settings, problems, sku=(ANALYTICS_SIZE_KEY, azure.analytics_database.sku),
+                           database=("analytics.database.name", db.name),
+                           usernames=(("analytics.database.username", db.username),
+                                      ("analytics.database.readOnlyUsername", db.read_only_username)),
+                           port=("analytics.database.port", db.port), engine=settings.tracker_store.mode != "managed")
+    return user_connections(sku) if sku else None
+
+
+def _flexible_server(settings: StackSettings, problems: Problems, *, sku: tuple[str, Optional[str]], database: tuple[str, str],
+                     usernames: tuple[tuple[str, str], ...], port: tuple[str, int], engine: bool = True) -> Optional[str]:
+    """What Flexible Server imposes on an instance of components/azure/tracker_store.py, (key, value)
+    pairs checked; the SKU when it is known. Both servers run the tracker store's version and HA
+    (`engine`: check the version here, once per stack)."""
+    ts = settings.tracker_store
+    problems.require(not engine or (ts.engine_version.split(".")[0] in POSTGRES_MAJORS and "." not in ts.engine_version),
+                     "trackerStore.engineVersion", ts.engine_version,
+                     f"Flexible Server takes a major version; allowed: {', '.join(POSTGRES_MAJORS)}")
+    for key, username in usernames:
+        problems.require(username not in RESERVED_ROLES, key, username,
+                         f"reserved on Azure or for the admin; not one of {', '.join(sorted(RESERVED_ROLES))}")
+    problems.require(port[1] == 5432, *port, "Flexible Server listens on 5432 only; allowed: 5432")
+    problems.require(bool(re.fullmatch(r"[a-z][a-z0-9_-]{0,62}", database[1])), *database,
+                     "a letter, then letters, digits, _ or -")
+    key, value = sku
+    if value is None or value not in SKU_MAX_CONNECTIONS:
+        problems.add(key, value, f"a Flexible Server compute SKU; allowed: {', '.join(sorted(SKU_MAX_CONNECTIONS))}")
+        return None
+    problems.require(not (ts.high_availability and value.startswith("Standard_B")), key, value,
+                     "zone-redundant HA (trackerStore.highAvailability) needs a General Purpose or Memory Optimized SKU, not Burstable")
+    return value
 
 
 def _lock_store(settings: StackSettings, azure: AzureSettings, problems: Problems) -> None:

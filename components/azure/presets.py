@@ -17,6 +17,7 @@ AZURE_PRESETS: dict[str, dict[str, Any]] = {
         "modelStorage": {"replication": "Standard_ZRS", "softDeleteDays": 7},
         "lockStore": {"sku": "Balanced_B1"},
         "trackerStore": {"sku": "Standard_B2ms"},
+        "analyticsDatabase": {"sku": "Standard_B2s"},
         "eventQueue": {"sku": "Standard", "capacity": 1},
     },
     "staging": {
@@ -25,6 +26,7 @@ AZURE_PRESETS: dict[str, dict[str, Any]] = {
         "modelStorage": {"replication": "Standard_ZRS", "softDeleteDays": 14},
         "lockStore": {"sku": "Balanced_B3"},
         "trackerStore": {"sku": "Standard_D2ds_v5"},
+        "analyticsDatabase": {"sku": "Standard_B2ms"},
         "eventQueue": {"sku": "Standard", "capacity": 2},
     },
     "prod": {
@@ -33,6 +35,7 @@ AZURE_PRESETS: dict[str, dict[str, Any]] = {
         "modelStorage": {"replication": "Standard_GZRS", "softDeleteDays": 30},
         "lockStore": {"sku": "Balanced_B5"},
         "trackerStore": {"sku": "Standard_D4ds_v5"},
+        "analyticsDatabase": {"sku": "Standard_D2ds_v5"},  # General Purpose: zone-redundant HA as the tracker store
         "eventQueue": {"sku": "Premium", "capacity": 1},
     },
 }

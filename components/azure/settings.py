@@ -105,6 +105,11 @@ class TrackerStoreAzureSettings(Section):
     """Premium SSD performance tier (unset: the size's default)."""
 
 
+class AnalyticsDatabaseAzureSettings(Section):
+    sku: Optional[str] = None
+    """analytics.database.mode managed: the analytics server's Flexible Server compute SKU (preset when unset); sets its max_connections."""
+
+
 class EventQueueAzureSettings(Section):
     sku: Optional[Literal["Standard", "Premium"]] = None
     """Event Hubs tier (preset: Standard in dev, Premium in prod); Basic has no Kafka endpoint."""
@@ -136,5 +141,6 @@ class AzureSettings(Section):
     model_storage: BlobStorageSettings = BlobStorageSettings()
     lock_store: LockStoreAzureSettings = LockStoreAzureSettings()
     tracker_store: TrackerStoreAzureSettings = TrackerStoreAzureSettings()
+    analytics_database: AnalyticsDatabaseAzureSettings = AnalyticsDatabaseAzureSettings()
     event_queue: EventQueueAzureSettings = EventQueueAzureSettings()
     vault_seal: VaultSealSettings = VaultSealSettings()

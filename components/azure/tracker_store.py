@@ -4,6 +4,11 @@ zone-redundant HA in prod (never on Burstable SKUs: the plan refuses that), back
 `trackerStore.backupDays` (geo-redundant in prod), a generated administrator password and the
 database Rasa writes to.
 
+The analytics server (analytics.database.mode managed) is a second instance of this component in
+the same delegated subnet and private DNS zone: its own server name, SKU and database, the tracker
+store's version, storage, backups, HA and protection, and no application password (Rasa Pro
+Services generates its role's own).
+
 The server's certificate chains to public roots (DigiCert Global Root G2 / Microsoft RSA Root
 2017), which the Rasa image's CA bundle holds: `verify-full` needs no extra CA.
 """
@@ -72,6 +77,9 @@ class TrackerStoreArgs:
     ssl_mode: str
     storage_tier: Optional[str] = None
     set_max_connections: Optional[int] = None  # trackerStore.maxConnections: written as the server parameter
+    purpose: str = "pg"  # the server's name: `<base>-<purpose>-<random>`
+    # Generate the application role's password here; False: its owner generates it (Rasa Pro Services).
+    generate_app_password: bool = True
 
 
 class TrackerStore(pulumi.ComponentResource):
@@ -79,7 +87,7 @@ class TrackerStore(pulumi.ComponentResource):
     server: postgresql.Server
     admin_username: str
     admin_password: pulumi.Output[str]
-    app_password: pulumi.Output[str]
+    app_password: Optional[pulumi.Output[str]]
     ready: list[pulumi.Resource]  # the database exists (Rasa runs without login_db)
 
     def __init__(self, name: str, args: TrackerStoreArgs, opts: Optional[pulumi.ResourceOptions] = None):
@@ -97,7 +105,7 @@ class TrackerStore(pulumi.ComponentResource):
             f"{name}-app-password", length=32, special=True, override_special="-_.~",
             min_upper=2, min_lower=2, min_numeric=2, min_special=1,
             opts=pulumi.ResourceOptions(parent=self),
-        )
+        ) if args.generate_app_password else None
         self.admin_username = ADMIN_USERNAME
         self.admin_password = pulumi.Output.secret(password.result)
         storage: dict = {"storage_size_gb": args.storage_gb, "auto_grow": postgresql.StorageAutoGrow.ENABLED}
@@ -105,7 +113,7 @@ class TrackerStore(pulumi.ComponentResource):
             storage["tier"] = args.storage_tier
         self.server = postgresql.Server(
             f"{name}-server",
-            server_name=ctx.unique_name("pg", 63),
+            server_name=ctx.unique_name(args.purpose, 63),
             resource_group_name=rg,
             location=ctx.location,
             version=args.engine_version,
@@ -160,7 +168,7 @@ class TrackerStore(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=ctx.protect, depends_on=previous),
         )
         # Rasa's own role (never the admin): the in-cluster bootstrap creates it with this password.
-        self.app_password = pulumi.Output.secret(app_password.result)
+        self.app_password = pulumi.Output.secret(app_password.result) if app_password else None
         self.ready: list[pulumi.Resource] = [database]
         self.connection = PostgresConnection(
             host=self.server.fully_qualified_domain_name,

@@ -31,7 +31,7 @@ GCP = CloudSpec(
     remote_storage="gcs",
     tags=GCP_LABELS,
     presets=GCP_PRESETS,
-    managed=frozenset({"cluster", "modelStorage", "lockStore", "trackerStore", "eventQueue"}),
+    managed=frozenset({"cluster", "modelStorage", "lockStore", "trackerStore", "eventQueue", "analytics.database"}),
     event_queue_providers=EVENT_QUEUE_PROVIDERS,
     # A service account of its own (Managed Kafka) or a Confluent service account and key, with ACLs.
     analytics_consumer=True,

@@ -39,6 +39,7 @@ class Needs:
     cluster_create: bool
     tracker_store: bool
     lock_store: bool
+    analytics_database: bool  # analytics.database.mode managed: a Cloud SQL instance of its own
     managed_kafka: bool
     confluent: bool
     model_bucket: bool  # Rasa reads models from GCS (managed, or an existing bucket)
@@ -46,7 +47,7 @@ class Needs:
 
     @property
     def private_services(self) -> bool:
-        return self.tracker_store or self.lock_store
+        return self.tracker_store or self.lock_store or self.analytics_database
 
     @property
     def network(self) -> bool:
@@ -69,6 +70,7 @@ def needs(settings: StackSettings, gcp: GcpSettings) -> Needs:
         cluster_create=settings.cluster.mode == "create",
         tracker_store=settings.tracker_store.mode == "managed",
         lock_store=settings.lock_store.mode == "managed",
+        analytics_database="analytics.database" in settings.managed(),
         managed_kafka=managed_events and provider == MANAGED_KAFKA,
         confluent=managed_events and provider == CONFLUENT,
         model_bucket=settings.model_storage.mode == "managed" or settings.model_storage.bucket is not None,
@@ -88,6 +90,8 @@ def plan(settings: StackSettings, gcp: GcpSettings, problems: Problems) -> GcpPl
     database_version = None
     if need.tracker_store:
         max_connections = _tracker_store(settings, gcp, problems)
+    analytics_connections = _analytics_database(settings, gcp, problems) if need.analytics_database else None
+    if need.tracker_store or need.analytics_database:  # both instances run the tracker store's version
         database_version = f"POSTGRES_{settings.tracker_store.engine_version.split('.')[0]}"
     version = None
     if need.lock_store:
@@ -99,6 +103,8 @@ def plan(settings: StackSettings, gcp: GcpSettings, problems: Problems) -> GcpPl
         settings=settings,
         tracker_store_max_connections=max_connections,
         tracker_store_size_key="trackerStore.maxConnections" if settings.tracker_store.max_connections else "gcp.trackerStore.tier",
+        analytics_database_max_connections=analytics_connections,
+        analytics_database_size_key=ANALYTICS_SIZE_KEY,
         gcp=gcp,
         needs=need,
         redis_version=version,
@@ -159,23 +165,56 @@ def _cluster(settings: StackSettings, gcp: GcpSettings, need: Needs, problems: P
 
 def _tracker_store(settings: StackSettings, gcp: GcpSettings, problems: Problems) -> Optional[int]:
     ts = settings.tracker_store
-    problems.require(ts.engine_version.split(".")[0] in POSTGRES_MAJORS, "trackerStore.engineVersion", ts.engine_version,
-                     f"Cloud SQL PostgreSQL majors allowed: {', '.join(POSTGRES_MAJORS)}")
+    _engine_version(settings, problems)
     problems.require(ts.ssl_mode == "verify-ca", "trackerStore.sslMode", ts.ssl_mode,
                      "Cloud SQL's per-instance CA names the instance, not its private IP, so verify-full cannot pass; "
                      "allowed: verify-ca (the chain is checked against this instance's own CA)")
-    problems.require(ts.port == 5432, "trackerStore.port", ts.port, "Cloud SQL listens on 5432 only; allowed: 5432")
-    problems.require(bool(re.fullmatch(r"[a-z][a-z0-9_]{0,62}", ts.database)), "trackerStore.database", ts.database,
+    tier = _cloud_sql(problems, tier=("gcp.trackerStore.tier", gcp.tracker_store.tier), port=("trackerStore.port", ts.port),
+                      database=("trackerStore.database", ts.database), usernames=(("trackerStore.username", ts.username),))
+    if tier is None:
+        return None
+    return ts.max_connections or max_connections_for(tier)
+
+
+ANALYTICS_SIZE_KEY = "gcp.analyticsDatabase.tier"
+
+
+def _analytics_database(settings: StackSettings, gcp: GcpSettings, problems: Problems) -> Optional[int]:
+    """The analytics server's (analytics.database.mode managed) checks and its max_connections. It is
+    verified as the tracker store's instance is (verify-ca against its own CA, whatever sslMode says)."""
+    db = settings.analytics.database
+    if settings.tracker_store.mode != "managed":
+        _engine_version(settings, problems)  # else checked once, for the tracker store
+    tier = _cloud_sql(problems, tier=(ANALYTICS_SIZE_KEY, gcp.analytics_database.tier), port=("analytics.database.port", db.port),
+                      database=("analytics.database.name", db.name),
+                      usernames=(("analytics.database.username", db.username),
+                                 ("analytics.database.readOnlyUsername", db.read_only_username)))
+    return max_connections_for(tier) if tier else None
+
+
+def _engine_version(settings: StackSettings, problems: Problems) -> None:
+    ts = settings.tracker_store
+    problems.require(ts.engine_version.split(".")[0] in POSTGRES_MAJORS, "trackerStore.engineVersion", ts.engine_version,
+                     f"Cloud SQL PostgreSQL majors allowed: {', '.join(POSTGRES_MAJORS)}")
+
+
+def _cloud_sql(problems: Problems, *, tier: tuple[str, Optional[str]], port: tuple[str, int], database: tuple[str, str],
+               usernames: tuple[tuple[str, str], ...]) -> Optional[str]:
+    """What Cloud SQL imposes on an instance of components/gcp/tracker_store.py, (key, value) pairs
+    checked; the tier when Cloud SQL accepts it."""
+    problems.require(port[1] == 5432, *port, "Cloud SQL listens on 5432 only; allowed: 5432")
+    problems.require(bool(re.fullmatch(r"[a-z][a-z0-9_]{0,62}", database[1])), *database,
                      "a letter then letters, digits or underscores")
-    problems.require(ts.username not in RESERVED_USERS, "trackerStore.username", ts.username,
-                     f"reserved on Cloud SQL; not one of {', '.join(sorted(RESERVED_USERS))}")
-    tier = gcp.tracker_store.tier
-    if tier is None or tier_size(tier) is None:
-        problems.add("gcp.trackerStore.tier", tier,
+    for key, username in usernames:
+        problems.require(username not in RESERVED_USERS, key, username,
+                         f"reserved on Cloud SQL; not one of {', '.join(sorted(RESERVED_USERS))}")
+    key, value = tier
+    if value is None or tier_size(value) is None:
+        problems.add(key, value,
                      "a Cloud SQL tier db-custom-<vCPUs>-<memory MiB>: 1 or an even number of vCPUs up to 96, memory a "
                      "multiple of 256 MiB and 0.9-6.5 GiB per vCPU (e.g. db-custom-4-16384)")
         return None
-    return ts.max_connections or max_connections_for(tier)
+    return value
 
 
 def _lock_store(settings: StackSettings, gcp: GcpSettings, problems: Problems) -> Optional[str]:

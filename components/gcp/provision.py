@@ -9,7 +9,6 @@ next. This is the only GCP code that reads the stack's settings.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, Optional
 
 import pulumi
@@ -55,7 +54,8 @@ def provision(plan: GcpPlan) -> CloudServices:
     apis = ProjectServices(
         "project-services",
         ProjectServicesArgs(project, tuple(apis_for(
-            cluster=need.cluster_create, tracker_store=need.tracker_store, lock_store=need.lock_store,
+            # Cloud SQL's APIs for either instance (the tracker store's, the analytics server).
+            cluster=need.cluster_create, tracker_store=need.tracker_store or need.analytics_database, lock_store=need.lock_store,
             managed_kafka=need.managed_kafka,
         ))),
         opts=pulumi.ResourceOptions(providers=[apis_provider]),
@@ -120,9 +120,16 @@ def provision(plan: GcpPlan) -> CloudServices:
         outputs["trackerStoreAdminUsername"] = tracker.admin_username
         outputs["trackerStoreAdminPassword"] = tracker.admin_password
         # The analytics database and roles are created on this instance with the admin login.
-        services["tracker_store_admin"] = replace(
-            tracker.connection, username=tracker.admin_username, password=tracker.admin_password, database="postgres")
+        services["tracker_store_admin"] = tracker.connection.admin_login(tracker.admin_username, tracker.admin_password)
         analytics_waits.append(tracker.admin_user)
+    if need.analytics_database:
+        assert network is not None
+        server = TrackerStore("analytics-database", _analytics_database_args(plan, ctx, network, keys), opts=ctx.options())
+        # Rasa Pro Services' database and roles are created on its own instance with its admin login.
+        services["analytics_database_admin"] = server.connection.admin_login(server.admin_username, server.admin_password)
+        analytics_waits += [*server.ready, server.admin_user]
+        outputs["analyticsDatabaseAdminUsername"] = server.admin_username
+        outputs["analyticsDatabaseAdminPassword"] = server.admin_password
     if need.lock_store:
         assert network is not None and plan.redis_version
         ls = settings.lock_store
@@ -255,17 +262,34 @@ def _cluster_args(plan: GcpPlan, ctx: GcpContext, network: NetworkInfo, keys: Ke
 
 
 def _tracker_store_args(plan: GcpPlan, ctx: GcpContext, network: NetworkInfo, keys: KeyRing) -> TrackerStoreArgs:
-    ts, tier = plan.settings.tracker_store, plan.gcp.tracker_store.tier
-    assert tier and plan.tracker_store_max_connections and plan.database_version  # required by the plan
+    ts = plan.settings.tracker_store
+    return _cloud_sql_args(plan, ctx, network, keys, plan.gcp.tracker_store.tier, plan.tracker_store_max_connections,
+                           database=ts.database, username=ts.username)
+
+
+def _analytics_database_args(plan: GcpPlan, ctx: GcpContext, network: NetworkInfo, keys: KeyRing) -> TrackerStoreArgs:
+    """The analytics instance: its own name, key, tier and database; no application user (the setup
+    Job creates Rasa Pro Services' role with the workload's password)."""
+    db = plan.settings.analytics.database
+    return _cloud_sql_args(plan, ctx, network, keys, plan.gcp.analytics_database.tier, plan.analytics_database_max_connections,
+                           database=db.name, username=db.username, identifier="analytics", purpose="analytics-database",
+                           app_user=False)
+
+
+def _cloud_sql_args(plan: GcpPlan, ctx: GcpContext, network: NetworkInfo, keys: KeyRing, tier: Optional[str],
+                    max_connections: Optional[int], **own: Any) -> TrackerStoreArgs:
+    """A Cloud SQL instance's Args: its own tier and names (`own`), the tracker store's version,
+    storage, backups and availability."""
+    ts = plan.settings.tracker_store
+    assert tier and max_connections and plan.database_version  # required by the plan
     return TrackerStoreArgs(
         ctx, network, keys,
         tier=tier,
-        max_connections=plan.tracker_store_max_connections,
+        max_connections=max_connections,
         database_version=plan.database_version,
-        database=ts.database,
-        username=ts.username,
         storage_gb=ts.storage_gb,
         max_storage_gb=ts.max_storage_gb,
         backup_days=ts.backup_days,
         high_availability=ts.high_availability,
+        **own,
     )

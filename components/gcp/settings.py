@@ -63,6 +63,11 @@ class TrackerStoreGcpSettings(Section):
     """Cloud SQL machine tier, db-custom-<vCPUs>-<memory MiB> (preset when unset); its memory sets max_connections."""
 
 
+class AnalyticsDatabaseGcpSettings(Section):
+    tier: Optional[str] = None
+    """analytics.database.mode managed: the analytics server's Cloud SQL tier, db-custom-<vCPUs>-<memory MiB> (preset when unset); its memory sets max_connections."""
+
+
 class LockStoreGcpSettings(Section):
     memory_size_gb: Optional[Annotated[int, between(1, 300)]] = None
     """Memorystore for Redis capacity (preset when unset)."""
@@ -100,6 +105,7 @@ class GcpSettings(Section):
     cluster: ClusterGcpSettings = ClusterGcpSettings()
     node_pool: NodePoolSettings = NodePoolSettings()
     tracker_store: TrackerStoreGcpSettings = TrackerStoreGcpSettings()
+    analytics_database: AnalyticsDatabaseGcpSettings = AnalyticsDatabaseGcpSettings()
     lock_store: LockStoreGcpSettings = LockStoreGcpSettings()
     event_queue: EventQueueGcpSettings = EventQueueGcpSettings()
     model_storage: ModelStorageGcpSettings = ModelStorageGcpSettings()

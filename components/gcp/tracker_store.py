@@ -12,6 +12,11 @@ connection budget uses (`max_connections_for`).
 An admin login `rasa_admin` (another built-in user, generated password) is created too: the
 analytics database setup Job creates the analytics database and roles with it (cloudsqlsuperuser
 has CREATEDB and CREATEROLE; Cloud SQL has no true superuser). Rasa never receives it.
+
+The analytics server (analytics.database.mode managed) is a second instance of this component on
+the same private services access range: its own instance name, key, tier and database, the tracker
+store's version, storage, backups, availability and protection, and no application user (the setup
+Job creates Rasa Pro Services' role with the password the workload generates).
 """
 
 from __future__ import annotations
@@ -79,6 +84,11 @@ class TrackerStoreArgs:
     max_storage_gb: int
     backup_days: int
     high_availability: bool  # REGIONAL: a standby in another zone
+    # What this server is for: its instance name (`<base>-<identifier>-<hex>`) and its key's purpose.
+    identifier: str = "tracker"
+    purpose: str = "tracker-store"
+    # Create the application's built-in user here; False: its owner creates it (the analytics setup Job).
+    app_user: bool = True
 
 
 class TrackerStore(pulumi.ComponentResource):
@@ -91,11 +101,11 @@ class TrackerStore(pulumi.ComponentResource):
         protect = ctx.protect
         child = pulumi.ResourceOptions(parent=self)
         agent = service_agent(ctx, f"{name}-agent", "sqladmin.googleapis.com", self)
-        key = args.keys.key(f"{name}-key", "tracker-store", self, users=[agent])
+        key = args.keys.key(f"{name}-key", args.purpose, self, users=[agent])
 
         self.instance = gcp.sql.DatabaseInstance(
             f"{name}-postgres",
-            name=ctx.unique_name(f"{name}-suffix", "tracker", self, 80),
+            name=ctx.unique_name(f"{name}-suffix", args.identifier, self, 80),
             project=ctx.project,
             region=ctx.region,
             database_version=args.database_version,
@@ -153,22 +163,25 @@ class TrackerStore(pulumi.ComponentResource):
             collation="en_US.UTF8",
             opts=pulumi.ResourceOptions(parent=self, protect=protect),
         )
-        generated = random.RandomPassword(
-            f"{name}-password", length=40, special=True, override_special=PASSWORD_SPECIALS,
-            min_lower=4, min_upper=4, min_numeric=4, opts=child,
-        )
-        password = pulumi.Output.secret(generated.result)
-        self.user = gcp.sql.User(
-            f"{name}-user",
-            name=args.username,
-            project=ctx.project,
-            instance=self.instance.name,
-            type="BUILT_IN",
-            password=password,
-            # PostgreSQL refuses to drop a role that owns objects; the instance takes it along.
-            deletion_policy="ABANDON",
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[database]),
-        )
+        password: Optional[pulumi.Output[str]] = None
+        self.user: Optional[gcp.sql.User] = None
+        if args.app_user:
+            generated = random.RandomPassword(
+                f"{name}-password", length=40, special=True, override_special=PASSWORD_SPECIALS,
+                min_lower=4, min_upper=4, min_numeric=4, opts=child,
+            )
+            password = pulumi.Output.secret(generated.result)
+            self.user = gcp.sql.User(
+                f"{name}-user",
+                name=args.username,
+                project=ctx.project,
+                instance=self.instance.name,
+                type="BUILT_IN",
+                password=password,
+                # PostgreSQL refuses to drop a role that owns objects; the instance takes it along.
+                deletion_policy="ABANDON",
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[database]),
+            )
         self.connection = PostgresConnection(
             host=self.instance.private_ip_address,
             port=PORT,
@@ -198,5 +211,5 @@ class TrackerStore(pulumi.ComponentResource):
             deletion_policy="ABANDON",
             opts=pulumi.ResourceOptions(parent=self, depends_on=[database]),
         )
-        self.ready: list[pulumi.Resource] = [database, self.user]
+        self.ready: list[pulumi.Resource] = [database, *([self.user] if self.user else [])]
         self.register_outputs({"privateIp": self.instance.private_ip_address, "connectionName": self.instance.connection_name})

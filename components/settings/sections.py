@@ -404,23 +404,23 @@ DatabaseName = Annotated[str, matching(r"[a-z_][a-z0-9_]{0,62}", "a PostgreSQL d
 
 class AnalyticsDatabaseSettings(Section):
     mode: Literal["managed", "shared", "existing"] = "shared"
-    """`shared`: its own database and role on the tracker store's PostgreSQL server; `existing`: a database you run; `managed`: a server of its own (not built yet)."""
+    """`shared`: its own database and role on the tracker store's PostgreSQL server; `existing`: a database you run; `managed`: a PostgreSQL server of its own (the cloud's tracker-store service a second time, sized by `<cloud>.analyticsDatabase`; high availability, backups and protection as the tracker store's)."""
     name: DatabaseName = "rasa_analytics"
     """Database Rasa Pro Services stores its analytics tables in (existing: the database's name)."""
     username: RoleName = "rasa_analytics"
     """Its login role, owner of the database (existing: the role you created)."""
     read_only_username: RoleName = "rasa_analytics_readonly"
-    """shared: a login role with SELECT on the analytics tables, for BI tools."""
+    """shared, managed: a login role with SELECT on the analytics tables, for BI tools."""
     host: Optional[HostName] = None
     """existing: PostgreSQL host name."""
     port: Port = 5432
-    """existing: PostgreSQL port."""
+    """existing, managed: PostgreSQL port."""
     password: Optional[SecretStr] = None
     """existing: the role's password, as a secret."""
     ca_cert: Optional[PemCertificate] = None
-    """existing: PEM of the CA that signed the server certificate (shared: the tracker store's)."""
+    """existing: PEM of the CA that signed the server certificate (shared, managed: the tracker store's)."""
     ssl_mode: Literal["verify-full", "verify-ca"] = "verify-full"
-    """existing: libpq sslmode (shared: the tracker store's)."""
+    """existing: libpq sslmode (shared, managed: the tracker store's)."""
     egress_cidrs: tuple[Cidr, ...] = ()
     """existing: where Rasa Pro Services may connect to PostgreSQL (default: anywhere, on its port only)."""
 

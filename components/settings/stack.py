@@ -66,6 +66,8 @@ class StackSettings(Section):
         names = [key for key, section in self.services().items() if section.mode == "managed"]
         if self.cluster.mode == "create":
             names.append("cluster")
+        if self.analytics.enabled and self.analytics.database.mode == "managed":
+            names.append("analytics.database")  # a PostgreSQL server of its own
         return names
 
     def any_managed(self) -> bool:

@@ -15,7 +15,7 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 from pydantic import ValidationError
 
-from components.analytics.budget import reserved_on_tracker_server
+from components.analytics.budget import own_server_problem, reserved_on_tracker_server
 from components.cloud import CloudPlan, CloudSpec
 from components.rasa.budget import BudgetError, ConnectionBudget, max_processes, plan_budget
 from components.rasa.workload import ROLLING_SURGE
@@ -78,6 +78,7 @@ def load_stack(
     cloud_plan = spec.plan(settings, settings.cloud_section(spec.name), problems)
     rules.check(settings, spec, problems)
     budget = _budget(settings, cloud_plan, problems)
+    _analytics_budget(settings, cloud_plan, problems)
     problems.raise_if_any()
     assert budget is not None
     return StackPlan(settings, spec, cloud_plan, budget)
@@ -125,7 +126,7 @@ def _budget(settings: StackSettings, plan: CloudPlan, problems: Problems) -> Opt
         key, limit, shown = "trackerStore.maxConnections", ts.max_connections, ts.max_connections
     else:
         key, limit = plan.tracker_store_size_key, plan.tracker_store_max_connections
-        shown = limit if key == "trackerStore.maxConnections" else _size_value(settings, plan)
+        shown = limit if key == "trackerStore.maxConnections" else _value_at(settings, key)
     if limit is None:
         return None  # already reported (a missing or unknown size)
     try:
@@ -137,10 +138,20 @@ def _budget(settings: StackSettings, plan: CloudPlan, problems: Problems) -> Opt
         return None
 
 
-def _size_value(settings: StackSettings, plan: CloudPlan) -> Any:
-    """The value at the cloud's size key (e.g. aws.trackerStore.instanceClass), for the error line."""
+def _analytics_budget(settings: StackSettings, plan: CloudPlan, problems: Problems) -> None:
+    """Rasa Pro Services' connections against its own server (analytics.database.mode managed)."""
+    limit, key = plan.analytics_database_max_connections, plan.analytics_database_size_key
+    if limit is None or not settings.analytics.enabled:
+        return  # not managed, or its size is missing or unknown (reported by the cloud's plan)
+    why = own_server_problem(settings, limit)
+    if why:
+        problems.add(key, _value_at(settings, key), why)
+
+
+def _value_at(settings: StackSettings, key: str) -> Any:
+    """The value at a stack key (e.g. aws.trackerStore.instanceClass), for the error line."""
     value: Any = settings
-    for part in plan.tracker_store_size_key.split("."):
+    for part in key.split("."):
         value = getattr(value, secrets.field_name(type(value), part), None)
     return value
 

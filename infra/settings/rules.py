@@ -26,9 +26,10 @@ def _managed(s: StackSettings, spec: CloudSpec, problems: Problems) -> None:
     if unsupported:
         first = unsupported[0]
         clouds = ", ".join(name for name, other in CLOUDS.items() if first in other.managed)
+        others = "shared, existing" if first == "analytics.database" else "existing"
         problems.add(
             f"{first}.mode", "create" if first == "cluster" else "managed",
-            f"managed on {clouds or 'no cloud'} so far; on {s.cloud} allowed: existing",
+            f"managed on {clouds or 'no cloud'} so far; on {s.cloud} allowed: {others}",
         )
     if managed:
         problems.require(bool(s.region), "region", s.region, f"is required when a service is managed ({managed[0]})")

@@ -142,7 +142,7 @@ def provision(plan: StackPlan, run_type: type[Run] = Run) -> Run:
         holder["services"] = services
         values: dict[str, Any] = {}
         for name in ("tracker_store", "lock_store", "event_queue", "model_storage", "identity",
-                     "analytics_event_queue", "tracker_store_admin"):
+                     "analytics_event_queue", "tracker_store_admin", "analytics_database_admin"):
             connection = getattr(services, name)
             if connection is not None:
                 values[name] = resolve(connection)
