@@ -1,0 +1,297 @@
+"""The bootstrap script (components/vault/jobs/bootstrap.py) against a real OpenBao server.
+
+The server is started fresh for each test in server mode, with file storage and a Shamir seal,
+so initialisation really happens; the script runs as the Job runs it (a separate Python process
+with a plan file and a credentials directory), here with the program's own Python, which has
+the client libraries the Rasa Pro image ships (hvac, psycopg2, confluent-kafka).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import hvac
+import pytest
+
+from components.contracts import (
+    KafkaConnection, ModelStorageConnection, PlatformConnections, PostgresConnection, RedisConnection, VaultConnection,
+    WorkloadIdentity,
+)
+from components.rasa import endpoints as endpoints_module
+from components.rasa.endpoints import VAULT_KEY_SQL_PASSWORD, VAULT_KEY_SQL_USERNAME
+from components.vault.bootstrap_plan import BOOTSTRAP_SCRIPT
+from tests.support import servers, variants
+from tests.support.pod import render_pod
+from tests.support.servers import FreshVaultServer, PostgresServer, ServerError, random_password
+from tests.support.tls import TestCA
+
+pytestmark = pytest.mark.integration
+
+RASA_USER = "rasa_boot"  # the role the bootstrap creates (the server's own app role is another)
+
+
+@pytest.fixture
+def fresh_vault(test_ca: TestCA) -> Iterator[FreshVaultServer]:
+    try:
+        with servers.openbao_fresh_server(test_ca) as server:
+            yield server
+    except ServerError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@dataclass
+class Bootstrap:
+    vault: FreshVaultServer
+    workdir: Path
+    plan: dict
+
+    @property
+    def credentials_dir(self) -> Path:
+        return Path(self.plan["credentials_dir"])
+
+    @property
+    def key_dir(self) -> Path:
+        return Path(self.plan["key_store"]["directory"])
+
+    def set_credential(self, key: str, value: str) -> None:
+        self.credentials_dir.mkdir(parents=True, exist_ok=True)
+        (self.credentials_dir / key).write_text(value)
+
+    def run(self) -> tuple[int, str, dict]:
+        plan_file, report = self.workdir / "plan.json", self.workdir / "report.json"
+        plan_file.write_text(json.dumps(self.plan))
+        report.unlink(missing_ok=True)
+        done = subprocess.run([sys.executable, str(BOOTSTRAP_SCRIPT), "--plan", str(plan_file), "--report", str(report)],
+                              capture_output=True, text=True, timeout=180)
+        return done.returncode, done.stdout + done.stderr, json.loads(report.read_text()) if report.exists() else {}
+
+    def root(self) -> hvac.Client:
+        return self.vault.client((self.key_dir / "root-token").read_text())
+
+
+def make_bootstrap(vault: FreshVaultServer, tmp_path: Path, credentials: dict[str, str],
+                   database_user: dict | None = None) -> Bootstrap:
+    plan = {
+        "address": vault.address,
+        "ca_file": str(vault.ca_file),
+        "initialise": True,
+        "init": {"seal": "shamir", "shares": 3, "threshold": 2},
+        "key_store": {"type": "file", "directory": str(tmp_path / "keys")},
+        "audit": {"path": "file", "file_path": str(vault.audit_dir / "audit.log")},
+        "kv_mount": "secret",
+        "secrets_path": "rasa-secrets",
+        # Nothing here reviews tokens: the config and role are written and read back, logins are
+        # what a cluster shows.
+        "kubernetes_auth": {"path": "kubernetes", "kubernetes_host": "https://kubernetes.default.svc",
+                            "kubernetes_ca_cert": vault.ca_file.read_text()},
+        "policy": {"name": "rasa"},
+        "role": {"name": "rasa", "service_accounts": ["rasa-pro"], "namespaces": ["rasa"], "token_period": "24h"},
+        "credentials_dir": str(tmp_path / "credentials"),
+        "credentials": sorted(credentials),
+        "database_user": database_user,
+        "wait_seconds": 20,
+        "timeout_seconds": 10,
+    }
+    boot = Bootstrap(vault, tmp_path, plan)
+    for key, value in credentials.items():
+        boot.set_credential(key, value)
+    return boot
+
+
+CREDENTIALS = {
+    VAULT_KEY_SQL_USERNAME: "rasa",
+    VAULT_KEY_SQL_PASSWORD: random_password("sql"),
+    endpoints_module.SECRET_LICENSE: "license-" + random_password("lic"),
+    endpoints_module.SECRET_LOCK_STORE_PASSWORD: random_password("redis"),
+}
+
+
+def test_first_run_initialises_and_configures_and_a_second_run_changes_nothing(fresh_vault, tmp_path):
+    boot = make_bootstrap(fresh_vault, tmp_path, CREDENTIALS)
+    code, out, report = boot.run()
+    assert code == 0, out
+    assert report["initialise"] == "changed" and report["unseal"] == "changed"
+    for step in ("audit", "kv", "kubernetes-auth", "policy", "role", "credentials"):
+        assert report[step] == "changed", (step, out)
+    assert report["database-user"] == report["kafka-topics"] == report["kafka-acls"] == "skipped"
+    for step in report:
+        assert f"bootstrap: {step}: {report[step]}: " in out  # each step says what it did
+
+    root = boot.root()
+    assert fresh_vault.client().sys.is_initialized() and not root.sys.is_sealed()
+    assert len(json.loads((boot.key_dir / "keys").read_text())) == 3
+    assert oct((boot.key_dir / "root-token").stat().st_mode & 0o777) == "0o600"
+    stored = root.secrets.kv.v2.read_secret_version(mount_point="secret", path="rasa-secrets", raise_on_deleted_version=True)
+    assert stored["data"]["data"] == CREDENTIALS
+    version = stored["data"]["metadata"]["version"]
+    role = root.read("auth/kubernetes/role/rasa")["data"]
+    assert role["bound_service_account_names"] == ["rasa-pro"] and role["bound_service_account_namespaces"] == ["rasa"]
+    assert role["token_period"] == 24 * 3600 and role["token_policies"] == ["rasa"] and role["token_max_ttl"] == 0
+    assert role["token_no_default_policy"] is True
+    assert root.sys.list_enabled_audit_devices()["data"]["file/"]["options"]["file_path"].endswith("audit.log")
+    assert (fresh_vault.audit_dir / "audit.log").stat().st_size > 0
+
+    code, out, report = boot.run()
+    assert code == 0, out
+    assert set(report.values()) <= {"unchanged", "skipped"}, report
+    assert root.secrets.kv.v2.read_secret_version(
+        mount_point="secret", path="rasa-secrets", raise_on_deleted_version=True)["data"]["metadata"]["version"] == version
+
+    # No secret value in what the Job logs.
+    for value in [*CREDENTIALS.values(), (boot.key_dir / "root-token").read_text(),
+                  *json.loads((boot.key_dir / "keys").read_text())]:
+        if len(value) > 6:
+            assert value not in out
+
+
+def test_a_token_of_the_rasa_policy_reads_its_secret_and_nothing_else(fresh_vault, tmp_path):
+    boot = make_bootstrap(fresh_vault, tmp_path, CREDENTIALS)
+    code, out, _ = boot.run()
+    assert code == 0, out
+    root = boot.root()
+    root.secrets.kv.v2.create_or_update_secret(mount_point="secret", path="other-app", secret={"k": "v"})
+    # What the Kubernetes role issues: a periodic token with the Rasa policy only.
+    token = root.auth.token.create(policies=["rasa"], period="24h", no_default_policy=True)["auth"]["client_token"]
+    rasa = fresh_vault.client(token)
+
+    data = rasa.secrets.kv.v2.read_secret_version(mount_point="secret", path="rasa-secrets", raise_on_deleted_version=True)
+    assert data["data"]["data"][VAULT_KEY_SQL_PASSWORD] == CREDENTIALS[VAULT_KEY_SQL_PASSWORD]
+    refused = [
+        lambda: rasa.secrets.kv.v2.read_secret_version(mount_point="secret", path="other-app", raise_on_deleted_version=True),
+        lambda: rasa.secrets.kv.v2.create_or_update_secret(mount_point="secret", path="rasa-secrets", secret={"x": "y"}),
+        lambda: rasa.secrets.kv.v2.list_secrets(mount_point="secret", path=""),
+        lambda: rasa.secrets.kv.v2.read_secret_metadata(mount_point="secret", path="rasa-secrets"),
+        lambda: rasa.sys.read_policy("rasa"),
+        lambda: rasa.read("auth/kubernetes/role/rasa"),
+        lambda: rasa.auth.token.create(policies=["rasa"]),
+    ]
+    for attempt in refused:
+        with pytest.raises(hvac.exceptions.Forbidden):
+            attempt()
+    # Rasa renews its periodic token itself.
+    assert rasa.auth.token.renew_self()["auth"]["renewable"] is True
+
+
+def database_user_plan(postgres: PostgresServer) -> dict:
+    return {
+        "host": "localhost", "port": postgres.port, "database": postgres.database,
+        "sslmode": "verify-full", "sslrootcert": str(postgres.ca_file),
+        "admin_username_key": "database_admin_username", "admin_password_key": "database_admin_password",
+        "username_key": VAULT_KEY_SQL_USERNAME, "password_key": VAULT_KEY_SQL_PASSWORD,
+    }
+
+
+def test_a_failed_step_is_named_and_a_rerun_completes(fresh_vault, postgres, tmp_path):
+    credentials = {VAULT_KEY_SQL_USERNAME: RASA_USER, VAULT_KEY_SQL_PASSWORD: random_password("sql")}
+    boot = make_bootstrap(fresh_vault, tmp_path, credentials, database_user_plan(postgres))
+    boot.plan["credentials"] = sorted(credentials)  # the admin's own login is not Rasa's: not in Vault
+    boot.set_credential("database_admin_username", postgres.admin_username)
+    boot.set_credential("database_admin_password", "not-the-admin-password")
+
+    code, out, report = boot.run()
+    assert code == 1
+    assert "bootstrap: FAILED at step database-user: cannot log in as the database administrator" in out
+    assert report["database-user"] == "failed" and report["credentials"] == "changed"
+    assert "kafka-topics" not in report  # nothing after the failed step ran
+    assert "not-the-admin-password" not in out
+
+    boot.set_credential("database_admin_password", postgres.admin_password)
+    code, out, report = boot.run()
+    assert code == 0, out
+    assert report["initialise"] == "unchanged" and report["credentials"] == "unchanged"
+    assert report["database-user"] == "changed" and f"created role {RASA_USER}" in out
+    with contextlib.closing(_connect_as(postgres, RASA_USER, credentials[VAULT_KEY_SQL_PASSWORD])):
+        pass
+
+
+def test_rotation_a_new_password_reaches_vault_and_the_database(fresh_vault, postgres, tmp_path):
+    """Rotation as the README describes it: Pulumi generates a new password (here: a new value of
+    the same credential file), the bootstrap writes it to Vault and to the database role."""
+    user = RASA_USER + "_rot"
+    credentials = {VAULT_KEY_SQL_USERNAME: user, VAULT_KEY_SQL_PASSWORD: random_password("old")}
+    boot = make_bootstrap(fresh_vault, tmp_path, credentials, database_user_plan(postgres))
+    boot.plan["credentials"] = sorted(credentials)
+    boot.set_credential("database_admin_username", postgres.admin_username)
+    boot.set_credential("database_admin_password", postgres.admin_password)
+    assert boot.run()[0] == 0
+
+    new = random_password("new")
+    boot.set_credential(VAULT_KEY_SQL_PASSWORD, new)
+    code, out, report = boot.run()
+    assert code == 0, out
+    assert report["credentials"] == "changed" and f"wrote {VAULT_KEY_SQL_PASSWORD}" in out
+    assert report["database-user"] == "changed" and f"set the password of {user}" in out
+    stored = boot.root().secrets.kv.v2.read_secret_version(mount_point="secret", path="rasa-secrets",
+                                                           raise_on_deleted_version=True)["data"]["data"]
+    assert stored[VAULT_KEY_SQL_PASSWORD] == new
+    with contextlib.closing(_connect_as(postgres, user, new)):
+        pass
+    with pytest.raises(Exception):
+        _connect_as(postgres, user, credentials[VAULT_KEY_SQL_PASSWORD])
+
+
+def test_an_external_vault_is_configured_with_the_admin_token_and_never_initialised(vault, tmp_path):
+    """`vault.mode: external`: the dev-mode server of the other tests stands in for HCP Vault."""
+    ext = FreshVaultServer(address=vault.address, ca_file=vault.ca_file, storage_dir=tmp_path, audit_dir=tmp_path)
+    boot = make_bootstrap(ext, tmp_path, CREDENTIALS)
+    boot.plan.update(initialise=False, key_store=None, audit=None, admin_token_key="vault_admin_token",
+                     secrets_path="rasa-secrets-external", kv_mount="secret")
+    boot.plan["policy"]["name"] = "rasa-external"
+    boot.plan["role"]["name"] = "rasa-external"
+    boot.set_credential("vault_admin_token", vault.root_token)
+    code, out, report = boot.run()
+    assert code == 0, out
+    assert report["key-store"] == report["initialise"] == report["unseal"] == "skipped"
+    assert report["kv"] == "unchanged" and report["credentials"] == "changed"
+    assert vault.root_token not in out
+
+
+def _connect_as(postgres: PostgresServer, user: str, password: str):
+    import psycopg2
+
+    return psycopg2.connect(host="localhost", port=postgres.port, dbname=postgres.database, user=user, password=password,
+                            sslmode="verify-full", sslrootcert=str(postgres.ca_file), connect_timeout=5)
+
+
+def test_rasa_resolves_the_credentials_the_bootstrap_wrote_and_a_tracker_round_trips(
+        fresh_vault, postgres, rasa, test_ca, tmp_path):
+    """Rasa Pro's own Vault secrets manager, in its own virtualenv, against what the bootstrap
+    wrote: the role it created in PostgreSQL, read through a token of the Rasa policy."""
+    user, password = RASA_USER + "_rasa", random_password("sql")
+    credentials = {VAULT_KEY_SQL_USERNAME: user, VAULT_KEY_SQL_PASSWORD: password}
+    boot = make_bootstrap(fresh_vault, tmp_path, credentials, database_user_plan(postgres))
+    boot.plan["credentials"] = sorted(credentials)
+    boot.set_credential("database_admin_username", postgres.admin_username)
+    boot.set_credential("database_admin_password", postgres.admin_password)
+    code, out, _ = boot.run()
+    assert code == 0, out
+    token = boot.root().auth.token.create(policies=["rasa"], period="24h", no_default_policy=True)["auth"]["client_token"]
+
+    net = variants.net(1)
+    connections = PlatformConnections(
+        tracker_store=PostgresConnection(
+            host="localhost", port=postgres.port, database=postgres.database, username=user,
+            max_connections=postgres.max_connections, origin="existing", network=net,
+            password=password, ca_cert_pem=test_ca.cert_pem, ssl_mode="verify-full",
+        ),
+        lock_store=RedisConnection(host="localhost", port=6379, origin="existing", network=net),
+        event_queue=KafkaConnection(bootstrap_servers=["localhost:9093"], topic="rasa-events", origin="existing",
+                                    network=net, security_protocol="SSL", sasl_mechanism=None),
+        model_storage=ModelStorageConnection(provider="aws", bucket="b", model_key="m", origin="existing"),
+        vault=VaultConnection(address=fresh_vault.address, origin="managed", network=net,
+                              ca_cert_pem=test_ca.cert_pem, token=token),
+        identity=WorkloadIdentity(),
+    )
+    pod = render_pod(connections, variants.options(postgres.max_connections, 1), tmp_path / "pod")
+    report = rasa.run(["tracker-store"], pod.env, endpoints=pod.endpoints_file)["tracker-store"]
+    assert "error" not in report, report.get("traceback")
+    assert report["secrets_managers"] == "vault"
+    assert report["events_equal"], (report["events_saved"], report["events_restored"])
+    assert (report["session"]["user"], report["session"]["database"]) == (user, postgres.database)  # from Vault
+    assert password not in pod.rendered_text()
