@@ -165,3 +165,7 @@ class CloudSpec:
     # be a type its mocks list); the offline preview's first-deploy estimate reads it via the registry.
     creation_times: Mapping[str, CreationTime] = field(default_factory=dict)
     description: str = ""
+    # Will provision hand back a `vault_seal` under these settings (the in-cluster Vault needs one),
+    # and the setting that asks for it (named when it is missing).
+    seals_vault: Callable[[Any], bool] = lambda section: False
+    vault_seal_setting: str = ""

@@ -7,6 +7,7 @@ line per problem and creates nothing. The cloud is reached only through its regi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Optional
@@ -15,6 +16,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import existing
+from components.rasa import labels as rasa_labels
 from components.cloud import CloudServices
 from components.contracts import PlatformConnections, WorkloadIdentity, redact, resolve
 from components.rasa.action_server import ActionServerSpec, action_server_url
@@ -23,6 +25,7 @@ from components.rasa.endpoints import (
     SECRET_KAFKA_PASSWORD,
     SECRET_LICENSE,
     SECRET_LOCK_STORE_PASSWORD,
+    SECRET_AUTH_TOKEN,
     SECRET_STORAGE_KEY,
     SECRET_VAULT_TOKEN,
     RenderedEndpoints,
@@ -33,6 +36,7 @@ from components.rasa.workload import (
     Autoscaling, ContainerResources, PublicIngress, RasaWorkload, RasaWorkloadArgs, VerifyChecks,
 )
 from components.settings.sections import ActionServerSettings, AutoscalingSettings, IngressSettings
+from infra import vault as vault_wiring
 from infra.settings import StackPlan, StackSettings, load_stack_from_pulumi
 
 
@@ -62,7 +66,12 @@ def kubernetes_provider(settings: StackSettings, services: CloudServices) -> k8s
 def deploy(plan: StackPlan) -> Platform:
     settings, budget, access = plan.settings, plan.budget, plan.cloud_plan.existing
     provision = plan.cloud.provision
-    services = provision(plan.cloud_plan) if (settings.any_managed() and provision) else CloudServices()
+    # The in-cluster Vault needs the cloud's seal even when nothing else is managed.
+    wants_cloud = settings.any_managed() or settings.vault.mode == "in-cluster"
+    services = provision(plan.cloud_plan) if (wants_cloud and provision) else CloudServices()
+    provider = kubernetes_provider(settings, services)
+    labels = rasa_labels.common(settings.stack, settings.environment)
+    vault = vault_wiring.deploy_vault(settings, services, provider, labels)
 
     s = settings
     connections = PlatformConnections(
@@ -72,7 +81,7 @@ def deploy(plan: StackPlan) -> Platform:
         model_storage=services.model_storage or existing.model_storage(
             s.model_storage, plan.cloud.remote_storage, s.region, access,
         ),
-        vault=existing.vault(s.vault),
+        vault=vault.connection,
         identity=services.identity or WorkloadIdentity(),
     )
     rasa = settings.rasa
@@ -87,7 +96,17 @@ def deploy(plan: StackPlan) -> Platform:
     # The renderer sees credentials only as "present": its output holds no secret.
     rendered = resolve(redact(connections)).apply(lambda resolved: render_endpoints(resolved, options))
 
-    workload = RasaWorkload("rasa", workload_args(settings, connections, rendered, budget, services))
+    secret_values = _secret_values(settings, connections)
+    if rasa.auth_token is not None:
+        secret_values[SECRET_AUTH_TOKEN] = existing.secret(rasa.auth_token)
+    bootstrap = vault_wiring.bootstrap(
+        settings, vault, vault_wiring.vault_credentials(secret_values, connections), provider, labels)
+    api_token = secret_values.get(SECRET_AUTH_TOKEN) or bootstrap.generated[SECRET_AUTH_TOKEN]
+    args = workload_args(settings, connections, rendered, budget, services, provider)
+    # Every credential reaches Rasa from Vault, after the bootstrap Job wrote it there.
+    args = dataclasses.replace(args, auth_token=api_token, vault_delivery=vault_wiring.delivery(settings, vault),
+                               depends_on=[*args.depends_on, bootstrap.job])
+    workload = RasaWorkload("rasa", args)
     return Platform(settings, connections, budget, rendered, workload, dict(services.outputs))
 
 
@@ -97,6 +116,7 @@ def workload_args(
     rendered: pulumi.Output[RenderedEndpoints],
     budget: ConnectionBudget,
     services: CloudServices,
+    provider: Optional[k8s.Provider] = None,
 ) -> RasaWorkloadArgs:
     """The stack's settings as the workload's explicit inputs: the workload never reads settings."""
     rasa, c = settings.rasa, connections
@@ -130,7 +150,7 @@ def workload_args(
         auth_token=existing.secret(settings.rasa.auth_token),
         budget=budget,
         service_origins=_origins(c),
-        provider=kubernetes_provider(settings, services),
+        provider=provider or kubernetes_provider(settings, services),
         verify=VerifyChecks(require_model=rasa.verify.require_model, timeout_seconds=rasa.verify.timeout_seconds)
         if rasa.verify.enabled else None,
         depends_on=list(services.workload_depends_on),
@@ -196,10 +216,8 @@ def export(platform: Platform) -> None:
     pulumi.export("endpointsYml", platform.rendered.apply(lambda r: r.endpoints_yml))
     pulumi.export("connectionBudget", json.loads(_budget_json(platform.budget)))
     pulumi.export("serviceOrigins", _origins(platform.connections))
-    pulumi.export(
-        "vaultSecret",
-        f"{s.vault.mount_point}/{s.vault.secrets_path} (keys sql_store_username, sql_store_password)",
-    )
+    pulumi.export("vaultSecret", f"{s.vault.mount_point}/{s.vault.secrets_path} (written by the bootstrap Job)")
+    pulumi.export("vaultAddress", platform.connections.vault.address)
     for key, value in platform.cloud_outputs.items():
         pulumi.export(key, value)
 

@@ -26,6 +26,7 @@ ENVIRONMENT_PRESETS: dict[str, dict[str, Any]] = {
         "lockStore": {"highAvailability": False, "snapshotDays": 0},
         "eventQueue": {"replicationFactor": 2, "retentionHours": 72},
         "modelStorage": {"noncurrentVersionDays": 7},
+        "vault": {"servers": 1},
     },
     "staging": {
         "protection": True,
@@ -41,6 +42,7 @@ ENVIRONMENT_PRESETS: dict[str, dict[str, Any]] = {
         "lockStore": {"highAvailability": True, "snapshotDays": 1},
         "eventQueue": {"replicationFactor": 3, "retentionHours": 168},
         "modelStorage": {"noncurrentVersionDays": 30},
+        "vault": {"servers": 3},
     },
     "prod": {
         "protection": True,
@@ -57,6 +59,7 @@ ENVIRONMENT_PRESETS: dict[str, dict[str, Any]] = {
         "lockStore": {"highAvailability": True, "snapshotDays": 7},
         "eventQueue": {"replicationFactor": 3, "retentionHours": 168},
         "modelStorage": {"noncurrentVersionDays": 90},
+        "vault": {"servers": 3},
     },
 }
 

@@ -1,7 +1,8 @@
 """The Rasa Pro pod: one hardened container started with the rendered endpoints.yml.
 
-Credentials Rasa takes from the environment reach the container from the `rasa-credentials`
-Secret (env `valueFrom.secretKeyRef`), never as a literal env value.
+Credentials Rasa takes from the environment reach the container from Vault through the Agent
+injector (components/rasa/vault_delivery.py) when a `VaultDelivery` is given, else from the
+`rasa-credentials` Secret (env `valueFrom.secretKeyRef`); never as a literal env value.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -17,7 +18,9 @@ import pulumi_kubernetes as k8s
 from components.cloud import RASA_SERVICE_ACCOUNT
 from components.contracts import WorkloadIdentity
 from components.rasa.endpoints import CA_DIR, ENDPOINTS_DIR, RASA_PORT, RenderedEndpoints
+from components.rasa import vault_delivery
 from components.rasa.hardening import container_security_context, pod_security_context
+from components.rasa.vault_delivery import VaultDelivery
 
 meta = k8s.meta.v1
 core = k8s.core.v1
@@ -62,28 +65,33 @@ def pod_template(
     labels: dict[str, str],
     selector: dict[str, str],
     strict_zone_spread: bool,
+    delivery: Optional[VaultDelivery] = None,
 ) -> core.PodTemplateSpecArgs:
-    env = container_env(rendered, identity)
+    env = container_env(rendered, identity, delivery)
+    annotations = rendered.apply(lambda r: {
+        "rasa-platform.io/config-hash": config_hash(r),
+        **(vault_delivery.pod_annotations(delivery, r.secret_env, "rasa") if delivery else {}),
+    })
     return core.PodTemplateSpecArgs(
-        metadata=meta.ObjectMetaArgs(
-            labels={**labels, **identity.pod_labels},
-            annotations={"rasa-platform.io/config-hash": rendered.apply(config_hash)},
-        ),
+        metadata=meta.ObjectMetaArgs(labels={**labels, **identity.pod_labels}, annotations=annotations),
         spec=core.PodSpecArgs(
             service_account_name=RASA_SERVICE_ACCOUNT,
             automount_service_account_token=False,
             termination_grace_period_seconds=60,
             security_context=pod_security_context(RASA_USER_ID),
             topology_spread_constraints=_zone_spread(selector, strict_zone_spread),
-            containers=[_rasa_container(image, resources, rendered, env)],
-            volumes=_volumes(),
+            containers=[_rasa_container(image, resources, rendered, env, delivery)],
+            volumes=[*_volumes(), *([vault_delivery.token_volume()] if delivery else [])],
         ),
     )
 
 
-def container_env(rendered: pulumi.Output[RenderedEndpoints], identity: WorkloadIdentity) -> pulumi.Output[list]:
-    """The Rasa container's environment (also the verify Job's: it must see what Rasa sees)."""
-    return pulumi.Output.all(rendered, identity.env).apply(lambda parts: _container_env(parts[0], parts[1] or {}))
+def container_env(rendered: pulumi.Output[RenderedEndpoints], identity: WorkloadIdentity,
+                  delivery: Optional[VaultDelivery] = None) -> pulumi.Output[list]:
+    """The Rasa container's environment (also the verify Job's: it must see what Rasa sees).
+    With Vault delivery, credentials are not in it: the entrypoint sources them."""
+    return pulumi.Output.all(rendered, identity.env).apply(
+        lambda parts: _container_env(parts[0], parts[1] or {}, secret_refs=delivery is None))
 
 
 def config_hash(rendered: RenderedEndpoints) -> str:
@@ -93,26 +101,29 @@ def config_hash(rendered: RenderedEndpoints) -> str:
 
 
 def _rasa_container(
-    image: str, resources: ContainerResources, rendered: pulumi.Output[RenderedEndpoints], env: pulumi.Output[list]
+    image: str, resources: ContainerResources, rendered: pulumi.Output[RenderedEndpoints], env: pulumi.Output[list],
+    delivery: Optional[VaultDelivery] = None,
 ) -> core.ContainerArgs:
     return core.ContainerArgs(
         name="rasa",
         image=image,
         image_pull_policy="IfNotPresent",
-        args=rendered.apply(lambda r: list(r.args)),
+        # With Vault: `exec rasa run ...` after sourcing what the Agent rendered.
+        command=rendered.apply(lambda r: vault_delivery.wrap_command(["rasa", *r.args])) if delivery else None,
+        args=None if delivery else rendered.apply(lambda r: list(r.args)),
         ports=[core.ContainerPortArgs(name="http", container_port=RASA_PORT, protocol="TCP")],
         env=env,
         resources=core.ResourceRequirementsArgs(
             requests={"cpu": resources.cpu_request, "memory": resources.memory_request},
             limits={"cpu": resources.cpu_limit, "memory": resources.memory_limit},
         ),
-        **_probes(),
+        **_probes(delivery is not None),
         security_context=container_security_context(),
         volume_mounts=_volume_mounts(),
     )
 
 
-def _probes() -> dict[str, core.ProbeArgs]:
+def _probes(from_vault: bool = False) -> dict[str, core.ProbeArgs]:
     root = core.HTTPGetActionArgs(path="/", port="http")
     return {
         # Downloading and loading a model can take minutes: the startup probe holds liveness off
@@ -122,7 +133,8 @@ def _probes() -> dict[str, core.ProbeArgs]:
         # /status needs the API token; an exec probe reads it from the environment so it never
         # appears in the pod spec. It fails (409) until a model is loaded.
         "readiness_probe": core.ProbeArgs(
-            exec_=core.ExecActionArgs(command=READINESS_COMMAND), period_seconds=10, timeout_seconds=5, failure_threshold=3
+            exec_=core.ExecActionArgs(command=vault_delivery.wrap_command(READINESS_COMMAND) if from_vault else READINESS_COMMAND),
+            period_seconds=10, timeout_seconds=5, failure_threshold=3
         ),
     }
 
@@ -143,7 +155,7 @@ def _volumes() -> list[core.VolumeArgs]:
     ]
 
 
-def _container_env(rendered: RenderedEndpoints, identity_env: dict[str, str]) -> list[dict[str, Any]]:
+def _container_env(rendered: RenderedEndpoints, identity_env: dict[str, str], secret_refs: bool = True) -> list[dict[str, Any]]:
     plain = {
         **rendered.env,
         **identity_env,
@@ -153,7 +165,7 @@ def _container_env(rendered: RenderedEndpoints, identity_env: dict[str, str]) ->
     env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in sorted(plain.items())]
     env += [
         {"name": var, "valueFrom": {"secretKeyRef": {"name": CREDENTIALS_SECRET, "key": key}}}
-        for var, key in sorted(rendered.secret_env.items())
+        for var, key in sorted(rendered.secret_env.items()) if secret_refs
     ]
     return env
 

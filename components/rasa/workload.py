@@ -6,8 +6,10 @@ Deployment rolls), the Deployment, Service, HorizontalPodAutoscaler and PodDisru
 (when asked for), a NetworkPolicy that lets Rasa reach only its backing services, DNS and Vault,
 and optionally an Ingress with TLS and an action server. One method per resource, called in order.
 
-Until Vault delivery is built, credentials Rasa takes from the environment reach the pod from a
-Kubernetes Secret (env `valueFrom.secretKeyRef`): never from a literal env value or a ConfigMap.
+With `vault_delivery`, credentials Rasa takes from the environment reach the pod from Vault
+through the Agent injector (components/rasa/vault_delivery.py) and the namespace holds no Secret;
+without it, from a Kubernetes Secret (env `valueFrom.secretKeyRef`). Never from a literal env
+value or a ConfigMap.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from components.rasa.pod import (
     CA_CONFIG_MAP, CREDENTIALS_SECRET, ENDPOINTS_CONFIG_MAP, ROLLING_SURGE, ContainerResources, config_hash, container_env,
     pod_template,
 )
+from components.rasa.vault_delivery import VaultDelivery
 from components.rasa.verify_job import VerifyJob, VerifyJobArgs
 
 __all__ = [
@@ -99,6 +102,8 @@ class RasaWorkloadArgs:
     verify: Optional[VerifyChecks] = None
     provider: Optional[k8s.Provider] = None
     depends_on: Sequence[pulumi.Resource] = ()
+    # Credentials from Vault through the Agent injector (then no Secret in the namespace).
+    vault_delivery: Optional[VaultDelivery] = None
 
 
 class RasaWorkload(pulumi.ComponentResource):
@@ -173,7 +178,9 @@ class RasaWorkload(pulumi.ComponentResource):
         )
         return generated.result
 
-    def _secret(self, name: str) -> core.Secret:
+    def _secret(self, name: str) -> Optional[core.Secret]:
+        if self.args.vault_delivery is not None:
+            return None  # the bootstrap Job wrote every credential to Vault
         secret_values = {**self.args.secret_values, SECRET_AUTH_TOKEN: pulumi.Output.secret(self._api_token(name))}
         # Only the credentials the rendered configuration refers to.
         needed = self.args.rendered.apply(lambda r: sorted(set(r.secret_env.values())))
@@ -241,7 +248,9 @@ class RasaWorkload(pulumi.ComponentResource):
                 service_account_name=RASA_SERVICE_ACCOUNT,
                 endpoints_config_map=ENDPOINTS_CONFIG_MAP,
                 ca_config_map=CA_CONFIG_MAP,
-                env=container_env(a.rendered, a.identity),
+                env=container_env(a.rendered, a.identity, a.vault_delivery),
+                vault_delivery=a.vault_delivery,
+                secret_env=a.rendered.apply(lambda r: r.secret_env),
                 remote_storage=a.rendered.apply(lambda r: _flag(r.args, "--remote-storage")),
                 model=a.rendered.apply(lambda r: _flag(r.args, "--model")),
                 model_required=a.verify.require_model,
@@ -249,7 +258,8 @@ class RasaWorkload(pulumi.ComponentResource):
                 check_timeout_seconds=a.verify.timeout_seconds,
                 labels=labels,
                 provider=a.provider,
-                depends_on=[self.service_account, self.credentials, self.endpoints_config, self.ca_certificates, policy],
+                depends_on=[r for r in (self.service_account, self.credentials, self.endpoints_config,
+                                        self.ca_certificates, policy) if r is not None],
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -277,12 +287,13 @@ class RasaWorkload(pulumi.ComponentResource):
                     labels=self.server_labels,
                     selector=self.selector,
                     strict_zone_spread=a.strict_zone_spread,
+                    delivery=a.vault_delivery,
                 ),
             ),
             # The verify Job passed first: a stack whose services Rasa cannot reach fails `pulumi up`
             # before a single replica is rolled.
-            opts=self._options(self.service_account, self.credentials, self.endpoints_config, self.ca_certificates,
-                               *([self.verify_job] if self.verify_job else [])),
+            opts=self._options(*[r for r in (self.service_account, self.credentials, self.endpoints_config,
+                                             self.ca_certificates, self.verify_job) if r is not None]),
         )
 
     def _service(self, name: str) -> core.Service:
