@@ -29,7 +29,6 @@ core = k8s.core.v1
 
 SECRETS_DIR = "/vault/secrets"
 ENV_FILE = "rasa-env"
-TOKEN_FILE = f"{SECRETS_DIR}/token"
 TOKEN_VOLUME = "vault-service-account-token"
 VAULT_TOKEN_ENV = "VAULT_TOKEN"
 PREFIX = "vault.hashicorp.com/"
@@ -89,11 +88,11 @@ def pod_annotations(delivery: VaultDelivery, secret_env: Mapping[str, str], cont
     return {PREFIX + k: v for k, v in annotations.items()}
 
 
-def wrap_command(command: Sequence[str]) -> list[str]:
+def wrap_command(command: Sequence[str], secrets_dir: str = SECRETS_DIR) -> list[str]:
     """`command` run after the rendered environment is sourced (exec: it stays PID 1)."""
     script = (
-        f". {SECRETS_DIR}/{ENV_FILE} && "
-        f'{VAULT_TOKEN_ENV}="$(cat {TOKEN_FILE})" && export {VAULT_TOKEN_ENV} && exec "$@"'
+        f". {secrets_dir}/{ENV_FILE} && "
+        f'{VAULT_TOKEN_ENV}="$(cat {secrets_dir}/token)" && export {VAULT_TOKEN_ENV} && exec "$@"'
     )
     return ["/bin/sh", "-c", script, command[0], *command]
 

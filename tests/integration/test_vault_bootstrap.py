@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -24,7 +25,9 @@ from components.contracts import (
     WorkloadIdentity,
 )
 from components.rasa import endpoints as endpoints_module
+from components.rasa import vault_delivery
 from components.rasa.endpoints import VAULT_KEY_SQL_PASSWORD, VAULT_KEY_SQL_USERNAME
+from components.rasa.vault_delivery import VaultDelivery
 from components.vault.bootstrap_plan import BOOTSTRAP_SCRIPT
 from tests.support import servers, variants
 from tests.support.pod import render_pod
@@ -295,3 +298,47 @@ def test_rasa_resolves_the_credentials_the_bootstrap_wrote_and_a_tracker_round_t
     assert report["events_equal"], (report["events_saved"], report["events_restored"])
     assert (report["session"]["user"], report["session"]["database"]) == (user, postgres.database)  # from Vault
     assert password not in pod.rendered_text()
+
+
+def test_the_agent_renders_the_env_file_rasa_sources(fresh_vault, tmp_path):
+    """The Agent template and the entrypoint of components/rasa/vault_delivery.py, run for real:
+    OpenBao's own Agent renders `rasa-env` and the token sink from the secret the bootstrap wrote,
+    and the wrapped command sees exactly the values, shell metacharacters and quotes included."""
+    awkward = "it's $HOME `id` \\ \"quoted\" ; exit 1"
+    credentials = {**CREDENTIALS, endpoints_module.SECRET_AUTH_TOKEN: awkward}
+    boot = make_bootstrap(fresh_vault, tmp_path, credentials)
+    code, out, _ = boot.run()
+    assert code == 0, out
+    token = boot.root().auth.token.create(policies=["rasa"], period="24h", no_default_policy=True)["auth"]["client_token"]
+
+    delivery = VaultDelivery(role="rasa", auth_path="auth/kubernetes", mount_point="secret",
+                             secrets_path="rasa-secrets", user_id=os.getuid())
+    secret_env = {"AUTH_TOKEN": endpoints_module.SECRET_AUTH_TOKEN, "RASA_LICENSE": endpoints_module.SECRET_LICENSE,
+                  "LOCK_STORE_PASSWORD": endpoints_module.SECRET_LOCK_STORE_PASSWORD, "VAULT_TOKEN": "vault-token"}
+    secrets_dir = tmp_path / "vault-secrets"
+    secrets_dir.mkdir()
+    (tmp_path / "token-in").write_text(token)
+    (tmp_path / "rasa-env.tpl").write_text(vault_delivery.env_template(delivery, secret_env))
+    (tmp_path / "agent.hcl").write_text(
+        f'vault {{\n  address = "{fresh_vault.address}"\n  ca_cert = "{fresh_vault.ca_file}"\n}}\n'
+        "exit_after_auth = true\n"
+        'auto_auth {\n  method "token_file" {\n    config = {\n'
+        f'      token_file_path = "{tmp_path / "token-in"}"\n    }}\n  }}\n'
+        f'  sink "file" {{\n    config = {{\n      path = "{secrets_dir / "token"}"\n    }}\n  }}\n}}\n'
+        f'template {{\n  source = "{tmp_path / "rasa-env.tpl"}"\n  destination = "{secrets_dir / vault_delivery.ENV_FILE}"\n'
+        '  perms = "0400"\n}\n'
+    )
+    done = subprocess.run([servers._bao_binary(), "agent", f"-config={tmp_path / 'agent.hcl'}"],
+                          capture_output=True, text=True, timeout=60, env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)})
+    assert done.returncode == 0 and (secrets_dir / vault_delivery.ENV_FILE).exists(), done.stdout + done.stderr
+
+    script = "import json, os; print(json.dumps({k: os.environ.get(k) for k in %r}))" % sorted(secret_env)
+    argv = vault_delivery.wrap_command([sys.executable, "-c", script], secrets_dir=str(secrets_dir))
+    seen = json.loads(subprocess.run(argv, capture_output=True, text=True, timeout=30, check=True, env={"PATH": "/usr/bin:/bin"}).stdout)
+    assert seen == {
+        "AUTH_TOKEN": awkward,
+        "RASA_LICENSE": CREDENTIALS[endpoints_module.SECRET_LICENSE],
+        "LOCK_STORE_PASSWORD": CREDENTIALS[endpoints_module.SECRET_LOCK_STORE_PASSWORD],
+        "VAULT_TOKEN": token,  # the Agent's token, which Rasa's own secrets manager then uses
+    }
+    assert oct((secrets_dir / vault_delivery.ENV_FILE).stat().st_mode & 0o777) == "0o400"

@@ -28,7 +28,9 @@ env. Steps, in order, each skipped when the plan does not ask for it:
 
 Each step prints `bootstrap: <step>: changed|unchanged|skipped: <what>`; a failure prints
 `bootstrap: FAILED at step <step>: <why>` and exits 1. A step only writes what a re-run can write
-again, so re-running after a failure completes. Secret values are never printed.
+again, so re-running after a failure completes; for the same reason an error from Vault or a
+client library (a leader election, a failover) gets the step run again, twice at most. Secret
+values are never printed.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ STEPS = (
     "key-store", "initialise", "unseal", "authenticate", "audit", "kv", "kubernetes-auth", "policy", "role",
     "credentials", "database-user", "kafka-topics", "kafka-acls",
 )
+ATTEMPTS, RETRY_SECONDS = 3, 3
 ROOT_TOKEN_KEY = "root-token"
 KEYS_KEY = "keys"  # recovery keys (auto-unseal) or unseal keys (Shamir), base64, JSON list
 SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -266,7 +269,7 @@ def step_authenticate(run: Run) -> Outcome:
                          "`vault operator generate-root` and the recovery keys, then stored there again)")
     run.client = vault_client(run.plan, token)
     deadline = time.monotonic() + run.plan.get("wait_seconds", 300)
-    while True:  # a freshly initialised HA cluster takes a moment to elect its leader
+    while True:
         try:
             run.client.auth.token.lookup_self()
             break
@@ -274,6 +277,15 @@ def step_authenticate(run: Run) -> Outcome:
             if "permission denied" in str(exc).lower() or time.monotonic() >= deadline:
                 raise StepFailed(f"{source} is refused: {str(exc).splitlines()[0]}") from None
             time.sleep(2)
+    # A freshly unsealed raft cluster answers reads before it has an active node to write to.
+    while True:
+        leader = run.client.sys.read_leader_status()
+        leader = leader.get("data", leader) if isinstance(leader, dict) else {}
+        if not leader.get("ha_enabled") or leader.get("leader_address"):
+            break
+        if time.monotonic() >= deadline:
+            raise StepFailed("Vault has no active node (no raft leader elected)")
+        time.sleep(1)
     return unchanged(f"as {source}")
 
 
@@ -596,12 +608,20 @@ def first_line(exc: BaseException) -> str:
 def run_steps(plan: dict, report: Optional[dict] = None) -> int:
     run, report = Run(plan), report if report is not None else {}
     for name in STEPS:
-        try:
-            outcome = STEP_FUNCTIONS[name](run)
-        except StepFailed as exc:
-            return _failed(name, exc.message, report)
-        except Exception as exc:  # any library error: named by its step, without a traceback
-            return _failed(name, f"{type(exc).__name__}: {first_line(exc)}", report)
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                outcome = STEP_FUNCTIONS[name](run)
+                break
+            except StepFailed as exc:
+                return _failed(name, exc.message, report)
+            except Exception as exc:  # any library error: named by its step, without a traceback
+                message = f"{type(exc).__name__}: {first_line(exc)}"
+                if attempt == ATTEMPTS:
+                    return _failed(name, message, report)
+                # Steps are idempotent: a server that is electing a leader or failing over gets
+                # the same step again.
+                print(f"bootstrap: {name}: retrying ({attempt}/{ATTEMPTS - 1}) after {message}", flush=True)
+                time.sleep(RETRY_SECONDS)
         report[name] = outcome.status
         print(f"bootstrap: {name}: {outcome.status}: {outcome.detail}", flush=True)
     print(f"bootstrap: done ({sum(v == 'changed' for v in report.values())} steps changed something)", flush=True)
