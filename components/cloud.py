@@ -23,6 +23,7 @@ import pulumi
 from pydantic import SecretStr
 
 from components.contracts import (
+    DatabaseAdmin,
     KafkaConnection,
     ModelStorageConnection,
     PostgresConnection,
@@ -94,6 +95,8 @@ class CloudServices:
 
     kubernetes_provider: Optional["k8s.Provider"] = None  # None when cluster.mode is existing
     tracker_store: Optional[PostgresConnection] = None
+    # Set when Rasa's database role must be created by the bootstrap (the cloud API cannot).
+    tracker_store_admin: Optional[DatabaseAdmin] = None
     lock_store: Optional[RedisConnection] = None
     event_queue: Optional[KafkaConnection] = None
     model_storage: Optional[ModelStorageConnection] = None

@@ -141,6 +141,16 @@ class VaultSealConfig:
 
 
 @dataclass(frozen=True)
+class DatabaseAdmin:
+    """A tracker database's administrative login, for the bootstrap to create Rasa's role where
+    the cloud's API cannot (never handed to Rasa)."""
+
+    username: pulumi.Input[str]
+    password: pulumi.Input[str]  # secret
+    database: str = "postgres"  # where the administrator logs in
+
+
+@dataclass(frozen=True)
 class PlatformConnections:
     tracker_store: PostgresConnection
     lock_store: RedisConnection

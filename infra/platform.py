@@ -100,7 +100,7 @@ def deploy(plan: StackPlan) -> Platform:
     if rasa.auth_token is not None:
         secret_values[SECRET_AUTH_TOKEN] = existing.secret(rasa.auth_token)
     bootstrap = vault_wiring.bootstrap(
-        settings, vault, vault_wiring.vault_credentials(secret_values, connections), provider, labels)
+        settings, vault, vault_wiring.vault_credentials(secret_values, connections), connections, services, provider, labels)
     api_token = secret_values.get(SECRET_AUTH_TOKEN) or bootstrap.generated[SECRET_AUTH_TOKEN]
     args = workload_args(settings, connections, rendered, budget, services, provider)
     # Every credential reaches Rasa from Vault, after the bootstrap Job wrote it there.

@@ -23,7 +23,8 @@ from components.rasa.vault_delivery import VaultDelivery
 from components.vault import chart
 from components.vault.bootstrap_job import BootstrapJob, BootstrapJobArgs
 from components.vault.bootstrap_plan import (
-    ADMIN_TOKEN_KEY, KUBERNETES_AUTH_PATH, RASA_ROLE, BootstrapInputs, bootstrap_plan,
+    ADMIN_TOKEN_KEY, DATABASE_ADMIN_PASSWORD_KEY, DATABASE_ADMIN_USERNAME_KEY, KUBERNETES_AUTH_PATH, RASA_ROLE,
+    TRACKER_CA_FILE, BootstrapInputs, DatabaseUser, bootstrap_plan,
 )
 from components.vault.deployment import ExternalVault, InClusterVault, VaultDeployment, VaultDeploymentArgs
 from infra.settings import StackSettings
@@ -80,6 +81,7 @@ def vault_credentials(secret_values: Mapping[str, pulumi.Input[str]], c: Platfor
 
 
 def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials: Mapping[str, pulumi.Input[str]],
+              connections: PlatformConnections, services: CloudServices,
               provider: k8s.Provider, labels: Mapping[str, str]) -> BootstrapJob:
     """The Job writing `credentials` (and, when the stack sets none, a generated API token under
     SECRET_AUTH_TOKEN) to Vault."""
@@ -89,7 +91,18 @@ def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials:
     if not in_cluster:
         files[ADMIN_TOKEN_KEY] = existing.secret(v.admin_token)  # required by infra/settings
     ns = deployment.args.namespace
-    plan = bootstrap_plan(BootstrapInputs(
+    pg, admin = connections.tracker_store, services.tracker_store_admin
+    database_user, ca_files = None, {}
+    if admin is not None and VAULT_KEY_SQL_PASSWORD in credentials:
+        # The bootstrap logs in as the administrator and creates Rasa's role with the password in Vault.
+        files[DATABASE_ADMIN_USERNAME_KEY] = pulumi.Output.secret(admin.username)
+        files[DATABASE_ADMIN_PASSWORD_KEY] = pulumi.Output.secret(admin.password)
+        if pg.ca_cert_pem is not None:
+            ca_files[TRACKER_CA_FILE] = pg.ca_cert_pem
+        database_user = pulumi.Output.from_input(pg.host).apply(lambda host: DatabaseUser(
+            host=host, port=pg.port, database=pg.database, admin_database=admin.database, ssl_mode=pg.ssl_mode,
+            has_ca=pg.ca_cert_pem is not None, username_key=VAULT_KEY_SQL_USERNAME, password_key=VAULT_KEY_SQL_PASSWORD))
+    plan = pulumi.Output.from_input(database_user).apply(lambda db: bootstrap_plan(BootstrapInputs(
         address=deployment.bootstrap_address,
         has_ca=deployment.ca_cert_pem is not None,
         vault_namespace=v.namespace if not in_cluster else None,
@@ -103,7 +116,8 @@ def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials:
         kubernetes_host=IN_CLUSTER_API if in_cluster else str(v.kubernetes_host),
         kubernetes_ca_cert=None if in_cluster else v.kubernetes_ca_cert,
         audit_file=chart.AUDIT_FILE if in_cluster else None,
-    ))
+        database_user=db,
+    )))
     return BootstrapJob("vault-bootstrap", BootstrapJobArgs(
         namespace=ns,
         image=f"{rasa.image}:{rasa.tag}",
@@ -111,6 +125,7 @@ def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials:
         credentials=files,
         generated={} if SECRET_AUTH_TOKEN in credentials else {SECRET_AUTH_TOKEN: api_token_aliases()},
         ca_cert_pem=deployment.ca_cert_pem,
+        ca_files=ca_files,
         initialises=in_cluster,
         labels=dict(labels),
         provider=provider,

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from components.vault import chart
-from components.vault.bootstrap_job import job_digest
+from components.rasa.verify_job import job_digest
 from components.vault.bootstrap_plan import BOOTSTRAP_SCRIPT
 from infra.mocks import PlatformMocks
 from infra.preview import kubernetes_manifests, run_stack
@@ -295,3 +295,17 @@ def test_no_credential_value_reaches_any_preview_artifact(stack):
     # The canaries did go somewhere: the bootstrap's Secret, masked.
     credentials = manifest(result, "Secret", "vault-bootstrap-credentials")["stringData"]
     assert {"rasa-license", "rasa-auth-token"} <= set(credentials) and set(credentials.values()) == {"[secret]"}
+
+
+def test_rds_gets_rasas_role_from_the_bootstrap_with_the_admin_login_kept_out_of_vault(shipped_previews):
+    result = shipped_previews["aws-prod"]
+    plan = json.loads(manifest(result, "ConfigMap", "vault-bootstrap")["data"]["plan.json"])
+    db = plan["database_user"]
+    assert db["host"].endswith(".rds.amazonaws.com") and (db["database"], db["sslmode"]) == ("rasa", "verify-full")
+    assert (db["username_key"], db["password_key"]) == ("sql_store_username", "sql_store_password")
+    secret = manifest(result, "Secret", "vault-bootstrap-credentials")["stringData"]
+    assert {db["admin_username_key"], db["admin_password_key"]} <= set(secret)
+    assert db["admin_password_key"] not in plan["credentials"]  # Rasa never gets the master login
+    # Bring-your-own PostgreSQL already has Rasa's role.
+    assert json.loads(manifest(shipped_previews["byo-dev"], "ConfigMap", "vault-bootstrap")["data"]["plan.json"])[
+        "database_user"] is None

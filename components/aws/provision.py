@@ -28,7 +28,7 @@ from components.aws.tracker_store import TrackerStore, TrackerStoreArgs
 from components.aws.vault_seal import VaultSeal, VaultSealArgs
 from components.cloud import CloudServices
 from components.common import CommonArgs
-from components.contracts import WorkloadIdentity
+from components.contracts import DatabaseAdmin, WorkloadIdentity
 
 
 def common_args(plan: AwsPlan) -> CommonArgs:
@@ -97,10 +97,11 @@ def provision(plan: AwsPlan) -> CloudServices:
         outputs["trackerStoreEndpoint"] = tracker.instance.address
         outputs["trackerStoreAdminUsername"] = tracker.admin_username
         outputs["trackerStoreAdminPassword"] = tracker.admin_password
-        # Rasa's own role: created by the in-cluster bootstrap (or by hand until it exists).
+        # Rasa's own role: created by the in-cluster bootstrap (RDS's API creates only the master user).
         outputs["trackerStoreAppUsername"] = settings.tracker_store.username
         if tracker.connection.password is not None:
             outputs["trackerStoreAppPassword"] = tracker.connection.password
+            services["tracker_store_admin"] = DatabaseAdmin(tracker.admin_username, tracker.admin_password)
     if settings.lock_store.mode == "managed":
         assert network and access
         lock = LockStore("lock-store", _lock_store_args(plan, ctx, network.info, access), opts=ctx.options())

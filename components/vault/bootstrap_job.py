@@ -18,13 +18,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components.rasa.hardening import container_security_context, pod_security_context
+from components.rasa.verify_job import job_digest  # the same naming rule as the verify Job
 from components.vault.bootstrap_plan import BOOTSTRAP_SCRIPT, CA_DIR, CREDENTIALS_DIR, INIT_SECRET, SCRIPT_DIR
 
 meta = k8s.meta.v1
@@ -50,6 +51,8 @@ class BootstrapJobArgs:
     # Keys generated here (random, 48 characters) and written like the others → aliases of the
     # generator's earlier place in the state; `generated` outputs their values.
     generated: Mapping[str, Sequence[pulumi.Alias]] = field(default_factory=dict)
+    # More public CA files the steps verify servers with (file name → PEM), beside Vault's at CA_DIR.
+    ca_files: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     active_deadline_seconds: int = 900  # a new cluster's Vault pods start first
     backoff_limit: int = 2
     ttl_seconds_after_finished: int = 7 * 24 * 3600
@@ -58,15 +61,15 @@ class BootstrapJobArgs:
     depends_on: Sequence[pulumi.Resource] = ()
 
 
-def job_digest(script: str, parts: Mapping[str, Any]) -> str:
-    text = json.dumps({"script": hashlib.sha256(script.encode()).hexdigest(), **parts}, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:10]
-
-
 def credentials_digest(salt: str, credentials: Mapping[str, str]) -> str:
     """Changes when any credential changes; salted (a per-stack random value) so the Job's name
     says nothing about the values themselves."""
     return hashlib.sha256((salt + json.dumps(dict(credentials), sort_keys=True)).encode()).hexdigest()[:16]
+
+
+def _mapping(values: Mapping[str, pulumi.Input[str]]) -> pulumi.Input[dict]:
+    # Output.all() of no keyword arguments is a list, not a mapping.
+    return pulumi.Output.all(**dict(values)) if values else {}
 
 
 class BootstrapJob(pulumi.ComponentResource):
@@ -100,10 +103,11 @@ class BootstrapJob(pulumi.ComponentResource):
         self.config = core.ConfigMap(
             f"{name}-config",
             metadata=meta.ObjectMetaArgs(name=CONFIG_MAP, namespace=args.namespace, labels=labels),
-            data=pulumi.Output.all(args.plan, args.ca_cert_pem).apply(lambda p: {
+            data=pulumi.Output.all(args.plan, args.ca_cert_pem, _mapping(args.ca_files)).apply(lambda p: {
                 "bootstrap.py": script,
                 "plan.json": json.dumps(p[0], indent=2, sort_keys=True),
                 **({"ca.crt": p[1]} if p[1] else {}),
+                **p[2],
             }),
             opts=child,
         )
@@ -116,6 +120,7 @@ class BootstrapJob(pulumi.ComponentResource):
             # A salted, truncated hash of random values: safe to show as a name.
             credentials=pulumi.Output.unsecret(secret_digest),
             plan=args.plan, image=args.image, namespace=args.namespace, ca=args.ca_cert_pem,
+            ca_files=_mapping(args.ca_files),
             job={"deadline": args.active_deadline_seconds, "backoff": args.backoff_limit},
         ).apply(lambda parts: job_digest(script, parts))
         self.job_name = digest.apply(lambda d: f"vault-bootstrap-{d}")
@@ -175,9 +180,10 @@ class BootstrapJob(pulumi.ComponentResource):
                 secret_name=CREDENTIALS_SECRET, default_mode=0o400))),
             "tmp": ("/tmp", core.VolumeArgs(name="tmp", empty_dir=core.EmptyDirVolumeSourceArgs(size_limit="64Mi"))),
         }
-        if a.ca_cert_pem is not None:
-            volumes["vault-ca"] = (CA_DIR, core.VolumeArgs(name="vault-ca", config_map=core.ConfigMapVolumeSourceArgs(
-                name=CONFIG_MAP, items=[core.KeyToPathArgs(key="ca.crt", path="ca.crt")])))
+        ca_files = [*(["ca.crt"] if a.ca_cert_pem is not None else []), *sorted(a.ca_files)]
+        if ca_files:
+            volumes["ca-certificates"] = (CA_DIR, core.VolumeArgs(name="ca-certificates", config_map=core.ConfigMapVolumeSourceArgs(
+                name=CONFIG_MAP, items=[core.KeyToPathArgs(key=f, path=f) for f in ca_files])))
         if a.initialises:
             # The Kubernetes API token, for `vault-init` only (the Role above).
             volumes["api-token"] = ("/var/run/secrets/kubernetes.io/serviceaccount", core.VolumeArgs(

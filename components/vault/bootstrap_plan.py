@@ -19,8 +19,27 @@ ADMIN_TOKEN_KEY = "vault-admin-token"  # external: the administrative token, in 
 RASA_POLICY = "rasa"
 RASA_ROLE = "rasa"
 KUBERNETES_AUTH_PATH = "kubernetes"
+# The database administrator's login, in the bootstrap's Secret only (never written to Vault).
+DATABASE_ADMIN_USERNAME_KEY = "database-admin-username"
+DATABASE_ADMIN_PASSWORD_KEY = "database-admin-password"
+TRACKER_CA_FILE = "tracker-store-ca.pem"  # in the bootstrap ConfigMap, beside Vault's CA
+SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 # auto-unseal: recovery keys (needed for generate-root, never to unseal); 5 shares, any 3
 RECOVERY_SHARES, RECOVERY_THRESHOLD = 5, 3
+
+
+@dataclass(frozen=True)
+class DatabaseUser:
+    """Create Rasa's PostgreSQL role (its name and password are the KV keys named here)."""
+
+    host: str
+    port: int
+    database: str
+    admin_database: str
+    ssl_mode: str
+    has_ca: bool  # the server's CA is TRACKER_CA_FILE; else the image's bundle
+    username_key: str
+    password_key: str
 
 
 @dataclass(frozen=True)
@@ -38,6 +57,7 @@ class BootstrapInputs:
     kubernetes_host: str  # as Vault reaches the cluster API
     kubernetes_ca_cert: Optional[str] = None
     audit_file: Optional[str] = None
+    database_user: Optional[DatabaseUser] = None
 
 
 def bootstrap_plan(i: BootstrapInputs) -> dict[str, Any]:
@@ -68,9 +88,18 @@ def bootstrap_plan(i: BootstrapInputs) -> dict[str, Any]:
         },
         "credentials_dir": CREDENTIALS_DIR,
         "credentials": sorted(i.credential_keys),
-        "database_user": None,
+        "database_user": _database_user(i.database_user) if i.database_user else None,
         "kafka": None,
         "wait_seconds": 600,
         "timeout_seconds": 20,
     }
     return plan
+
+
+def _database_user(d: DatabaseUser) -> dict[str, Any]:
+    return {
+        "host": d.host, "port": d.port, "database": d.database, "admin_database": d.admin_database,
+        "sslmode": d.ssl_mode, "sslrootcert": f"{CA_DIR}/{TRACKER_CA_FILE}" if d.has_ca else SYSTEM_CA_BUNDLE,
+        "admin_username_key": DATABASE_ADMIN_USERNAME_KEY, "admin_password_key": DATABASE_ADMIN_PASSWORD_KEY,
+        "username_key": d.username_key, "password_key": d.password_key,
+    }
