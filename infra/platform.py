@@ -104,7 +104,7 @@ def deploy(plan: StackPlan) -> Platform:
     api_token = secret_values.get(SECRET_AUTH_TOKEN) or bootstrap.generated[SECRET_AUTH_TOKEN]
     args = workload_args(settings, connections, rendered, budget, services, provider)
     # Every credential reaches Rasa from Vault, after the bootstrap Job wrote it there.
-    args = dataclasses.replace(args, auth_token=api_token, vault_delivery=vault_wiring.delivery(settings, vault),
+    args = dataclasses.replace(args, auth_token=api_token, vault_delivery=vault_wiring.delivery(settings, vault, bootstrap),
                                depends_on=[*args.depends_on, bootstrap.job])
     workload = RasaWorkload("rasa", args)
     return Platform(settings, connections, budget, rendered, workload, dict(services.outputs))

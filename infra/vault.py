@@ -133,7 +133,7 @@ def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials:
     ))
 
 
-def delivery(settings: StackSettings, deployment: VaultDeployment) -> VaultDelivery:
+def delivery(settings: StackSettings, deployment: VaultDeployment, job: BootstrapJob) -> VaultDelivery:
     v = settings.vault
     return VaultDelivery(
         role=RASA_ROLE,
@@ -143,6 +143,7 @@ def delivery(settings: StackSettings, deployment: VaultDeployment) -> VaultDeliv
         user_id=RASA_USER_ID,
         ca_file=VAULT_CA_FILE if deployment.ca_cert_pem is not None else None,
         vault_namespace=v.namespace if v.mode == "external" else None,
+        revision=job.job_name,
     )
 
 

@@ -178,6 +178,12 @@ def test_the_job_name_is_a_digest_of_script_image_plan_and_credentials(shipped_p
     # Rotation: a new credential value runs the Job again (the name shows a salted digest only).
     rotated = run_stack("byo-dev", overrides={"lockStore": {"password": "rotated"}}, secret_overrides=["lockStore"])
     assert bootstrap_job(rotated)["metadata"]["name"] != name
+    # ... and rolls Rasa's pods, which start with the new value, once the Job has written it.
+    def revision(result):
+        return manifest(result, "Deployment", "rasa-pro")["spec"]["template"]["metadata"]["annotations"][
+            "rasa-platform.io/vault-credentials"]
+    assert revision(rotated) == bootstrap_job(rotated)["metadata"]["name"]
+    assert revision(shipped_previews["byo-dev"]) == name
     assert job_digest("a", {"x": 1}) != job_digest("b", {"x": 1})
     assert hashlib.sha256(b"rotated").hexdigest()[:10] not in name
 

@@ -68,9 +68,10 @@ def pod_template(
     delivery: Optional[VaultDelivery] = None,
 ) -> core.PodTemplateSpecArgs:
     env = container_env(rendered, identity, delivery)
-    annotations = rendered.apply(lambda r: {
-        "rasa-platform.io/config-hash": config_hash(r),
-        **(vault_delivery.pod_annotations(delivery, r.secret_env, "rasa") if delivery else {}),
+    annotations = pulumi.Output.all(rendered, delivery.revision if delivery else "").apply(lambda p: {
+        "rasa-platform.io/config-hash": config_hash(p[0]),
+        **({**vault_delivery.pod_annotations(delivery, p[0].secret_env, "rasa"), vault_delivery.REVISION_ANNOTATION: p[1]}
+           if delivery else {}),
     })
     return core.PodTemplateSpecArgs(
         metadata=meta.ObjectMetaArgs(labels={**labels, **identity.pod_labels}, annotations=annotations),

@@ -14,8 +14,10 @@ Rasa user and readable by it only:
 
 The container's entrypoint sources `rasa-env`, exports VAULT_TOKEN and `exec`s the original
 command, so Rasa is PID 1 with exactly the environment a Kubernetes Secret would have given it.
-A credential changed in Vault reaches Rasa at the pod's next start (`kubectl rollout restart`);
-the tracker store's password is re-read from Vault by Rasa itself on an authentication failure.
+A credential changed by `pulumi up` gives a new bootstrap Job, whose name the pods carry as an
+annotation: the Deployment rolls once the Job has written the new values, and each new pod starts
+with them. The tracker store's password is also re-read from Vault by Rasa itself on an
+authentication failure.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence
 
+import pulumi
 import pulumi_kubernetes as k8s
 
 core = k8s.core.v1
@@ -32,6 +35,7 @@ ENV_FILE = "rasa-env"
 TOKEN_VOLUME = "vault-service-account-token"
 VAULT_TOKEN_ENV = "VAULT_TOKEN"
 PREFIX = "vault.hashicorp.com/"
+REVISION_ANNOTATION = "rasa-platform.io/vault-credentials"
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,9 @@ class VaultDelivery:
     user_id: int  # the container's uid: the rendered files belong to it
     ca_file: Optional[str] = None  # Vault's CA inside the pod (a mounted ConfigMap), None: public CA
     vault_namespace: Optional[str] = None  # Vault Enterprise / HCP namespace
+    # Changes whenever the credentials in Vault change (the bootstrap Job's name): as a pod
+    # annotation it rolls the pods, which then start with the new values.
+    revision: pulumi.Input[str] = ""
 
     @property
     def secret(self) -> str:
