@@ -30,6 +30,7 @@ from components.rasa.endpoints import VAULT_KEY_SQL_PASSWORD, VAULT_KEY_SQL_USER
 from components.rasa.vault_delivery import VaultDelivery
 from components.vault.bootstrap_plan import BOOTSTRAP_SCRIPT
 from tests.support import servers, variants
+from tests.support.kafka import kafka_server
 from tests.support.pod import render_pod
 from tests.support.servers import FreshVaultServer, PostgresServer, ServerError, random_password
 from tests.support.tls import TestCA
@@ -342,3 +343,30 @@ def test_the_agent_renders_the_env_file_rasa_sources(fresh_vault, tmp_path):
         "VAULT_TOKEN": token,  # the Agent's token, which Rasa's own secrets manager then uses
     }
     assert oct((secrets_dir / vault_delivery.ENV_FILE).stat().st_mode & 0o777) == "0o400"
+
+
+@pytest.fixture
+def kafka(test_ca: TestCA):
+    try:
+        with kafka_server(test_ca) as server:
+            yield server
+    except ServerError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+def test_kafka_topics_are_created_with_the_planned_partitions_once(fresh_vault, kafka, tmp_path):
+    """A real Kafka-protocol broker (Tansu behind verified TLS, tests/support/kafka.py)."""
+    from confluent_kafka.admin import AdminClient
+
+    topic = "rasa-core-events-bootstrap"
+    boot = make_bootstrap(fresh_vault, tmp_path, CREDENTIALS)
+    boot.plan["kafka"] = {"bootstrap_servers": [kafka.bootstrap], "security_protocol": "SSL", "ca_file": str(kafka.ca_file),
+                          "topics": [{"name": topic, "partitions": 3, "replication_factor": 1}]}
+    code, out, report = boot.run()
+    assert code == 0, out
+    assert report["kafka-topics"] == "changed" and f"created {topic} (3 partitions × 1)" in out
+    admin = AdminClient({"bootstrap.servers": kafka.bootstrap, "security.protocol": "SSL", "ssl.ca.location": str(kafka.ca_file)})
+    assert len(admin.list_topics(timeout=10).topics[topic].partitions) == 3
+    code, out, report = boot.run()
+    assert code == 0, out
+    assert report["kafka-topics"] == "unchanged"
