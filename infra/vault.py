@@ -16,7 +16,7 @@ import pulumi_kubernetes as k8s
 
 from components import existing
 from components.cloud import RASA_SERVICE_ACCOUNT, CloudServices
-from components.contracts import PlatformConnections
+from components.contracts import NetworkAccess, PlatformConnections
 from components.rasa.endpoints import CA_DIR, SECRET_AUTH_TOKEN, VAULT_KEY_SQL_PASSWORD, VAULT_KEY_SQL_USERNAME
 from components.rasa.pod import RASA_USER_ID
 from components.rasa.vault_delivery import VaultDelivery
@@ -127,6 +127,9 @@ def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials:
         ca_cert_pem=deployment.ca_cert_pem,
         ca_files=ca_files,
         initialises=in_cluster,
+        egress=[deployment.connection.network,
+                *([NetworkAccess(ports=(443,))] if in_cluster else []),  # the API server, for `vault-init`
+                *([pg.network] if database_user is not None else [])],
         labels=dict(labels),
         provider=provider,
         depends_on=[deployment.release],

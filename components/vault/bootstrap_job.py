@@ -24,7 +24,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from components.contracts import NetworkAccess
 from components.rasa.hardening import container_security_context, pod_security_context
+from components.rasa.network_policy import egress_rules
 from components.rasa.verify_job import job_digest  # the same naming rule as the verify Job
 from components.vault.bootstrap_plan import BOOTSTRAP_SCRIPT, CA_DIR, CREDENTIALS_DIR, INIT_SECRET, SCRIPT_DIR
 
@@ -48,6 +50,7 @@ class BootstrapJobArgs:
     credentials: Mapping[str, pulumi.Input[str]]  # file name in CREDENTIALS_DIR → secret value
     ca_cert_pem: Optional[pulumi.Input[str]]  # Vault's CA (None: a public CA)
     initialises: bool  # in-cluster: the Job needs the Kubernetes API for `vault-init`
+    egress: Sequence[NetworkAccess]  # where its pod may connect (Vault, the API, a database), DNS besides
     # Keys generated here (random, 48 characters) and written like the others → aliases of the
     # generator's earlier place in the state; `generated` outputs their values.
     generated: Mapping[str, Sequence[pulumi.Alias]] = field(default_factory=dict)
@@ -112,6 +115,19 @@ class BootstrapJob(pulumi.ComponentResource):
             opts=child,
         )
         access = self._init_secret_access(name, labels, child) if args.initialises else []
+        selector = {"app.kubernetes.io/component": "vault-bootstrap"}
+        # Nobody may reach the Job's pod; it may reach only what its steps talk to.
+        self.network_policy = k8s.networking.v1.NetworkPolicy(
+            f"{name}-network-policy",
+            metadata=meta.ObjectMetaArgs(name=SERVICE_ACCOUNT, namespace=args.namespace, labels=labels),
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=meta.LabelSelectorArgs(match_labels=selector),
+                policy_types=["Ingress", "Egress"],
+                ingress=[],
+                egress=egress_rules(args.egress, None, None),
+            ),
+            opts=child,
+        )
 
         salt = random.RandomPassword(f"{name}-digest-salt", length=32, special=False, opts=pulumi.ResourceOptions(parent=self))
         secret_digest = pulumi.Output.all(salt.result, pulumi.Output.all(**credentials)).apply(
@@ -138,7 +154,8 @@ class BootstrapJob(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(
                 parent=self, provider=args.provider,
-                depends_on=[self.service_account, self.credentials, self.config, *access, *args.depends_on],
+                depends_on=[self.service_account, self.credentials, self.config, self.network_policy, *access,
+                            *args.depends_on],
                 delete_before_replace=True,
                 custom_timeouts=pulumi.CustomTimeouts(create=f"{args.active_deadline_seconds + 120}s"),
             ),
