@@ -182,9 +182,9 @@ def test_a_token_of_the_rasa_policy_reads_its_secret_and_nothing_else(fresh_vaul
     assert rasa.auth.token.renew_self()["auth"]["renewable"] is True
 
 
-def database_user_plan(postgres: PostgresServer) -> dict:
+def database_user_plan(postgres: PostgresServer, database: str | None = None) -> dict:
     return {
-        "host": "localhost", "port": postgres.port, "database": postgres.database,
+        "host": "localhost", "port": postgres.port, "database": database or postgres.database,
         "sslmode": "verify-full", "sslrootcert": str(postgres.ca_file),
         "admin_username_key": "database_admin_username", "admin_password_key": "database_admin_password",
         "username_key": VAULT_KEY_SQL_USERNAME, "password_key": VAULT_KEY_SQL_PASSWORD,
@@ -267,9 +267,15 @@ def test_rasa_resolves_the_credentials_the_bootstrap_wrote_and_a_tracker_round_t
         fresh_vault, postgres, rasa, test_ca, tmp_path):
     """Rasa Pro's own Vault secrets manager, in its own virtualenv, against what the bootstrap
     wrote: the role it created in PostgreSQL, read through a token of the Rasa policy."""
-    user, password = RASA_USER + "_rasa", random_password("sql")
+    user, password, database = RASA_USER + "_rasa", random_password("sql"), "rasa_bootstrapped"
+    # A database of its own: the other tests' Rasa tables in `rasa` belong to another role.
+    with contextlib.closing(postgres.connect(admin=True)) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS {database}")
+            cur.execute(f"CREATE DATABASE {database}")
     credentials = {VAULT_KEY_SQL_USERNAME: user, VAULT_KEY_SQL_PASSWORD: password}
-    boot = make_bootstrap(fresh_vault, tmp_path, credentials, database_user_plan(postgres))
+    boot = make_bootstrap(fresh_vault, tmp_path, credentials, database_user_plan(postgres, database))
     boot.plan["credentials"] = sorted(credentials)
     boot.set_credential("database_admin_username", postgres.admin_username)
     boot.set_credential("database_admin_password", postgres.admin_password)
@@ -280,7 +286,7 @@ def test_rasa_resolves_the_credentials_the_bootstrap_wrote_and_a_tracker_round_t
     net = variants.net(1)
     connections = PlatformConnections(
         tracker_store=PostgresConnection(
-            host="localhost", port=postgres.port, database=postgres.database, username=user,
+            host="localhost", port=postgres.port, database=database, username=user,
             max_connections=postgres.max_connections, origin="existing", network=net,
             password=password, ca_cert_pem=test_ca.cert_pem, ssl_mode="verify-full",
         ),
@@ -297,7 +303,7 @@ def test_rasa_resolves_the_credentials_the_bootstrap_wrote_and_a_tracker_round_t
     assert "error" not in report, report.get("traceback")
     assert report["secrets_managers"] == "vault"
     assert report["events_equal"], (report["events_saved"], report["events_restored"])
-    assert (report["session"]["user"], report["session"]["database"]) == (user, postgres.database)  # from Vault
+    assert (report["session"]["user"], report["session"]["database"]) == (user, database)  # from Vault
     assert password not in pod.rendered_text()
 
 
