@@ -8,6 +8,7 @@ the client libraries the Rasa Pro image ships (hvac, psycopg2, confluent-kafka).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -376,3 +377,94 @@ def test_kafka_topics_are_created_with_the_planned_partitions_once(fresh_vault, 
     code, out, report = boot.run()
     assert code == 0, out
     assert report["kafka-topics"] == "unchanged"
+
+
+class FakeSecretsApi:
+    """The one Kubernetes API call pattern the bootstrap makes for `vault-init`: GET and a merge
+    PATCH of one Secret, with the service account's bearer token, over TLS."""
+
+    def __init__(self, ca: TestCA, workdir: Path, namespace: str, name: str, token: str) -> None:
+        import http.server
+        import ssl
+        import threading
+
+        self.path = f"/api/v1/namespaces/{namespace}/secrets/{name}"
+        self.data: dict[str, str] = {}
+        self.requests: list[tuple[str, str]] = []
+        api = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def _answer(self, code: int, body: dict) -> None:
+                raw = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def _allowed(self) -> bool:
+                api.requests.append((self.command, self.path))
+                if self.headers.get("Authorization") != f"Bearer {token}":
+                    self._answer(401, {"reason": "Unauthorized"})
+                    return False
+                if self.path != api.path:
+                    self._answer(403, {"reason": "Forbidden"})  # the Role names this one Secret
+                    return False
+                return True
+
+            def do_GET(self) -> None:  # noqa: N802
+                if self._allowed():
+                    self._answer(200, {"data": dict(api.data)})
+
+            def do_PATCH(self) -> None:  # noqa: N802
+                if not self._allowed():
+                    return
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                for key, value in (body.get("stringData") or {}).items():
+                    api.data[key] = base64.b64encode(value.encode()).decode()
+                self._answer(200, {"data": dict(api.data)})
+
+        cert, key = ca.issue_server_cert().write(workdir, "api")
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.url = f"https://localhost:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_in_the_cluster_the_keys_go_to_the_init_secret_through_the_api(fresh_vault, test_ca, tmp_path):
+    """The key store the Job uses (`vault-init` through the Kubernetes API with its projected
+    token), against a stand-in API server: the keys land there, and a second run reads them back."""
+    account = tmp_path / "serviceaccount"
+    account.mkdir()
+    (account / "token").write_text("projected-token")
+    (account / "ca.crt").write_text(test_ca.cert_pem)
+    api = FakeSecretsApi(test_ca, tmp_path, "vault", "vault-init", "projected-token")
+    try:
+        boot = make_bootstrap(fresh_vault, tmp_path, CREDENTIALS)
+        boot.plan["key_store"] = {"type": "kubernetes", "namespace": "vault", "secret": "vault-init", "api": api.url,
+                                  "account_dir": str(account)}
+        code, out, report = boot.run()
+        assert code == 0, out
+        assert "keys and root token in Secret vault/vault-init" in out
+        stored = {k: base64.b64decode(v).decode() for k, v in api.data.items()}
+        assert set(stored) == {"root-token", "keys"} and len(json.loads(stored["keys"])) == 3
+        assert fresh_vault.client(stored["root-token"]).auth.token.lookup_self()["data"]["policies"] == ["root"]
+        assert {method for method, _ in api.requests} == {"GET", "PATCH"}
+        code, out, report = boot.run()  # authenticates with the root token read back from the API
+        assert code == 0 and report["initialise"] == "unchanged", out
+        # A token the API refuses stops the Job before Vault is touched.
+        (account / "token").write_text("stale-token")
+        code, out, report = boot.run()
+        assert code == 1 and "bootstrap: FAILED at step key-store: PATCH Secret vault/vault-init: HTTP 401" in out
+    finally:
+        api.close()

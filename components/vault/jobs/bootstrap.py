@@ -154,7 +154,8 @@ def key_store(spec: Optional[dict]) -> Optional[Any]:
     if spec["type"] == "file":
         return FileKeyStore(spec["directory"])
     if spec["type"] == "kubernetes":
-        return KubernetesSecretStore(spec["namespace"], spec["secret"], spec.get("api", "https://kubernetes.default.svc"))
+        return KubernetesSecretStore(spec["namespace"], spec["secret"], spec.get("api", "https://kubernetes.default.svc"),
+                                     spec.get("account_dir", SERVICE_ACCOUNT_DIR))
     raise StepFailed(f"unknown key store type {spec['type']!r}")
 
 
