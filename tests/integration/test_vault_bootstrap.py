@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import json
 import os
 import subprocess
@@ -466,5 +467,65 @@ def test_in_the_cluster_the_keys_go_to_the_init_secret_through_the_api(fresh_vau
         (account / "token").write_text("stale-token")
         code, out, report = boot.run()
         assert code == 1 and "bootstrap: FAILED at step key-store: PATCH Secret vault/vault-init: HTTP 401" in out
+    finally:
+        api.close()
+
+
+def fake_service_account_jwt(namespace: str, account: str) -> str:
+    """A JWT shaped like a projected service-account token (the stand-in API reviews it)."""
+    def part(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+    claims = {"iss": "kubernetes/serviceaccount", "sub": f"system:serviceaccount:{namespace}:{account}",
+              "kubernetes.io/serviceaccount/namespace": namespace,
+              "kubernetes.io/serviceaccount/service-account.name": account,
+              "kubernetes.io/serviceaccount/service-account.uid": hashlib.sha256(account.encode()).hexdigest()[:32]}
+    return f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part(claims)}.{part({'sig': 'stand-in'})}"
+
+
+class FakeTokenReviewApi(FakeSecretsApi):
+    """TokenReview as the API server answers it: the reviewed token's service account."""
+
+    def __init__(self, ca: TestCA, workdir: Path) -> None:
+        super().__init__(ca, workdir, "-", "-", "-")
+        handler = self.server.RequestHandlerClass
+
+        def do_POST(h) -> None:  # noqa: N802
+            body = json.loads(h.rfile.read(int(h.headers["Content-Length"])))
+            token = body["spec"]["token"]
+            claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+            self.requests.append(("POST", h.path))
+            h._answer(201, {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "status": {
+                "authenticated": True,
+                "user": {"username": claims["sub"], "uid": claims["kubernetes.io/serviceaccount/service-account.uid"],
+                         "groups": ["system:serviceaccounts"]}}})
+
+        handler.do_POST = do_POST
+
+
+def test_rasas_service_account_logs_in_with_kubernetes_auth_and_reads_only_its_secret(fresh_vault, test_ca, tmp_path):
+    """The role the bootstrap writes, used as the Agent uses it: Vault reviews the pod's token at the
+    (stand-in) API server, binds it to Rasa's account and namespace, and issues a periodic token of
+    the Rasa policy. Another account of the same namespace is refused."""
+    api = FakeTokenReviewApi(test_ca, tmp_path)
+    try:
+        boot = make_bootstrap(fresh_vault, tmp_path, CREDENTIALS)
+        boot.plan["kubernetes_auth"] = {"path": "kubernetes", "kubernetes_host": api.url,
+                                        "kubernetes_ca_cert": test_ca.cert_pem, "use_client_token_for_review": True}
+        code, out, _ = boot.run()
+        assert code == 0, out
+        client = fresh_vault.client()
+        login = client.auth.kubernetes.login(role="rasa", jwt=fake_service_account_jwt("rasa", "rasa-pro"))["auth"]
+        assert login["policies"] == ["rasa"] and login["renewable"] is True
+        assert login["lease_duration"] == 24 * 3600  # the period
+        assert ("POST", "/apis/authentication.k8s.io/v1/tokenreviews") in api.requests
+        rasa = fresh_vault.client(login["client_token"])
+        data = rasa.secrets.kv.v2.read_secret_version(mount_point="secret", path="rasa-secrets", raise_on_deleted_version=True)
+        assert data["data"]["data"] == CREDENTIALS
+        with pytest.raises(hvac.exceptions.Forbidden):
+            rasa.secrets.kv.v2.create_or_update_secret(mount_point="secret", path="rasa-secrets", secret={"x": "y"})
+        for namespace, account in (("rasa", "other"), ("default", "rasa-pro")):
+            with pytest.raises((hvac.exceptions.Forbidden, hvac.exceptions.InvalidRequest)):
+                client.auth.kubernetes.login(role="rasa", jwt=fake_service_account_jwt(namespace, account))
     finally:
         api.close()
