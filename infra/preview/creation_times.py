@@ -34,7 +34,17 @@ NEUTRAL_CREATION_TIMES: dict[str, CreationTime] = {
         "https://www.pulumi.com/registry/packages/kubernetes/api-docs/batch/v1/job/",
         "Pulumi waits for the Job's Complete condition; image pull and the checks, an estimate",
     ),
+    # The Vault chart: `skipAwait`, so Pulumi returns once Helm has applied the objects (the
+    # bootstrap Job then waits for the servers); fetching and applying a chart, an estimate.
+    "kubernetes:helm.sh/v3:Release": CreationTime(
+        0.5,
+        "https://www.pulumi.com/registry/packages/kubernetes/api-docs/helm/v3/release/",
+        "skipAwait: no wait for readiness; chart download and apply, an estimate",
+    ),
     # Computed by the provider process itself: no API call.
+    **{f"tls:index/{t}": CreationTime(0, "https://www.pulumi.com/registry/packages/tls/", "computed locally")
+       for t in ("privateKey:PrivateKey", "selfSignedCert:SelfSignedCert", "certRequest:CertRequest",
+                 "locallySignedCert:LocallySignedCert")},
     "random:index/randomPassword:RandomPassword": CreationTime(0, "https://www.pulumi.com/registry/packages/random/", "computed locally"),
     "random:index/randomId:RandomId": CreationTime(0, "https://www.pulumi.com/registry/packages/random/", "computed locally"),
 }
