@@ -54,7 +54,10 @@ def test_the_chart_is_pinned_ha_raft_with_tls_on_every_listener(shipped_previews
     assert spread["topologyKey"] == "topology.kubernetes.io/zone"
     assert spread["whenUnsatisfiable"] == ("DoNotSchedule" if stack == "aws-prod" else "ScheduleAnyway")
     injector = values["injector"]
-    assert injector["enabled"] is True and injector["failurePolicy"] == "Fail"
+    assert injector["enabled"] is True and injector["webhook"]["failurePolicy"] == "Fail"
+    assert "failurePolicy" not in injector and "namespaceSelector" not in injector  # deprecated, and losing to webhook.*
+    assert injector["webhook"]["namespaceSelector"] == {"matchExpressions": [
+        {"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["rasa"]}]}
     assert injector["replicas"] == (2 if stack == "aws-prod" else 1)
     for context in (server["statefulSet"]["securityContext"], injector["securityContext"]):
         assert context["pod"]["runAsNonRoot"] is True and context["pod"]["seccompProfile"] == {"type": "RuntimeDefault"}

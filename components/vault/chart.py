@@ -53,6 +53,7 @@ class ChartInputs:
     seal: Seal
     injector_replicas: int
     strict_zone_spread: bool  # prod: servers wait for a free zone rather than share one
+    injector_namespaces: tuple[str, ...] = ()  # the only namespaces whose pods the webhook sees
 
 
 def hcl_string(value: str) -> str:
@@ -142,12 +143,21 @@ def _security_context(uid: int, gid: int, read_only_root: bool) -> dict[str, Any
     }
 
 
-def injector_values(replicas: int) -> dict[str, Any]:
-    """The Agent injector (both modes): its mutating webhook adds the Agent to annotated pods."""
+def injector_values(replicas: int, namespaces: tuple[str, ...]) -> dict[str, Any]:
+    """The Agent injector (both modes): its mutating webhook adds the Agent to annotated pods, in
+    the namespaces named only, so a stopped injector can block nothing else of the cluster."""
     return {
         "enabled": True,
         "replicas": replicas,
-        "failurePolicy": "Fail",  # a pod that should get secrets never starts without them
+        # `webhook.*` wins over the deprecated top-level keys (templates/injector-mutating-webhook.yaml),
+        # whose failurePolicy default, Ignore, would start a pod without its secrets.
+        "webhook": {
+            "failurePolicy": "Fail",
+            "matchPolicy": "Exact",
+            "timeoutSeconds": 30,
+            "namespaceSelector": {"matchExpressions": [
+                {"key": "kubernetes.io/metadata.name", "operator": "In", "values": sorted(set(namespaces))}]},
+        },
         "authPath": "auth/kubernetes",
         "revokeOnShutdown": False,
         "securityContext": _security_context(VAULT_UID, VAULT_GID, read_only_root=True),
@@ -157,14 +167,14 @@ def injector_values(replicas: int) -> dict[str, Any]:
     }
 
 
-def external_values(namespace: str, address: str, injector_replicas: int) -> dict[str, Any]:
+def external_values(namespace: str, address: str, injector_replicas: int, injector_namespaces: tuple[str, ...]) -> dict[str, Any]:
     """`vault.mode: external`: no server here, the injector's Agents talk to that Vault."""
     return {
         "global": {"enabled": True, "tlsDisable": False, "externalVaultAddr": address, "namespace": namespace},
         "server": {"enabled": False},
         "ui": {"enabled": False},
         "csi": {"enabled": False},
-        "injector": injector_values(injector_replicas),
+        "injector": injector_values(injector_replicas, injector_namespaces),
     }
 
 
@@ -175,7 +185,7 @@ def chart_values(inputs: ChartInputs) -> dict[str, Any]:
         "global": {"enabled": True, "tlsDisable": False, "namespace": inputs.namespace},
         "ui": {"enabled": False},
         "csi": {"enabled": False},
-        "injector": injector_values(inputs.injector_replicas),
+        "injector": injector_values(inputs.injector_replicas, inputs.injector_namespaces),
         "server": {
             "enabled": True,
             "updateStrategyType": "OnDelete",  # servers are rolled one by one, by an operator

@@ -86,7 +86,7 @@ class VaultDeployment(pulumi.ComponentResource):
         else:
             ext = args.mode
             self.ca_cert_pem = ext.ca_cert_pem
-            values = chart.external_values(args.namespace, ext.address, args.injector_replicas)
+            values = chart.external_values(args.namespace, ext.address, args.injector_replicas, self._injected())
             ready = [self._token_review(name)]
             address, vault_namespace = ext.address, ext.namespace
             network = NetworkAccess(ports=(_port(ext.address),), cidrs=ext.egress_cidrs or ("0.0.0.0/0",))
@@ -138,9 +138,12 @@ class VaultDeployment(pulumi.ComponentResource):
         values = seal.apply(lambda s: chart.chart_values(chart.ChartInputs(
             namespace=ns, servers=v.servers, storage_size=v.storage_size, audit_storage_size=v.audit_storage_size,
             storage_class=v.storage_class, seal=s, injector_replicas=self.args.injector_replicas,
-            strict_zone_spread=v.strict_zone_spread,
+            strict_zone_spread=v.strict_zone_spread, injector_namespaces=self._injected(),
         )))
         return certs.ca_cert_pem, values, [tls_secret]
+
+    def _injected(self) -> tuple[str, ...]:
+        return tuple(sorted({ns for ns, _ in self.args.client_service_accounts}))
 
     def _token_review(self, name: str) -> k8s.rbac.v1.ClusterRoleBinding:
         # An external Vault has no service account in this cluster: it reviews each client's token
