@@ -70,7 +70,8 @@ class PodDemand:
 
 def platform_demands(settings: StackSettings) -> list[PodDemand]:
     """The platform's pods at their most: Rasa at its maximum replicas plus a rollout's surge, the
-    action server likewise, and the verify Job that runs while the old pods still serve."""
+    action server and Rasa Pro Services likewise, and the verify Job that runs while the old pods
+    still serve."""
     rasa = settings.rasa
     most = rasa.autoscaling.max_replicas if rasa.autoscaling.enabled else rasa.replicas
     replicas_key = "rasa.autoscaling.maxReplicas" if rasa.autoscaling.enabled else "rasa.replicas"
@@ -80,13 +81,23 @@ def platform_demands(settings: StackSettings) -> list[PodDemand]:
     )]
     action = rasa.action_server
     if action.enabled:
+        scaled = action.autoscaling.enabled
         demands.append(PodDemand(
             "action server pod", cpu_millicores(action.resources.cpu_request), memory_mib(action.resources.memory_request),
-            action.replicas + ROLLING_SURGE,
-            ("rasa.actionServer.replicas", "rasa.actionServer.resources.cpuRequest", "rasa.actionServer.resources.memoryRequest"),
+            (action.autoscaling.max_replicas if scaled else action.replicas) + ROLLING_SURGE,
+            ("rasa.actionServer.autoscaling.maxReplicas" if scaled else "rasa.actionServer.replicas",
+             "rasa.actionServer.resources.cpuRequest", "rasa.actionServer.resources.memoryRequest"),
         ))
     if rasa.verify.enabled:
         demands.append(PodDemand("verify Job pod", cpu_millicores(VERIFY_REQUESTS["cpu"]), memory_mib(VERIFY_REQUESTS["memory"]), 1, ("rasa.verify.enabled",)))
+    analytics = settings.analytics
+    if analytics.enabled:
+        r = analytics.resources
+        demands.append(PodDemand(
+            "Rasa Pro Services pod", cpu_millicores(r.cpu_request), memory_mib(r.memory_request),
+            analytics.replicas + ROLLING_SURGE,
+            ("analytics.replicas", "analytics.resources.cpuRequest", "analytics.resources.memoryRequest"),
+        ))
     return demands
 
 

@@ -23,7 +23,6 @@ import pulumi
 from pydantic import SecretStr
 
 from components.contracts import (
-    DatabaseAdmin,
     KafkaConnection,
     ModelStorageConnection,
     PostgresConnection,
@@ -90,23 +89,52 @@ class CloudPlan:
 
 
 @dataclass(frozen=True)
+class IngressController:
+    """What an Ingress names, installed by a cloud package on a cluster it creates: the IngressClass,
+    the controller's namespace (admitted by Rasa's NetworkPolicy), the cert-manager ClusterIssuer,
+    and (once provisioned) the resources the Ingress must wait for."""
+
+    class_name: str
+    controller_namespace: str
+    cluster_issuer: Optional[str]  # None: no issuer is installed; TLS is the stack's to arrange
+    ready: tuple[pulumi.Resource, ...] = ()
+    # What this controller needs on an Ingress to serve it over HTTPS only.
+    annotations: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class CloudServices:
     """What one cloud provisioned. A field is None when that service is `existing`."""
 
     kubernetes_provider: Optional["k8s.Provider"] = None  # None when cluster.mode is existing
     tracker_store: Optional[PostgresConnection] = None
-    # Set when Rasa's database role must be created by the bootstrap (the cloud API cannot).
-    tracker_store_admin: Optional[DatabaseAdmin] = None
     lock_store: Optional[RedisConnection] = None
     event_queue: Optional[KafkaConnection] = None
     model_storage: Optional[ModelStorageConnection] = None
     identity: WorkloadIdentity = field(default_factory=WorkloadIdentity)
     # The in-cluster Vault's auto-unseal on this cloud (None: no seal key was asked for).
     vault_seal: Optional[VaultSealConfig] = None
+    # Rasa Pro Services' own consumer on the managed event queue: read on the topic and its consumer
+    # group, write on the dead-letter topic (`analytics.deadLetterTopic`, created by the cloud too).
+    # AWS: a SCRAM user; Azure: a namespace-level Event Hubs rule with Listen + Send (one connection
+    # string must reach the events hub and the DLQ hub); GCP: a service account of its own with Kafka
+    # ACLs; Confluent (any cloud): a service account and API key with ACLs. None: no consumer yet.
+    analytics_event_queue: Optional[KafkaConnection] = None
+    # The managed tracker server's admin login (its `database` is where the administrator logs in):
+    # the Vault bootstrap creates Rasa's role with it, the analytics setup Job the analytics database
+    # and roles. Never handed to Rasa.
+    tracker_store_admin: Optional[PostgresConnection] = None
     # Stack outputs an operator needs next (cluster name, bucket, seal key, ...).
     outputs: dict[str, pulumi.Input] = field(default_factory=dict)
     # Resources the Rasa workload must wait for (e.g. node groups, add-ons).
     workload_depends_on: tuple[pulumi.Resource, ...] = ()
+    # What Rasa Pro Services waits for besides those (its dead-letter topic).
+    analytics_depends_on: tuple[pulumi.Resource, ...] = ()
+    # The model object uploaded from `modelStorage.uploadFrom` (S3 object, blob, GCS object): the Rasa
+    # Deployment waits for it, and only then waits for its pods to be ready.
+    model_object: Optional[pulumi.Resource] = None
+    # The ingress controller and issuer installed on a created cluster (None: not asked for).
+    ingress_controller: Optional[IngressController] = None
 
 
 # The offline engine's answers: (id, outputs) for a resource, a result for a data source.
@@ -154,6 +182,11 @@ class CloudSpec:
     presets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # What `StackSettings.managed()` may name on this cloud (empty: bring-your-own only so far).
     managed: frozenset[str] = frozenset()
+    # Its provision step gives Rasa Pro Services a consumer of its own on a managed event queue
+    # (`CloudServices.analytics_event_queue`); False: analytics is refused with a managed queue.
+    analytics_consumer: bool = False
+    # The `eventQueue.provider` values its provision step builds (its own Kafka first; empty: only unset).
+    event_queue_providers: tuple[str, ...] = ()
     # Credentials inside this cloud's section (paths below `rasa-platform:<name>`): must be secrets.
     secret_fields: tuple[tuple[str, ...], ...] = ()
     # Existing PostgreSQL / Kafka are reached with the cloud's IAM (no password) under these settings.
@@ -164,6 +197,10 @@ class CloudSpec:
     plan: Callable[[StackSettings, Any, Problems], CloudPlan] = _no_plan
     provision: Optional[Callable[[Any], CloudServices]] = None
     mocks: CloudMocks = CloudMocks()
+    # What its provision step installs for an Ingress on a cluster it creates (None: it cannot yet).
+    ingress_controller: Optional[IngressController] = None
+    # Its provision step uploads `modelStorage.uploadFrom` and returns `CloudServices.model_object`.
+    uploads_models: bool = False
     # Resource type → typical creation time, for the types that take noticeable time (every key must
     # be a type its mocks list); the offline preview's first-deploy estimate reads it via the registry.
     creation_times: Mapping[str, CreationTime] = field(default_factory=dict)

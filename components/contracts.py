@@ -121,6 +121,8 @@ class WorkloadIdentity:
     service_account_annotations: pulumi.Input[dict[str, str]] = field(default_factory=dict)
     pod_labels: dict[str, str] = field(default_factory=dict)
     env: pulumi.Input[dict[str, str]] = field(default_factory=dict)
+    # Where the pod must connect to obtain its credentials (e.g. GKE's metadata server), for its egress.
+    network: tuple[NetworkAccess, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,16 +140,6 @@ class VaultSealConfig:
     # The Kubernetes service account `identity` is bound to: the Vault servers run as it.
     namespace: str = "vault"
     service_account: str = "vault"
-
-
-@dataclass(frozen=True)
-class DatabaseAdmin:
-    """A tracker database's administrative login, for the bootstrap to create Rasa's role where
-    the cloud's API cannot (never handed to Rasa)."""
-
-    username: pulumi.Input[str]
-    password: pulumi.Input[str]  # secret
-    database: str = "postgres"  # where the administrator logs in
 
 
 @dataclass(frozen=True)

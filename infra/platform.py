@@ -16,10 +16,12 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import existing
-from components.rasa import labels as rasa_labels
-from components.cloud import CloudServices
+from components.analytics.workload import AnalyticsWorkload
+from components.cloud import CloudServices, IngressController
 from components.contracts import PlatformConnections, WorkloadIdentity, redact, resolve
+from components.model_archive import object_key
 from components.rasa.action_server import ActionServerSpec, action_server_url
+from components.rasa.channels import public_paths
 from components.rasa.budget import ConnectionBudget
 from components.rasa.endpoints import (
     SECRET_KAFKA_PASSWORD,
@@ -33,10 +35,15 @@ from components.rasa.endpoints import (
     render_endpoints,
 )
 from components.rasa.workload import (
-    Autoscaling, ContainerResources, PublicIngress, RasaWorkload, RasaWorkloadArgs, VerifyChecks,
+    Autoscaling, ContainerResources, EgressTarget, PodPlacement, PublicIngress, RasaWorkload, RasaWorkloadArgs,
+    VerifyChecks,
 )
-from components.settings.sections import ActionServerSettings, AutoscalingSettings, IngressSettings
+from components.rasa import labels as rasa_labels
+from components.settings.sections import (
+    ActionServerSettings, AutoscalingSettings, EgressRule, IngressSettings, PodSchedulingSettings,
+)
 from infra import vault as vault_wiring
+from infra.analytics import deploy_analytics, export_analytics
 from infra.settings import StackPlan, StackSettings, load_stack_from_pulumi
 
 
@@ -48,6 +55,13 @@ class Platform:
     rendered: pulumi.Output[RenderedEndpoints]
     workload: RasaWorkload
     cloud_outputs: dict[str, pulumi.Input]
+    model_status: pulumi.Output[str]
+    analytics: Optional[AnalyticsWorkload] = None
+
+
+# Logical names (keys of the credentials Secret) of the stack's own secret environment values.
+RASA_ENV_SECRET = "rasa-env.{}"
+ACTIONS_ENV_SECRET = "actions-env.{}"
 
 
 def kubernetes_provider(settings: StackSettings, services: CloudServices) -> k8s.Provider:
@@ -92,6 +106,10 @@ def deploy(plan: StackPlan) -> Platform:
         action_endpoint_url=action_server_url(rasa.namespace, rasa.action_server.port) if rasa.action_server.enabled else None,
         nlg_url=rasa.nlg_url,
         region=settings.region,
+        log_level=rasa.log_level,
+        telemetry=rasa.telemetry,
+        env=dict(rasa.env),
+        secret_env={name: RASA_ENV_SECRET.format(name) for name in rasa.secret_env},
     )
     # The renderer sees credentials only as "present": its output holds no secret.
     rendered = resolve(redact(connections)).apply(lambda resolved: render_endpoints(resolved, options))
@@ -107,7 +125,33 @@ def deploy(plan: StackPlan) -> Platform:
     args = dataclasses.replace(args, auth_token=api_token, vault_delivery=vault_wiring.delivery(settings, vault, bootstrap),
                                depends_on=[*args.depends_on, bootstrap.job])
     workload = RasaWorkload("rasa", args)
-    return Platform(settings, connections, budget, rendered, workload, dict(services.outputs))
+    status = model_status(settings, connections, args.await_ready)
+    # In Rasa's namespace, once the event queue's topics and users exist.
+    analytics = deploy_analytics(settings, connections, services, workload.args.provider,
+                                 [workload.namespace, *services.workload_depends_on, *services.analytics_depends_on])
+    return Platform(settings, connections, budget, rendered, workload, dict(services.outputs), status, analytics)
+
+
+def model_status(settings: StackSettings, c: PlatformConnections, await_ready: bool) -> pulumi.Output[str]:
+    """What the operator reads after `pulumi up` about the model; warns when Rasa will wait for one."""
+    ms = settings.model_storage
+    scheme = {"aws": "s3", "gcs": "gs", "azure": "azure"}[c.model_storage.provider]
+    location = pulumi.Output.concat(scheme, "://", c.model_storage.bucket, "/", object_key(c.model_storage.model_key))
+    if ms.upload_from:
+        return pulumi.Output.concat("uploaded from ", ms.upload_from, " to ", location)
+    if await_ready:
+        return pulumi.Output.concat("required at ", location, " (rasa.verify.requireModel)")
+
+    def waiting(where: str) -> str:
+        return (f"Rasa waits for a model: upload a trained model to {where} (or set modelStorage.uploadFrom), "
+                f"then `kubectl -n {settings.rasa.namespace} rollout restart deployment/rasa-pro`. Until then "
+                "its pods run but are not ready (/status answers 409); `pulumi up` does not wait for them.")
+
+    # Warned now, not inside an apply: a real preview does not know a created bucket's name yet.
+    bucket = c.model_storage.bucket
+    key = object_key(c.model_storage.model_key)
+    pulumi.warn(waiting(f"{scheme}://{bucket if isinstance(bucket, str) else '<stack output modelBucket>'}/{key}"))
+    return location.apply(waiting)
 
 
 def workload_args(
@@ -120,6 +164,8 @@ def workload_args(
 ) -> RasaWorkloadArgs:
     """The stack's settings as the workload's explicit inputs: the workload never reads settings."""
     rasa, c = settings.rasa, connections
+    # Pulumi waits for Rasa's readiness only when a model is known to be in storage.
+    await_ready = services.model_object is not None or (rasa.verify.enabled and rasa.verify.require_model)
     return RasaWorkloadArgs(
         stack=settings.stack,
         environment=settings.environment,
@@ -136,7 +182,7 @@ def workload_args(
         autoscaling=_autoscaling(rasa.autoscaling),
         pod_disruption_budget=rasa.pod_disruption_budget,
         strict_zone_spread=settings.is_prod,
-        ingress=_public_ingress(rasa.ingress),
+        ingress=_public_ingress(rasa.ingress, rasa.credentials, services.ingress_controller),
         action_server=_action_server(rasa.action_server),
         nlg_url=rasa.nlg_url,
         ingress_from_namespaces=tuple(rasa.ingress_from_namespaces),
@@ -144,6 +190,7 @@ def workload_args(
         identity=c.identity,
         backing_services=(
             c.tracker_store.network, c.lock_store.network, c.event_queue.network, c.model_storage.network, c.vault.network,
+            *c.identity.network,
         ),
         rendered=rendered,
         secret_values=_secret_values(settings, c),
@@ -154,7 +201,25 @@ def workload_args(
         verify=VerifyChecks(require_model=rasa.verify.require_model, timeout_seconds=rasa.verify.timeout_seconds)
         if rasa.verify.enabled else None,
         depends_on=list(services.workload_depends_on),
+        placement=_placement(rasa),
+        channels=rasa.credentials,
+        egress=_egress(rasa.egress),
+        model_object=services.model_object,
+        await_ready=await_ready,
     )
+
+
+def _placement(s: PodSchedulingSettings) -> PodPlacement:
+    return PodPlacement(
+        node_selector=dict(s.node_selector),
+        tolerations=tuple(t.model_dump(by_alias=True, exclude_none=True) for t in s.tolerations),
+        affinity=s.affinity,
+        image_pull_secrets=tuple(s.image_pull_secrets),
+    )
+
+
+def _egress(rules: tuple[EgressRule, ...]) -> tuple[EgressTarget, ...]:
+    return tuple(EgressTarget(r.cidr, r.port, r.protocol) for r in rules)
 
 
 def _autoscaling(a: AutoscalingSettings) -> Optional[Autoscaling]:
@@ -163,12 +228,18 @@ def _autoscaling(a: AutoscalingSettings) -> Optional[Autoscaling]:
     return Autoscaling(min_replicas=a.min_replicas, max_replicas=a.max_replicas, target_cpu_percent=a.target_cpu_percent)
 
 
-def _public_ingress(i: IngressSettings) -> Optional[PublicIngress]:
+def _public_ingress(i: IngressSettings, channels, installed: Optional[IngressController]) -> Optional[PublicIngress]:
     if not i.enabled:
         return None
-    # infra/settings requires host and issuer when the ingress is enabled.
+    # infra/settings checked the names: declared present on an existing cluster, or installed by the cloud.
+    class_name = i.class_name or (installed.class_name if installed else None)
+    issuer = i.cluster_issuer or (installed.cluster_issuer if installed else None)
+    namespace = i.controller_namespace or (installed.controller_namespace if installed else None)
+    assert i.host and class_name and issuer and namespace
     return PublicIngress(
-        host=i.host, class_name=i.class_name, cluster_issuer=i.cluster_issuer, controller_namespace=i.controller_namespace,
+        host=i.host, class_name=class_name, cluster_issuer=issuer, controller_namespace=namespace,
+        paths=public_paths(channels, i.paths), wait_for=installed.ready if installed else (),
+        annotations=dict(installed.annotations) if installed else {},
     )
 
 
@@ -176,10 +247,18 @@ def _action_server(a: ActionServerSettings) -> Optional[ActionServerSpec]:
     if not a.enabled:
         return None
     # infra/settings requires image and tag when the action server is enabled.
-    r = a.resources
+    r, scaling = a.resources, a.autoscaling
     return ActionServerSpec(
         image=a.image, tag=a.tag, replicas=a.replicas, port=a.port,
         resources=ContainerResources(r.cpu_request, r.memory_request, r.cpu_limit, r.memory_limit),
+        env=dict(a.env),
+        secret_env={name: ACTIONS_ENV_SECRET.format(name) for name in a.secret_env},
+        autoscaling=Autoscaling(scaling.min_replicas, scaling.max_replicas, scaling.target_cpu_percent)
+        if scaling.enabled else None,
+        pod_disruption_budget=a.pod_disruption_budget,
+        egress=_egress(a.egress),
+        placement=_placement(a),
+        service_account_annotations=dict(a.service_account_annotations),
     )
 
 
@@ -191,6 +270,9 @@ def _secret_values(settings: StackSettings, c: PlatformConnections) -> dict[str,
         SECRET_LOCK_STORE_PASSWORD: c.lock_store.password,
         SECRET_KAFKA_PASSWORD: c.event_queue.password,
         SECRET_STORAGE_KEY: c.model_storage.account_key,
+        # The stack's own (LLM keys, channel tokens, the action server's API keys): the same path.
+        **{RASA_ENV_SECRET.format(k): existing.secret(v) for k, v in settings.rasa.secret_env.items()},
+        **{ACTIONS_ENV_SECRET.format(k): existing.secret(v) for k, v in settings.rasa.action_server.secret_env.items()},
     }
     return {k: pulumi.Output.secret(v) for k, v in values.items() if v is not None}
 
@@ -213,6 +295,7 @@ def export(platform: Platform) -> None:
     pulumi.export("rasaServiceUrl", platform.workload.service_url)
     if platform.workload.public_url:
         pulumi.export("rasaPublicUrl", platform.workload.public_url)
+    pulumi.export("rasaModel", platform.model_status)
     pulumi.export("endpointsYml", platform.rendered.apply(lambda r: r.endpoints_yml))
     pulumi.export("connectionBudget", json.loads(_budget_json(platform.budget)))
     pulumi.export("serviceOrigins", _origins(platform.connections))
@@ -220,12 +303,13 @@ def export(platform: Platform) -> None:
     pulumi.export("vaultAddress", platform.connections.vault.address)
     for key, value in platform.cloud_outputs.items():
         pulumi.export(key, value)
+    export_analytics(s, platform.analytics)
 
 
 def _budget_json(b: ConnectionBudget) -> str:
     return json.dumps(
         {"maxConnections": b.max_connections, "maxProcesses": b.max_processes, "poolSize": b.pool_size,
-         "maxOverflow": b.max_overflow, "total": b.total, "ceiling": b.ceiling}
+         "maxOverflow": b.max_overflow, "total": b.total, "ceiling": b.ceiling, "reservedForAnalytics": b.reserved}
     )
 
 

@@ -27,6 +27,7 @@ ENVIRONMENT_PRESETS: dict[str, dict[str, Any]] = {
         "eventQueue": {"replicationFactor": 2, "retentionHours": 72},
         "modelStorage": {"noncurrentVersionDays": 7},
         "vault": {"servers": 1},
+        "analytics": {"enabled": False},
     },
     "staging": {
         "protection": True,
@@ -37,12 +38,14 @@ ENVIRONMENT_PRESETS: dict[str, dict[str, Any]] = {
             "autoscaling": {"enabled": True, "minReplicas": 2, "maxReplicas": 3},
             "podDisruptionBudget": True,
             "resources": {"cpuRequest": "2", "memoryRequest": "4Gi", "cpuLimit": "4", "memoryLimit": "8Gi"},
+            "actionServer": {"replicas": 2, "podDisruptionBudget": True},
         },
         "trackerStore": {"backupDays": 7, "highAvailability": False},
         "lockStore": {"highAvailability": True, "snapshotDays": 1},
         "eventQueue": {"replicationFactor": 3, "retentionHours": 168},
         "modelStorage": {"noncurrentVersionDays": 30},
         "vault": {"servers": 3},
+        "analytics": {"enabled": True, "replicas": 2, "podDisruptionBudget": True},
     },
     "prod": {
         "protection": True,
@@ -54,12 +57,19 @@ ENVIRONMENT_PRESETS: dict[str, dict[str, Any]] = {
             "podDisruptionBudget": True,
             # Rasa's hardware guidance for a CALM assistant: 8 vCPU / 16 GB per instance.
             "resources": {"cpuRequest": "4", "memoryRequest": "8Gi", "cpuLimit": "8", "memoryLimit": "16Gi"},
+            # At least two action servers, kept through node drains (the prod policies ask for both).
+            "actionServer": {"replicas": 2, "podDisruptionBudget": True},
         },
         "trackerStore": {"backupDays": 14, "highAvailability": True},
         "lockStore": {"highAvailability": True, "snapshotDays": 7},
         "eventQueue": {"replicationFactor": 3, "retentionHours": 168},
         "modelStorage": {"noncurrentVersionDays": 90},
         "vault": {"servers": 3},
+        # Rasa Pro Services' minimum guidance: 2 vCPU / 4 GB, requested in prod.
+        "analytics": {
+            "enabled": True, "replicas": 2, "podDisruptionBudget": True,
+            "resources": {"cpuRequest": "2", "memoryRequest": "4Gi", "cpuLimit": "2", "memoryLimit": "4Gi"},
+        },
     },
 }
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, SecretStr
 
 from components.registry import CLOUDS
 from infra.presets import ENVIRONMENT_PRESETS
+from infra.preview.estimate import creation_time_table
 from infra.settings import PROJECT, StackSettings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -129,7 +130,10 @@ def clouds_table() -> str:
     return "\n".join(lines) + "\n"
 
 
-BLOCKS = {"settings-reference": reference_table, "policy-rules": policy_table, "clouds": clouds_table}
+BLOCKS = {
+    "settings-reference": reference_table, "policy-rules": policy_table, "clouds": clouds_table,
+    "creation-times": creation_time_table,  # the first-deploy estimate's table (infra/preview)
+}
 
 
 def markers(block: str) -> tuple[str, str]:

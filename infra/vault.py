@@ -18,6 +18,7 @@ from components import existing
 from components.cloud import RASA_SERVICE_ACCOUNT, CloudServices
 from components.contracts import NetworkAccess, PlatformConnections
 from components.rasa.endpoints import CA_DIR, SECRET_AUTH_TOKEN, VAULT_KEY_SQL_PASSWORD, VAULT_KEY_SQL_USERNAME
+from components.rasa.placement import image_reference
 from components.rasa.pod import RASA_USER_ID
 from components.rasa.vault_delivery import VaultDelivery
 from components.vault import chart
@@ -120,7 +121,7 @@ def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials:
     )))
     return BootstrapJob("vault-bootstrap", BootstrapJobArgs(
         namespace=ns,
-        image=f"{rasa.image}:{rasa.tag}",
+        image=image_reference(rasa.image, rasa.tag),  # repo:tag, or repo:tag@sha256:... when pinned
         plan=plan,
         credentials=files,
         generated={} if SECRET_AUTH_TOKEN in credentials else {SECRET_AUTH_TOKEN: api_token_aliases()},

@@ -45,6 +45,10 @@ RASA_POD_DISRUPTION_BUDGET = stack_key("rasa.podDisruptionBudget")
 RASA_RESOURCES = stack_key("rasa.resources")
 ACTION_SERVER_REPLICAS = stack_key("rasa.actionServer.replicas")
 ACTION_SERVER_TAG = stack_key("rasa.actionServer.tag")
+ANALYTICS_REPLICAS = stack_key("analytics.replicas")
+ANALYTICS_POD_DISRUPTION_BUDGET = stack_key("analytics.podDisruptionBudget")
+RASA_IMAGE = stack_key("rasa.image")
+RASA_INGRESS_PATHS = stack_key("rasa.ingress.paths")
 AWS_MSK_BROKERS_PER_ZONE = stack_key("aws.eventQueue.brokersPerZone")
 
 # The wording of a remediation for a protection no key turns off (tests look for it).

@@ -23,6 +23,8 @@ Checks (connection-free ones first):
                   (and calls the OAUTHBEARER callback) without reaching a broker
   iam             the temporary credentials Rasa's AWS IAM providers sign (locally, no AWS call)
   args            parse `rasa` argument lists (--args, JSON list of lists) with Rasa's CLI parser
+  channels        load a credentials.yml (--credentials) as `rasa run --credentials` does
+                  (${VAR} interpolated) and build every input channel it names (no connection made)
   tracker-store   load the secrets manager as `rasa run` does, create the tracker store, save a
                   tracker and read it back, report the TLS session and the connection pool
   pool            open every connection the pool allows in --processes stores at once
@@ -239,9 +241,38 @@ def check_args(opts: argparse.Namespace) -> list:
             "endpoints": parsed.endpoints,
             "remote_storage": getattr(storage, "value", storage),
             "model": parsed.model,
+            "credentials": parsed.credentials,
             "auth_token": fingerprint(parsed.auth_token),
         })
     return results
+
+
+def check_channels(opts: argparse.Namespace) -> dict:
+    """The channels Rasa builds from the file: name, class, the route its webhooks hang under, and
+    every string setting it kept (fingerprinted: callers compare with the values they set)."""
+    from rasa.core.config.credentials import CredentialsConfig
+    from rasa.core.run import create_input_channels
+
+    config = guarded(CredentialsConfig.load_from_file)(Path(opts.credentials))
+    if isinstance(config, dict):  # the loader itself refused the file
+        return {"loaded": False, **config}
+    channels = guarded(create_input_channels)(None, config)
+    if isinstance(channels, dict):
+        return {"loaded": True, "built": False, **channels}
+    return {
+        "loaded": True,
+        "built": True,
+        "channels": [
+            {
+                "name": channel.name(),
+                "class": type(channel).__name__,
+                "url_prefix": channel.url_prefix(),
+                "socketio_path": getattr(channel, "socketio_path", None),
+                "settings": {k: fingerprint(v) for k, v in sorted(vars(channel).items()) if isinstance(v, str)},
+            }
+            for channel in channels
+        ],
+    }
 
 
 # -- live checks ------------------------------------------------------------------------------
@@ -463,6 +494,7 @@ CHECKS: dict[str, Callable[[argparse.Namespace], Any]] = {
     "load": check_load,
     "iam": check_iam,
     "args": check_args,
+    "channels": check_channels,
     "tracker-store": check_tracker_store,
     "pool": check_pool,
     "lock-store": check_lock_store,
@@ -477,6 +509,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--endpoints", help="endpoints.yml as the pod sees it")
     parser.add_argument("--output", required=True, help="where to write the JSON report")
     parser.add_argument("--args", help="JSON list of lists: `rasa` arguments after the entrypoint (check: args)")
+    parser.add_argument("--credentials", help="credentials.yml as the pod sees it (check: channels)")
     parser.add_argument("--processes", type=int, default=1, help="Rasa processes to simulate (check: pool)")
     parser.add_argument("--overcommit-probe", action="store_true",
                         help="pool: ask each pool for one connection more than it allows")

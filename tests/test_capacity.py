@@ -61,3 +61,11 @@ def test_platform_demands_count_surge_action_server_and_verify_job():
     assert demands["action server pod"].count == 3
     assert demands["action server pod"].memory_mib == 512
     assert demands["verify Job pod"].count == 1
+
+
+def test_an_autoscaled_action_server_is_counted_at_its_maximum():
+    settings = settings_for("prod", rasa={"actionServer": {
+        "enabled": True, "image": "acme/actions", "tag": "1.0.0", "replicas": 2,
+        "autoscaling": {"enabled": True, "minReplicas": 2, "maxReplicas": 7}}})
+    (actions,) = [d for d in platform_demands(settings) if d.what == "action server pod"]
+    assert actions.count == 7 + 1 and actions.keys[0] == "rasa.actionServer.autoscaling.maxReplicas"

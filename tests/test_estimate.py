@@ -138,6 +138,15 @@ def test_types_not_in_the_table_get_the_small_documented_default():
     assert est.seconds == default + 60
 
 
+def test_an_object_pulumi_does_not_await_takes_only_its_api_call():
+    # The Rasa Deployment on a first deploy without a model carries pulumi.com/skipAwait: Pulumi is
+    # done once the API server accepts it, so it must not add its readiness wait to the estimate.
+    waited = res("rasa", TEN)
+    skipped = replace(res("rasa", TEN), inputs={"metadata": {"annotations": {"pulumi.com/skipAwait": "true"}}})
+    assert estimate([waited], TABLE).seconds == 600
+    assert estimate([skipped], TABLE).seconds == round(DEFAULT.minutes * 60)
+
+
 def test_the_chain_leaves_out_zero_time_links_at_its_start():
     resources = [res("aws", "pulumi:providers:aws"), res("password", "t:x:Instant"),
                  res("db", TEN, ["password"], provider="aws")]

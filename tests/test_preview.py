@@ -88,12 +88,15 @@ def test_preview_writes_every_artifact(shipped_cli_runs):
 
 
 def test_program_warnings_reach_the_summary_not_the_console(shipped_previews, shipped_cli_runs):
-    assert any("trackerStore.caCert is not set" in w for w in shipped_previews["aws-dev"].warnings)
+    assert any("cluster.apiAccessCidrs is empty" in w for w in shipped_previews["aws-dev"].warnings)
     run = shipped_cli_runs[0]
-    assert "| warning | trackerStore.caCert is not set" in (run.out / "aws-dev" / "summary.md").read_text()
+    assert "| warning | the EKS API endpoint is private and cluster.apiAccessCidrs is empty" in (run.out / "aws-dev" / "summary.md").read_text()
     assert "WARNING" not in run.stderr.upper() and run.stderr == ""
-    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
-    assert run_stack("aws-dev", overrides={"trackerStore": {"caCert": pem}}).warnings == []
+    reachable = {"mode": "create", "kubernetesVersion": "1.33", "apiAccessCidrs": ["10.60.0.0/16"]}
+    routed = {"vaultNetwork": {"peeringConnectionId": "pcx-0a1b2c3d4e5f60718"}}
+    # With a way in, a route to Vault and a model required (Rasa is not left waiting for one): nothing to warn about.
+    quiet = {"cluster": reachable, "aws": routed, "rasa": {"verify": {"requireModel": True}}}
+    assert run_stack("aws-dev", overrides=quiet).warnings == []
 
 
 def test_secrets_are_masked_in_every_artifact(tmp_path):
@@ -258,7 +261,7 @@ def test_unknown_stack_is_answered_with_the_stacks_available(tmp_path, capsys, m
     monkeypatch.chdir(REPO)
     code, err, out = run_cli(capsys, "--stack", "nope", "--out", str(tmp_path))
     assert code == 2
-    assert err == ["unknown stack nope: no stacks/Pulumi.nope.yaml; available: aws-dev, aws-prod, byo-dev"]
+    assert err == ["unknown stack nope: no stacks/Pulumi.nope.yaml; available: aws-dev, aws-prod, aws-staging, azure-dev, azure-prod, byo-dev, gcp-dev, gcp-prod"]
     assert out == "" and list(tmp_path.iterdir()) == []
     assert run_stack("nope").file_error.endswith("Pulumi.nope.yaml: stack file not found")
 

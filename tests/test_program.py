@@ -78,7 +78,8 @@ def test_every_problem_under_pulumi_up_is_reported_at_once():
     with pytest.raises(ConfigError) as caught:
         load_from_pulumi()
     keys = [line.split(" = ")[0].removeprefix("config error: rasa-platform:") for line in caught.value.lines]
-    assert keys == ["region", "rasa.ingress.host", "rasa.ingress.clusterIssuer"]  # ...the rest come together
+    assert keys == ["region", "rasa.ingress.host", "rasa.ingress.className", "rasa.ingress.clusterIssuer",
+                    "rasa.ingress.controllerNamespace", "rasa.ingress.controllerInstalled"]  # ...the rest come together
 
 
 def test_missing_secret_under_pulumi_up_is_an_error_not_a_placeholder():

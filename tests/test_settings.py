@@ -24,8 +24,10 @@ BYO = {
     "vault": {"mode": "external", "address": "https://vault.internal:8200", "kubernetesHost": "https://k8s.internal:6443",
               "adminToken": "t"},
     "rasa": {"license": "lic"},
+    # Used where a preset turns analytics on: its consumer never borrows Rasa's producer user.
+    "analytics": {"consumerUsername": "rasa-analytics", "consumerPassword": "pw"},
 }
-SECRET_SECTIONS = {"trackerStore", "lockStore", "eventQueue", "vault", "rasa"}
+SECRET_SECTIONS = {"trackerStore", "lockStore", "eventQueue", "vault", "rasa", "analytics"}
 
 
 def load(overrides: dict | None = None, *, drop: tuple[str, ...] = (), secret_keys=None, **kwargs):
@@ -177,8 +179,6 @@ def test_plain_text_credential_in_a_stack_file_is_rejected():
 @pytest.mark.parametrize(
     "overrides, expected",
     [
-        ({"cloud": "gcp", "region": "europe-west3", "trackerStore": {"mode": "managed"}},
-         "rasa-platform:trackerStore.mode = managed: managed on aws so far; on gcp allowed: existing"),
         ({"vault": {"mode": "existing"}},
          "rasa-platform:vault.mode = existing: renamed to `external` (same meaning: HCP Vault or your own); "
          "allowed: in-cluster, external"),
@@ -188,7 +188,7 @@ def test_plain_text_credential_in_a_stack_file_is_rejected():
          "(set aws.vaultSeal.enabled: true), or use external"),
         ({"vault": {"mode": "in-cluster"}, "cloud": "gcp", "region": "europe-west3"},
          "rasa-platform:vault.mode = in-cluster: the in-cluster Vault auto-unseals with the cloud's key management "
-         "(gcp has no Vault seal yet), or use external"),
+         "(set gcp.vaultSeal.enabled: true), or use external"),
         ({"vault": {"mode": "in-cluster", "servers": 2}, "aws": {"vaultSeal": {"enabled": True}}},
          "rasa-platform:vault.servers = 2: must be odd (1, 3 or 5): raft needs a majority"),
         ({"vault": {"kubernetesHost": None}},
@@ -205,7 +205,8 @@ def test_plain_text_credential_in_a_stack_file_is_rejected():
         ({"rasa": {"replicas": 9, "autoscaling": {"enabled": True, "minReplicas": 2, "maxReplicas": 4}}},
          "rasa-platform:rasa.replicas = 9: must be between"),
         ({"rasa": {"ingress": {"enabled": True}}}, "rasa-platform:rasa.ingress.host = (not set): is required when rasa.ingress.enabled"),
-        ({"rasa": {"ingress": {"enabled": True, "host": "bot.acme.com"}}}, "rasa-platform:rasa.ingress.clusterIssuer = (not set)"),
+        ({"rasa": {"ingress": {"enabled": True, "host": "bot.acme.com", "className": "nginx", "controllerNamespace": "ingress",
+                               "controllerInstalled": True}}}, "rasa-platform:rasa.ingress.clusterIssuer = (not set)"),
         ({"rasa": {"actionServer": {"enabled": True}}}, "rasa-platform:rasa.actionServer.image = (not set)"),
         ({"aws": {"modelStorage": {"endpointUrl": "https://minio:9000"}}, "cloud": "gcp", "region": "europe-west3"},
          "rasa-platform:aws = [section]: applies to cloud aws only; this stack's cloud is gcp"),
@@ -226,7 +227,8 @@ def test_every_problem_of_a_stack_is_reported_at_once_one_line_each():
     lines = errors_of({"region": "eu-centrl-1", "rasa": {"ingress": {"enabled": True}},
                        "trackerStore": {"storageGb": 300, "maxStorageGb": 200}}, drop=("rasa.license",))
     assert [line.split(" = ")[0].removeprefix("config error: rasa-platform:") for line in lines] == [
-        "rasa.license", "region", "trackerStore.storageGb", "rasa.ingress.host", "rasa.ingress.clusterIssuer",
+        "rasa.license", "region", "trackerStore.storageGb", "rasa.ingress.host", "rasa.ingress.className",
+        "rasa.ingress.clusterIssuer", "rasa.ingress.controllerNamespace", "rasa.ingress.controllerInstalled",
     ]
 
 

@@ -25,7 +25,8 @@ def prod():
         environment="prod",
         rasa={
             "replicas": 2,
-            "ingress": {"enabled": True, "host": "bot.acme.com", "clusterIssuer": "letsencrypt"},
+            "ingress": {"enabled": True, "host": "bot.acme.com", "clusterIssuer": "letsencrypt", "className": "nginx",
+                        "controllerNamespace": "ingress-nginx", "controllerInstalled": True},
             "actionServer": {"enabled": True, "image": "acme/actions", "tag": "1.4.2"},
             "nlgUrl": "https://nlg.acme.com/nlg",
             "sanicWorkers": 2,

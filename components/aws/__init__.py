@@ -9,6 +9,7 @@ times of its slow resource types (components/aws/creation_times.py).
 from __future__ import annotations
 
 from components.aws.creation_times import AWS_CREATION_TIMES
+from components.ingress import INSTALLED as TRAEFIK_WITH_CERT_MANAGER
 from components.aws.mock_outputs import AWS_MOCKS
 from components.aws.plan import plan
 from components.aws.presets import AWS_PRESETS
@@ -30,12 +31,17 @@ AWS = CloudSpec(
     tags=AWS_TAGS,
     presets=AWS_PRESETS,
     managed=frozenset({"cluster", "modelStorage", "lockStore", "trackerStore", "eventQueue"}),
+    # Its own Kafka first; `confluent`: Confluent Cloud in this cloud's region (components/confluent).
+    event_queue_providers=("msk", "confluent"),
+    analytics_consumer=True,  # an MSK SCRAM user of its own (components/aws/event_queue.py)
     existing_iam_auth=lambda aws: aws.iam_auth,
     seals_vault=lambda aws: aws.vault_seal.enabled,
     vault_seal_setting="aws.vaultSeal.enabled: true",
     plan=plan,
     provision=provision,
     mocks=AWS_MOCKS,
+    ingress_controller=TRAEFIK_WITH_CERT_MANAGER,
+    uploads_models=True,
     creation_times=AWS_CREATION_TIMES,
 )
 

@@ -1,6 +1,6 @@
 """EKS: private API endpoint, envelope-encrypted secrets, control-plane logs, access entries, a
-managed node group with IMDSv2 only, IRSA, the core add-ons and an encrypted gp3 default
-storage class. Hands a Kubernetes provider to the Rasa workload.
+managed node group with IMDSv2 only, IRSA, the core add-ons (metrics-server when an HPA needs it),
+the Cluster Autoscaler when the group may grow, and an encrypted gp3 default storage class. Hands a Kubernetes provider to the Rasa workload.
 
 `mode: existing` is `lookup_existing_cluster`: the cluster's security group and OIDC provider
 come from the AWS API by cluster name, so the data services and IRSA work the same way.
@@ -17,10 +17,11 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.aws.context import (
-    AwsContext, ClusterAccess, NetworkInfo, irsa_trust_policy, log_group, policy_document, role,
+    AwsContext, ClusterAccess, NetworkInfo, granted_role, irsa_trust_policy, log_group, policy_document, role,
     service_trust_policy,
 )
-from components.aws.kms import CustomerKey, CustomerKeyArgs, ebs_statement
+from components.aws.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
+from components.aws.kms import CustomerKey, CustomerKeyArgs, ebs_statements
 
 CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
@@ -82,6 +83,7 @@ class ClusterArgs:
     node_count_max: int
     name: Optional[str] = None  # the EKS name; default `<base>-eks`
     public_access_cidrs: tuple[str, ...] = ()  # empty: the API endpoint is private only
+    api_access_cidrs: tuple[str, ...] = ()  # private networks admitted to the private endpoint on 443
     node_ami_type: str = "AL2023_x86_64_STANDARD"
     node_capacity_type: str = "ON_DEMAND"
     node_disk_gb: int = 50
@@ -90,6 +92,8 @@ class ClusterArgs:
     grant_deployer_admin: bool = True  # also the identity running `pulumi up` (it deploys the workload)
     client_security_group_ids: tuple[str, ...] = ()  # besides the cluster security group, into the data services
     addon_versions: Mapping[str, str] = field(default_factory=dict)  # unset: EKS's default for the version
+    metrics_server: bool = False  # the EKS community add-on: an HPA scales on nothing without it
+    node_autoscaling: bool = False  # the Cluster Autoscaler between node_count_min and node_count_max
 
 
 class Cluster(pulumi.ComponentResource):
@@ -117,12 +121,12 @@ class Cluster(pulumi.ComponentResource):
         ebs_key = CustomerKey(
             f"{n}-ebs-key",
             CustomerKeyArgs(ctx, "ebs", f"EBS volumes of {self.eks_name}: node disks and persistent volumes",
-                            extra_statements=[ebs_statement(ctx)]),
+                            extra_statements=ebs_statements(ctx)),
             opts=child,
         )
         logs = log_group(ctx, f"{n}-control-plane-logs", f"/aws/eks/{self.eks_name}/cluster", parent=self)
 
-        cluster_role = role(
+        cluster_role = granted_role(
             ctx, f"{n}-role", parent=self,
             assume_role_policy=service_trust_policy(ctx, "eks"),
             description=f"EKS control plane of {self.eks_name}", purpose="eks-cluster",
@@ -150,7 +154,7 @@ class Cluster(pulumi.ComponentResource):
             f"{n}-eks",
             name=self.eks_name,
             version=args.kubernetes_version,
-            role_arn=cluster_role.arn,
+            role_arn=cluster_role.role.arn,
             vpc_config=vpc_config,
             access_config={
                 "authentication_mode": "API",
@@ -165,7 +169,9 @@ class Cluster(pulumi.ComponentResource):
             upgrade_policy={"support_type": "STANDARD"},
             deletion_protection=ctx.protect,
             tags=ctx.tags(self.eks_name),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs], protect=ctx.protect),
+            # AWS: the cluster role's policies must be attached before the cluster is created and
+            # detached only after it is deleted, or EKS cannot manage (or clean up) its ENIs.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, *cluster_role.grants], protect=ctx.protect),
         )
         self.endpoint = self.cluster.endpoint
         issuer = self.cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)
@@ -187,6 +193,7 @@ class Cluster(pulumi.ComponentResource):
         )
 
         admin_grants = self._access_entries(ctx)
+        api_access = self._api_access(ctx)
 
         addons: dict[str, aws.eks.Addon] = {}
         cni_role = role(
@@ -227,6 +234,9 @@ class Cluster(pulumi.ComponentResource):
         )
         addons["coredns"] = self._addon(ctx, "coredns", depends_on=[nodes])
         addons["aws-ebs-csi-driver"] = self._addon(ctx, "aws-ebs-csi-driver", role_arn=ebs_role.arn, depends_on=[nodes])
+        if args.metrics_server:
+            # EKS ships no metrics API: without it the HPA reads no CPU and never scales.
+            addons["metrics-server"] = self._addon(ctx, "metrics-server", depends_on=[nodes])
 
         self.kubeconfig = kubeconfig(
             self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority.data, ctx.region,
@@ -234,8 +244,16 @@ class Cluster(pulumi.ComponentResource):
         self.kubernetes_provider = k8s.Provider(
             f"{n}-kubernetes",
             kubeconfig=self.kubeconfig,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=admin_grants),
+            # Every Kubernetes object waits for our access entry and for the network path to the API.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*admin_grants, *api_access]),
         )
+        if args.node_autoscaling:
+            ClusterAutoscaler(
+                f"{n}-autoscaler",
+                ClusterAutoscalerArgs(ctx, self.access, cluster_name=self.eks_name, kubernetes_version=args.kubernetes_version,
+                                      kubernetes_provider=self.kubernetes_provider, depends_on=[nodes, addons["coredns"]]),
+                opts=child,
+            )
         storage_class = k8s.storage.v1.StorageClass(
             f"{n}-gp3-encrypted",
             metadata={
@@ -257,7 +275,7 @@ class Cluster(pulumi.ComponentResource):
             ),
         )
 
-        self.ready = [nodes, *addons.values(), *admin_grants, storage_class]
+        self.ready = [nodes, *addons.values(), *admin_grants, *api_access, storage_class]
         self.register_outputs({
             "name": self.cluster.name,
             "endpoint": self.cluster.endpoint,
@@ -266,6 +284,37 @@ class Cluster(pulumi.ComponentResource):
         })
 
     # -----------------------------------------------------------------------------------------
+
+    def _api_access(self, ctx: AwsContext) -> list[pulumi.Resource]:
+        """443 on the EKS cluster security group from each cluster.apiAccessCidrs network.
+
+        The private endpoint's ENIs carry that group, which EKS creates admitting only itself: a
+        deployer outside it (a CI runner in a peered VPC, a VPN) cannot create the first Kubernetes
+        object. When the endpoint is private and nothing is admitted, say so before `pulumi up`
+        waits on a connection that cannot succeed."""
+        args = self._args
+        if not args.api_access_cidrs and not args.public_access_cidrs:
+            pulumi.log.warn(
+                "the EKS API endpoint is private and cluster.apiAccessCidrs is empty: `pulumi up` cannot create "
+                "Kubernetes objects unless it runs on a node of this cluster; list the deployer's network "
+                "(peered VPC or VPN) in cluster.apiAccessCidrs, or a temporary cluster.publicAccessCidrs "
+                "(README: AWS, the first deploy)",
+                resource=self,
+            )
+        return [
+            aws.vpc.SecurityGroupIngressRule(
+                f"{self._n}-api-from-{i}",
+                security_group_id=self.access.security_group_id,
+                description=f"EKS API (private endpoint) from {cidr}: cluster.apiAccessCidrs",
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                cidr_ipv4=cidr,
+                tags=ctx.tags(),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for i, cidr in enumerate(args.api_access_cidrs)
+        ]
 
     def _access_entries(self, ctx: AwsContext) -> list[pulumi.Resource]:
         principals: list[tuple[str, pulumi.Input[str]]] = [
@@ -324,7 +373,7 @@ class Cluster(pulumi.ComponentResource):
         self, ctx: AwsContext, network: NetworkInfo, ebs_key: CustomerKey, depends_on: list[pulumi.Resource],
     ) -> aws.eks.NodeGroup:
         args = self._args
-        node_role = role(
+        node_role = granted_role(
             ctx, f"{self._n}-node-role", parent=self,
             assume_role_policy=service_trust_policy(ctx, "ec2"),
             description=f"Worker nodes of {self.eks_name} (pods use IRSA, never this role)", purpose="eks-node",
@@ -364,7 +413,7 @@ class Cluster(pulumi.ComponentResource):
         return aws.eks.NodeGroup(
             f"{self._n}-nodes",
             cluster_name=self.cluster.name,
-            node_role_arn=node_role.arn,
+            node_role_arn=node_role.role.arn,
             subnet_ids=list(network.private_subnet_ids),  # spread over every zone
             version=args.kubernetes_version,
             ami_type=args.node_ami_type,
@@ -380,7 +429,9 @@ class Cluster(pulumi.ComponentResource):
             tags=ctx.tags(f"{self.eks_name}-nodes"),
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=depends_on,
+                # AWS: the node role's policies before the group (nodes join with them) and after it on
+                # destroy; the private routes, or nodes cannot reach the API, ECR or STS and never join.
+                depends_on=[*depends_on, *node_role.grants, *network.private_routes],
                 # An autoscaler owns the current size once the group exists.
                 ignore_changes=["scalingConfig.desiredSize"],
             ),

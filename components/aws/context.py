@@ -97,6 +97,9 @@ class NetworkInfo:
     data_subnet_ids: Sequence[pulumi.Input[str]]  # RDS, ElastiCache, MSK
     data_cidrs: pulumi.Input[list[str]]  # what the Rasa pod's egress NetworkPolicy may reach
     public_subnet_ids: Sequence[pulumi.Input[str]] = ()
+    # The private subnets' routes out (NAT, and to Vault's network): nodes launched before them
+    # cannot reach the EKS API, ECR or Vault and never join. Empty for an existing VPC.
+    private_routes: Sequence[pulumi.Resource] = ()
 
     @property
     def zones(self) -> int:
@@ -163,7 +166,21 @@ def irsa_trust_policy(cluster: ClusterAccess, namespace: str, service_account: s
     return pulumi.Output.all(cluster.oidc_provider_arn, cluster.oidc_issuer_url).apply(document)
 
 
-def role(
+@dataclass(frozen=True)
+class GrantedRole:
+    """A role and the policies attached to it: a service that must hold its permissions from its
+    first API call (and keep them until its last, on destroy) depends on `grants`, as AWS documents."""
+
+    role: aws.iam.Role
+    grants: tuple[pulumi.Resource, ...]
+
+
+def role(ctx: AwsContext, logical_name: str, **arguments: Any) -> aws.iam.Role:
+    """`granted_role` (same arguments) when nothing needs to wait for the role's policies."""
+    return granted_role(ctx, logical_name, **arguments).role
+
+
+def granted_role(
     ctx: AwsContext,
     logical_name: str,
     *,
@@ -173,9 +190,10 @@ def role(
     purpose: str,
     managed_policy_suffixes: Sequence[str] = (),
     inline_policy: Optional[pulumi.Input[str]] = None,
-) -> aws.iam.Role:
+) -> GrantedRole:
     """An IAM role named `<base>-<purpose>-<random>`, with its AWS-managed policies (by name) and one
-    inline policy, all children of parent."""
+    inline policy, all children of parent; handed back with those policies."""
+    grants: list[pulumi.Resource] = []
     created = aws.iam.Role(
         logical_name,
         name_prefix=f"{ctx.name(purpose, 37)}-",
@@ -189,20 +207,20 @@ def role(
     )
     for suffix in managed_policy_suffixes:
         short = suffix.rsplit("/", 1)[-1]
-        aws.iam.RolePolicyAttachment(
+        grants.append(aws.iam.RolePolicyAttachment(
             f"{logical_name}-{short}",
             role=created.name,
             policy_arn=f"arn:{ctx.partition}:iam::aws:policy/{suffix}",
             opts=pulumi.ResourceOptions(parent=parent),
-        )
+        ))
     if inline_policy is not None:
-        aws.iam.RolePolicy(
+        grants.append(aws.iam.RolePolicy(
             f"{logical_name}-policy",
             role=created.name,
             policy=inline_policy,
             opts=pulumi.ResourceOptions(parent=parent),
-        )
-    return created
+        ))
+    return GrantedRole(created, tuple(grants))
 
 
 def log_group(

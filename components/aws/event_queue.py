@@ -10,6 +10,9 @@ authentication is on in SCRAM mode too (it admits only principals an IAM policy 
 default): the in-cluster bootstrap (a later issue) connects with an IAM role allowed
 `kafka-cluster:AlterCluster` and grants the Rasa user WRITE and DESCRIBE on the topic. Rasa
 itself uses SCRAM; with aws.iamAuth it uses IAM and needs no ACL.
+
+Rasa Pro Services (analytics) gets a SCRAM user of its own and its dead-letter topic: the same
+bootstrap grants it READ on the topic and its consumer group and WRITE on the dead-letter topic.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ IAM_PORT = 9098
 # MSK's version strings per Kafka major.minor (MSK names recent releases `<x.y>.x`).
 MSK_KAFKA_VERSIONS = {"3.6": "3.6.0", "3.7": "3.7.x", "3.8": "3.8.x", "3.9": "3.9.x"}
 DEFAULT_SCRAM_USERNAME = "rasa"
+ANALYTICS_SCRAM_USERNAME = "rasa-analytics"
 
 
 def msk_kafka_version(version: str) -> Optional[str]:
@@ -70,10 +74,14 @@ class EventQueueArgs:
     retention_hours: int
     scram_username: Optional[str] = None  # Rasa's SCRAM user (default `rasa`); unused with IAM auth
     iam_auth: bool = False
+    # Rasa Pro Services' dead-letter topic; set, analytics gets it and (SCRAM) a consumer user of its own.
+    analytics_dead_letter_topic: Optional[str] = None
 
 
 class EventQueue(pulumi.ComponentResource):
     connection: KafkaConnection
+    analytics_connection: Optional[KafkaConnection]  # the analytics consumer's own user (None with IAM)
+    analytics_ready: list[pulumi.Resource]  # its dead-letter topic
     cluster: aws.msk.Cluster
     topic: aws.msk.Topic
     # What Rasa's producer needs before its first event: the topic and, with SCRAM, its user.
@@ -144,44 +152,58 @@ class EventQueue(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=ctx.protect),
         )
 
-        self.topic = aws.msk.Topic(
-            f"{name}-topic",
-            cluster_arn=self.cluster.arn,
-            name=args.topic,
-            partition_count=args.partitions,
-            replication_factor=replication,
-            configs=json.dumps({
-                "cleanup.policy": "delete",
-                "retention.ms": str(args.retention_hours * 3600 * 1000),
-                "min.insync.replicas": str(min_insync_replicas(replication)),
-            }),
-            opts=pulumi.ResourceOptions(parent=self, protect=ctx.protect),
-        )
+        self.topic = self._topic(ctx, f"{name}-topic", args.topic, args.partitions, replication, args.retention_hours)
+        self.ready = [self.topic]
+        self.analytics_ready: list[pulumi.Resource] = []  # what Rasa Pro Services needs besides `ready`
+        if args.analytics_dead_letter_topic:
+            self.dead_letter_topic = self._topic(
+                ctx, f"{name}-analytics-dlq", args.analytics_dead_letter_topic, args.partitions, replication,
+                args.retention_hours)
+            self.analytics_ready.append(self.dead_letter_topic)
 
         username: Optional[str] = None
         password: Optional[pulumi.Output[str]] = None
-        self.ready = [self.topic]
+        consumer: Optional[tuple[str, pulumi.Output[str]]] = None
         if iam:
             servers = self.cluster.bootstrap_brokers_sasl_iam
         else:
             username = args.scram_username or DEFAULT_SCRAM_USERNAME
-            password, users = self._scram_user(ctx, name, key_arn, username)
+            password, secret, version = self._scram_secret(ctx, name, key_arn, username, "rasa", "Rasa")
+            secrets, versions = [secret.arn], [version]
+            if args.analytics_dead_letter_topic:
+                consumer_password, consumer_secret, consumer_version = self._scram_secret(
+                    ctx, f"{name}-analytics", key_arn, ANALYTICS_SCRAM_USERNAME, "rasa-analytics", "Rasa Pro Services (analytics)")
+                consumer = (ANALYTICS_SCRAM_USERNAME, consumer_password)
+                secrets.append(consumer_secret.arn)
+                versions.append(consumer_version)
+            # Authoritative: these are the only SCRAM users this cluster knows.
+            users = aws.msk.ScramSecretAssociation(
+                f"{name}-scram-users",
+                cluster_arn=self.cluster.arn,
+                secret_arn_lists=secrets,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=versions),
+            )
             self.ready.append(users)
             servers = self.cluster.bootstrap_brokers_sasl_scram
 
-        self.connection = KafkaConnection(
-            bootstrap_servers=servers.apply(lambda text: sorted(text.split(",")) if text else []),
-            topic=self.topic.name,
-            origin="managed",
-            network=NetworkAccess(ports=(port,), cidrs=args.network.data_cidrs),
-            security_protocol="SASL_SSL",
-            sasl_mechanism="OAUTHBEARER" if iam else "SCRAM-SHA-512",
-            username=username,
-            password=password,
-            ca_cert_pem=None,  # MSK broker certificates chain to Amazon's public roots
-            iam_auth=iam,
-            resource_name=self.cluster.cluster_name,
-        )
+        def connection(user: Optional[str], secret: Optional[pulumi.Output[str]], client_id: str) -> KafkaConnection:
+            return KafkaConnection(
+                bootstrap_servers=servers.apply(lambda text: sorted(text.split(",")) if text else []),
+                topic=self.topic.name,
+                origin="managed",
+                network=NetworkAccess(ports=(port,), cidrs=args.network.data_cidrs),
+                security_protocol="SASL_SSL",
+                sasl_mechanism="OAUTHBEARER" if iam else "SCRAM-SHA-512",
+                username=user,
+                password=secret,
+                ca_cert_pem=None,  # MSK broker certificates chain to Amazon's public roots
+                iam_auth=iam,
+                client_id=client_id,
+                resource_name=self.cluster.cluster_name,
+            )
+
+        self.connection = connection(username, password, "rasa")
+        self.analytics_connection = connection(*consumer, "rasa-analytics") if consumer else None
         self.iam_bootstrap_servers = self.cluster.bootstrap_brokers_sasl_iam
         self.register_outputs({
             "clusterArn": self.cluster.arn,
@@ -190,9 +212,25 @@ class EventQueue(pulumi.ComponentResource):
             "securityGroupId": security_group.id,
         })
 
-    def _scram_user(
-        self, ctx: AwsContext, name: str, key_arn: pulumi.Input[str], username: str,
-    ) -> tuple[pulumi.Output[str], pulumi.Resource]:
+    def _topic(self, ctx: AwsContext, resource: str, topic: str, partitions: int, replication: int,
+               retention_hours: int) -> aws.msk.Topic:
+        return aws.msk.Topic(
+            resource,
+            cluster_arn=self.cluster.arn,
+            name=topic,
+            partition_count=partitions,
+            replication_factor=replication,
+            configs=json.dumps({
+                "cleanup.policy": "delete",
+                "retention.ms": str(retention_hours * 3600 * 1000),
+                "min.insync.replicas": str(min_insync_replicas(replication)),
+            }),
+            opts=pulumi.ResourceOptions(parent=self, protect=ctx.protect),
+        )
+
+    def _scram_secret(
+        self, ctx: AwsContext, name: str, key_arn: pulumi.Input[str], username: str, who: str, title: str,
+    ) -> tuple[pulumi.Output[str], aws.secretsmanager.Secret, aws.secretsmanager.SecretVersion]:
         child = pulumi.ResourceOptions(parent=self)
         generated = random.RandomPassword(
             f"{name}-scram-password", length=40, special=True, override_special="-_.~", min_lower=4, min_upper=4,
@@ -201,8 +239,8 @@ class EventQueue(pulumi.ComponentResource):
         password = pulumi.Output.secret(generated.result)
         secret = aws.secretsmanager.Secret(
             f"{name}-scram-secret",
-            name_prefix=f"AmazonMSK_{ctx.name('rasa', 40)}-",  # MSK only reads secrets named AmazonMSK_*
-            description=f"SCRAM credentials of the Rasa user on {ctx.name('events', 64)}",
+            name_prefix=f"AmazonMSK_{ctx.name(who, 40)}-",  # MSK only reads secrets named AmazonMSK_*
+            description=f"SCRAM credentials of the {title} user on {ctx.name('events', 64)}",
             kms_key_id=key_arn,  # MSK rejects secrets under the AWS-managed key
             recovery_window_in_days=30 if ctx.protect else 7,
             tags=ctx.tags(),
@@ -227,11 +265,4 @@ class EventQueue(pulumi.ComponentResource):
             }]),
             opts=child,
         )
-        # Authoritative: the Rasa user is the only SCRAM user this cluster knows.
-        users = aws.msk.ScramSecretAssociation(
-            f"{name}-scram-users",
-            cluster_arn=self.cluster.arn,
-            secret_arn_lists=[secret.arn],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[version]),
-        )
-        return password, users
+        return password, secret, version

@@ -91,12 +91,46 @@ def logs_statement(ctx: AwsContext) -> dict[str, Any]:
     }
 
 
-def ebs_statement(ctx: AwsContext) -> dict[str, Any]:
-    """EBS volumes of this account, through EC2 only: the same shape as AWS's own aws/ebs key.
+AUTO_SCALING_ROLE = "aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
 
-    This covers the Auto Scaling service-linked role that launches managed nodes (it cannot be
-    named in a key policy before it exists) and the EBS CSI driver's volumes.
+
+def ebs_statements(ctx: AwsContext) -> list[dict[str, Any]]:
+    """Who may use the EBS key: EC2 for this account's volumes (the EBS CSI driver's persistent
+    volumes; the same shape as AWS's own aws/ebs key), and the Auto Scaling service-linked role
+    that launches the managed nodes, with the two statements the EC2 Auto Scaling User Guide
+    documents ("Required AWS KMS key policy for use with encrypted volumes").
+
+    The role is matched with aws:PrincipalArn rather than named as the Principal: in an empty
+    account it does not exist until the first Auto Scaling group, and KMS rejects a key policy
+    naming a principal that does not exist (MalformedPolicyDocumentException).
     """
+    auto_scaling = {
+        "StringEquals": {
+            "aws:PrincipalArn": ctx.account_id.apply(lambda acct: f"arn:{ctx.partition}:iam::{acct}:role/{AUTO_SCALING_ROLE}"),
+        },
+    }
+    return [
+        _ebs_through_ec2(ctx),
+        {
+            "Sid": "AutoScalingLaunchesNodesWithEncryptedVolumes",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+            "Resource": "*",
+            "Condition": auto_scaling,
+        },
+        {
+            "Sid": "AutoScalingAttachesPersistentResources",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "kms:CreateGrant",
+            "Resource": "*",
+            "Condition": {**auto_scaling, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+        },
+    ]
+
+
+def _ebs_through_ec2(ctx: AwsContext) -> dict[str, Any]:
     return {
         "Sid": "EbsThroughEc2InThisAccount",
         "Effect": "Allow",

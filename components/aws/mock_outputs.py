@@ -15,6 +15,7 @@ from typing import Any, Optional
 
 from components.aws.regions import short_code
 from components.cloud import CloudMocks
+from components.confluent import CONFLUENT_MOCKS
 
 ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "eu-central-1"
@@ -34,8 +35,11 @@ def fake_id(resource_type: str, name: str, inputs: dict[str, Any]) -> str:
         "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg-", "aws:ec2/internetGateway:InternetGateway": "igw-",
         "aws:ec2/natGateway:NatGateway": "nat-", "aws:ec2/eip:Eip": "eipalloc-", "aws:ec2/routeTable:RouteTable": "rtb-",
         "aws:ec2/launchTemplate:LaunchTemplate": "lt-", "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
-        "aws:ec2/flowLog:FlowLog": "fl-",
+        "aws:ec2/flowLog:FlowLog": "fl-", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr-",
+        "aws:ec2transitgateway/vpcAttachment:VpcAttachment": "tgw-attach-",
     }
+    if resource_type == "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter":
+        return str(inputs["vpcPeeringConnectionId"])  # the accepter's id is the connection's
     if resource_type in prefixes:
         return prefixes[resource_type] + _hex(f"{resource_type}/{name}", 17)
     for key in ("name", "bucket", "identifier", "replicationGroupId", "clusterName", "userId", "userGroupId"):
@@ -191,7 +195,8 @@ AWS_RESOURCE_TYPES = (
     "aws:ec2/subnet:Subnet", "aws:ec2/routeTable:RouteTable", "aws:ec2/route:Route",
     "aws:ec2/routeTableAssociation:RouteTableAssociation", "aws:ec2/eip:Eip", "aws:ec2/natGateway:NatGateway",
     "aws:ec2/vpcEndpoint:VpcEndpoint", "aws:ec2/flowLog:FlowLog", "aws:ec2/securityGroup:SecurityGroup",
-    "aws:ec2/launchTemplate:LaunchTemplate",
+    "aws:ec2/launchTemplate:LaunchTemplate", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "aws:ec2transitgateway/vpcAttachment:VpcAttachment",
     "aws:cloudwatch/logGroup:LogGroup",
     "aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon",
     "aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
@@ -199,7 +204,7 @@ AWS_RESOURCE_TYPES = (
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     "aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-    "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:s3/bucketPolicy:BucketPolicy", "aws:s3/bucketObjectv2:BucketObjectv2",
     "aws:elasticache/replicationGroup:ReplicationGroup", "aws:elasticache/parameterGroup:ParameterGroup",
     "aws:elasticache/subnetGroup:SubnetGroup", "aws:elasticache/user:User", "aws:elasticache/userGroup:UserGroup",
     "aws:rds/instance:Instance", "aws:rds/parameterGroup:ParameterGroup", "aws:rds/subnetGroup:SubnetGroup",
@@ -220,6 +225,9 @@ AWS_CALL_TOKENS = (
 
 
 def _resource(resource_type: str, name: str, inputs: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
+    if resource_type in CONFLUENT_MOCKS.resource_types:  # eventQueue.provider: confluent
+        assert CONFLUENT_MOCKS.resource is not None
+        return CONFLUENT_MOCKS.resource(resource_type, name, inputs, region)
     return fake_outputs(resource_type, name, inputs, region)
 
 
@@ -230,7 +238,7 @@ def _call(token: str, args: dict[str, Any], region: str) -> dict[str, Any]:
 
 
 AWS_MOCKS = CloudMocks(
-    resource_types=frozenset(AWS_RESOURCE_TYPES),
+    resource_types=frozenset(AWS_RESOURCE_TYPES) | CONFLUENT_MOCKS.resource_types,
     call_tokens=frozenset(AWS_CALL_TOKENS),
     resource=_resource,
     call=_call,

@@ -1,4 +1,5 @@
-"""The VPC: three subnet tiers per zone, NAT for the nodes, flow logs where settings ask.
+"""The VPC: three subnet tiers per zone, NAT for the nodes, flow logs where settings ask, and
+routes to an external Vault's private network (aws.vaultNetwork).
 
 Layout of the VPC CIDR (a /16 shown; any /16../20 scales the same way):
 * private (nodes, pods, EKS control-plane ENIs): the first three quarters, one /18 per zone;
@@ -43,6 +44,10 @@ class NetworkArgs:
     zones: int = 3
     nat_gateways: str = "single"  # single | perZone
     flow_logs: bool = False
+    # Vault on a private network (vault.egressCidrs), reached over one of these (aws.vaultNetwork)
+    vault_cidrs: tuple[str, ...] = ()
+    vault_peering_connection_id: Optional[str] = None
+    vault_transit_gateway_id: Optional[str] = None
     # existing
     vpc_id: Optional[str] = None
     private_subnet_ids: tuple[str, ...] = ()
@@ -150,12 +155,19 @@ class Network(pulumi.ComponentResource):
             ))
 
         private_tables = []
+        private_routes: list[pulumi.Resource] = []
         for i, subnet in enumerate(private):
             table = aws.ec2.RouteTable(f"{n}-private-rt-{i}", vpc_id=vpc.id, tags=ctx.tags(ctx.name(f"private-{i}")), opts=child)
-            aws.ec2.Route(f"{n}-private-default-{i}", route_table_id=table.id, destination_cidr_block="0.0.0.0/0",
-                          nat_gateway_id=nats[i % nat_count].id, opts=child)
-            aws.ec2.RouteTableAssociation(f"{n}-private-{i}", subnet_id=subnet.id, route_table_id=table.id, opts=child)
+            private_routes.append(aws.ec2.Route(
+                f"{n}-private-default-{i}", route_table_id=table.id, destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=nats[i % nat_count].id, opts=child,
+            ))
+            private_routes.append(aws.ec2.RouteTableAssociation(
+                f"{n}-private-{i}", subnet_id=subnet.id, route_table_id=table.id, opts=child,
+            ))
             private_tables.append(table)
+
+        private_routes += self._vault_routes(ctx, args, vpc, private, private_tables)
 
         # The data tier has only the VPC's local route: nothing there can reach the internet.
         data_routes = aws.ec2.RouteTable(f"{n}-data-rt", vpc_id=vpc.id, tags=ctx.tags(ctx.name("data")), opts=child)
@@ -182,7 +194,59 @@ class Network(pulumi.ComponentResource):
             data_subnet_ids=[s.id for s in data],
             data_cidrs=plan["data"],
             public_subnet_ids=[s.id for s in public],
+            private_routes=private_routes,
         )
+
+    def _vault_routes(
+        self, ctx: AwsContext, args: NetworkArgs, vpc: aws.ec2.Vpc, private: list[aws.ec2.Subnet],
+        tables: list[aws.ec2.RouteTable],
+    ) -> list[pulumi.Resource]:
+        """Routes from the private subnets (nodes, so pods) to vault.egressCidrs over the peering
+        connection or transit gateway aws.vaultNetwork names. The Rasa NetworkPolicy opening those
+        CIDRs is not enough on its own: without a route the NAT gateway gets the traffic, and a
+        private HCP HVN or corporate Vault is not on the internet."""
+        n, child = self._name, pulumi.ResourceOptions(parent=self)
+        if not args.vault_cidrs:
+            return []
+        target: dict[str, pulumi.Input[str]]
+        if args.vault_peering_connection_id:
+            accepted = aws.ec2.VpcPeeringConnectionAccepter(
+                f"{n}-vault-peering",
+                vpc_peering_connection_id=args.vault_peering_connection_id,
+                auto_accept=True,
+                tags=ctx.tags(ctx.name("vault-peering")),
+                opts=child,
+            )
+            target, via = {"vpc_peering_connection_id": accepted.id}, accepted
+        elif args.vault_transit_gateway_id:
+            via = aws.ec2transitgateway.VpcAttachment(
+                f"{n}-vault-tgw",
+                transit_gateway_id=args.vault_transit_gateway_id,
+                vpc_id=vpc.id,
+                subnet_ids=[s.id for s in private],  # one per zone, as the attachment requires
+                dns_support="enable",
+                ipv6_support="disable",
+                appliance_mode_support="disable",
+                tags=ctx.tags(ctx.name("vault-tgw")),
+                opts=child,
+            )
+            target = {"transit_gateway_id": args.vault_transit_gateway_id}
+        else:
+            pulumi.log.warn(
+                f"vault.egressCidrs {', '.join(args.vault_cidrs)} have no route from this VPC (its private subnets send them "
+                "to the NAT gateway): set aws.vaultNetwork.peeringConnectionId or aws.vaultNetwork.transitGatewayId "
+                "(README: AWS, Vault on a private network)",
+                resource=self,
+            )
+            return []
+        return [
+            aws.ec2.Route(
+                f"{n}-vault-{i}-{j}", route_table_id=table.id, destination_cidr_block=cidr, **target,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[via]),
+            )
+            for i, table in enumerate(tables)
+            for j, cidr in enumerate(args.vault_cidrs)
+        ]
 
     def _flow_logs(self, ctx: AwsContext, vpc: aws.ec2.Vpc) -> None:
         group = log_group(ctx, f"{self._name}-flow-logs", f"/aws/vpc/{ctx.base_name}/flow-logs", parent=self)
@@ -193,11 +257,23 @@ class Network(pulumi.ComponentResource):
             assume_role_policy=service_trust_policy(ctx, "vpc-flow-logs", source_account=True),
             description="VPC flow logs write to their CloudWatch log group",
             purpose="flow-logs",
-            inline_policy=policy_document([{
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                "Resource": [group.arn, group.arn.apply(lambda arn: f"{arn}:*")],
-            }]),
+            # The five actions AWS documents for a flow-log role (VPC User Guide, "IAM role for
+            # publishing flow logs to CloudWatch Logs"), scoped to this group where IAM allows it.
+            inline_policy=policy_document([
+                {
+                    "Sid": "WriteThisLogGroup",
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    "Resource": [group.arn, group.arn.apply(lambda arn: f"{arn}:*")],
+                },
+                {
+                    # A list call: it takes no single group, only the account's groups in this region.
+                    "Sid": "FindTheLogGroup",
+                    "Effect": "Allow",
+                    "Action": "logs:DescribeLogGroups",
+                    "Resource": ctx.arn("logs", "log-group:*"),
+                },
+            ]),
         )
         aws.ec2.FlowLog(
             f"{self._name}-flow-logs",

@@ -13,9 +13,15 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from components.aws.cluster_autoscaler import IMAGE_TAGS as AUTOSCALER_IMAGE_TAGS
 from components.aws.event_queue import MSK_KAFKA_VERSIONS, msk_kafka_version
+from components.confluent import check_confluent, uses_confluent
+from components.aws.node_types import (
+    AMI_ARCHITECTURE, DAEMONS_CPU_MILLICORES, DAEMONS_MEMORY_MIB, FAMILIES, SIZES, instance_type, node_shape, system_pods,
+)
 from components.aws.settings import AwsSettings
 from components.aws.tracker_store import INSTANCE_CLASS_MEMORY_GIB, MASTER_USERNAME, max_connections_for
+from components.capacity import check_fits, platform_demands
 from components.cloud import CloudPlan, ExistingAccess
 from components.settings.errors import Problems
 from components.settings.stack import StackSettings
@@ -59,6 +65,8 @@ class AwsPlan(CloudPlan):
     zones: int = 0
     msk_kafka_version: Optional[str] = None  # MSK's name for eventQueue's Kafka version
     msk_brokers: int = 0
+    metrics_server: bool = False  # an HPA exists: EKS needs metrics-server for it to scale
+    node_autoscaling: bool = False  # the node group may grow: the Cluster Autoscaler grows it
 
 
 def needs(settings: StackSettings, aws: AwsSettings) -> Needs:
@@ -66,7 +74,9 @@ def needs(settings: StackSettings, aws: AwsSettings) -> Needs:
     existing_s3 = ms.mode == "existing" and ms.bucket is not None and aws.model_storage.endpoint_url is None
     return Needs(
         cluster_create=settings.cluster.mode == "create",
-        data_services=any(s.mode == "managed" for s in (settings.lock_store, settings.tracker_store, settings.event_queue)),
+        # In this cloud's network (Confluent Cloud runs outside it).
+        data_services=any(s.mode == "managed" for s in (settings.lock_store, settings.tracker_store))
+        or (settings.event_queue.mode == "managed" and not uses_confluent(settings)),
         model_bucket=ms.mode == "managed" or existing_s3,
         iam_auth=aws.iam_auth,
         vault_seal=aws.vault_seal.enabled,
@@ -115,9 +125,14 @@ def plan(settings: StackSettings, aws: AwsSettings, problems: Problems) -> AwsPl
         _lock_store(settings, aws, problems)
     version = None
     brokers = zones(settings, aws) * aws.event_queue.brokers_per_zone
-    if settings.event_queue.mode == "managed":
+    if uses_confluent(settings):
+        check_confluent(settings, problems)
+    elif settings.event_queue.mode == "managed":
         version = _event_queue(settings, aws, brokers, problems)
     _model_storage(settings, aws, problems)
+    metrics_server, node_autoscaling = _scaling(settings)
+    if settings.cluster.mode == "create":
+        _capacity(settings, aws, metrics_server, node_autoscaling, problems)
     return AwsPlan(
         settings=settings,
         tracker_store_max_connections=max_connections,
@@ -128,14 +143,55 @@ def plan(settings: StackSettings, aws: AwsSettings, problems: Problems) -> AwsPl
         zones=zones(settings, aws),
         msk_kafka_version=version,
         msk_brokers=brokers,
+        metrics_server=metrics_server,
+        node_autoscaling=node_autoscaling,
+    )
+
+
+def _scaling(settings: StackSettings) -> tuple[bool, bool]:
+    """(metrics-server, Cluster Autoscaler) for a cluster created here."""
+    if settings.cluster.mode != "create":
+        return False, False
+    return settings.rasa.autoscaling.enabled, settings.cluster.node_count_max > settings.cluster.node_count_min
+
+
+def _capacity(settings: StackSettings, aws: AwsSettings, metrics_server: bool, node_autoscaling: bool, problems: Problems) -> None:
+    """The platform's pods at their most must fit the node group at its largest (one config error)."""
+    cluster, group = settings.cluster, aws.node_group
+    if node_autoscaling and re.fullmatch(r"1\.[0-9]{2}", cluster.kubernetes_version):  # else _cluster reports it
+        problems.require(cluster.kubernetes_version in AUTOSCALER_IMAGE_TAGS, "cluster.kubernetesVersion", cluster.kubernetes_version,
+                         f"no Cluster Autoscaler release is pinned for it; allowed: {', '.join(AUTOSCALER_IMAGE_TAGS)}")
+    if not group.instance_type:
+        return  # required, reported by _cluster
+    shape, kind = node_shape(group.instance_type), instance_type(group.instance_type)
+    if shape is None or kind is None:
+        problems.add("aws.nodeGroup.instanceType", group.instance_type,
+                     f"not in the node capacity table (components/aws/node_types.py): families {', '.join(FAMILIES)}, "
+                     f"sizes {', '.join(SIZES)}")
+        return
+    problems.require(kind.architecture == AMI_ARCHITECTURE[group.ami_type], "aws.nodeGroup.amiType", group.ami_type,
+                     f"{group.instance_type} is {kind.architecture}; choose the AL2023 image of that architecture")
+    check_fits(
+        [*platform_demands(settings), *system_pods(metrics_server=metrics_server, cluster_autoscaler=node_autoscaling)],
+        shape,
+        daemons_cpu_millicores=DAEMONS_CPU_MILLICORES,
+        daemons_memory_mib=DAEMONS_MEMORY_MIB,
+        nodes_max=cluster.node_count_max,
+        node_type_key="aws.nodeGroup.instanceType",
+        nodes_max_key="cluster.nodeCountMax",
+        problems=problems,
     )
 
 
 def _network(settings: StackSettings, aws: AwsSettings, need: Needs, problems: Problems) -> None:
     net = settings.network
-    ids = aws.network
+    ids, vault = aws.network, aws.vault_network
     if not need.network:
         return
+    problems.require(not (vault.peering_connection_id and vault.transit_gateway_id), "aws.vaultNetwork.transitGatewayId",
+                     vault.transit_gateway_id, "set one of peeringConnectionId or transitGatewayId, not both")
+    problems.require(not ((vault.peering_connection_id or vault.transit_gateway_id) and not settings.vault.egress_cidrs),
+                     "vault.egressCidrs", [], "is required with aws.vaultNetwork: the CIDRs to route to Vault's network")
     if net.mode == "create":
         prefix = ipaddress.ip_network(net.cidr).prefixlen
         problems.require(16 <= prefix <= 20, "network.cidr", net.cidr, "must be a /16 to /20 on AWS (room for pod addresses in every zone)")
@@ -145,6 +201,10 @@ def _network(settings: StackSettings, aws: AwsSettings, need: Needs, problems: P
             "(set aws.network.vpcId and aws.network.privateSubnetIds)",
         )
         return
+    for key, value in (("aws.vaultNetwork.peeringConnectionId", vault.peering_connection_id),
+                       ("aws.vaultNetwork.transitGatewayId", vault.transit_gateway_id)):
+        problems.require(value is None, key, value,
+                         "applies when network.mode is create; route vault.egressCidrs in your own VPC's route tables")
     problems.require(ids.vpc_id is not None, "aws.network.vpcId", ids.vpc_id, "is required when network.mode is existing (vpc-...)")
     problems.require(2 <= len(ids.private_subnet_ids) <= 3, "aws.network.privateSubnetIds", list(ids.private_subnet_ids),
                      "needs one private subnet in each of 2 or 3 availability zones")
@@ -157,11 +217,31 @@ def _cluster(settings: StackSettings, aws: AwsSettings, need: Needs, problems: P
                          cluster.kubernetes_version, "must be an EKS version such as 1.33")
         problems.require(bool(aws.node_group.instance_type), "aws.nodeGroup.instanceType", None,
                          "is required when cluster.mode is create (an EC2 type such as m6i.xlarge)")
+        for key, cidrs in (("cluster.publicAccessCidrs", cluster.public_access_cidrs), ("cluster.apiAccessCidrs", cluster.api_access_cidrs)):
+            for cidr in cidrs:
+                problems.require(not _documentation_range(cidr), key, cidr,
+                                 "is an example range from RFC 5737 that no deployer has: use your own network's CIDR")
+        for cidr in cluster.api_access_cidrs:
+            network = ipaddress.ip_network(cidr)
+            # The cluster is IPv4 (kubernetes_network_config), so is the private endpoint's ENI.
+            problems.require(network.version == 4, "cluster.apiAccessCidrs", cidr, "IPv4 CIDRs only")
+            problems.require(network.prefixlen > 0, "cluster.apiAccessCidrs", cidr,
+                             "must name the deployer's networks, not every address (the API would be open to any network routed to the VPC)")
         return
     problems.require(
         not (need.cluster_access and not cluster.name), "cluster.name", None,
         "is required on AWS when cluster.mode is existing: the EKS cluster's name, for IRSA and the data services' security groups",
     )
+
+
+# RFC 5737: the address ranges reserved for documentation. A stack copied with one of them fails
+# only in a real account, after the cluster exists, when the deployer cannot reach its API.
+DOCUMENTATION_RANGES = tuple(ipaddress.ip_network(c) for c in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
+
+
+def _documentation_range(cidr: str) -> bool:
+    network = ipaddress.ip_network(cidr)
+    return any(network.version == r.version and network.subnet_of(r) for r in DOCUMENTATION_RANGES)
 
 
 def _tracker_store(settings: StackSettings, problems: Problems) -> None:
@@ -204,6 +284,10 @@ def _event_queue(settings: StackSettings, aws: AwsSettings, brokers: int, proble
                      f"MSK supports SCRAM-SHA-512, or IAM (OAUTHBEARER) with aws.iamAuth; allowed: {', '.join(allowed)}")
     problems.require(eq.replication_factor <= brokers, "eventQueue.replicationFactor", eq.replication_factor,
                      f"must not exceed the number of brokers ({brokers} = zones × aws.eventQueue.brokersPerZone)")
+    # Analytics consumes with a SCRAM user of its own; its MSK IAM role is not built yet.
+    problems.require(not (aws.iam_auth and settings.analytics.enabled), "analytics.enabled", True,
+                     "with aws.iamAuth the MSK event queue has no analytics consumer yet (its IAM role is not built); "
+                     "set analytics.enabled: false or aws.iamAuth: false")
     return version
 
 

@@ -2,8 +2,12 @@
 
 The generic presets (replicas, backups, high availability, protection) are infra/presets.py's;
 these add what only AWS has: instance classes, node and broker types, NAT, flow logs, log
-retention. Sizes follow Rasa's hardware guidance (a CALM instance wants up to 8 vCPU / 16 GB):
-prod nodes fit two Rasa pods at their prod requests. Every value can be overridden in a stack file.
+retention. Sizes follow Rasa's hardware guidance (a CALM instance wants up to 8 vCPU / 16 GB).
+What a node holds is checked, not assumed (components/aws/node_types.py, README: AWS, Capacity):
+an m6i.2xlarge offers 7910m CPU to pods after the kubelet reserve, 7755m after the system
+daemons, so it runs one prod Rasa pod (4 CPU request) next to the small system pods, not two; at
+rasa.autoscaling.maxReplicas 6 plus a rollout's surge pod that is 7 of the preset's 9 nodes
+(cluster.nodeCountMax). Every value can be overridden in a stack file.
 """
 
 from __future__ import annotations

@@ -18,9 +18,11 @@ from components.aws.cluster import Cluster, ClusterArgs, lookup_existing_cluster
 from components.aws.context import AwsContext, ClusterAccess, NetworkInfo, base_name, partition_for
 from components.aws.event_queue import EventQueue, EventQueueArgs
 from components.aws.identity import RasaIdentity, RasaIdentityArgs
+from components.ingress import IngressPrerequisites, IngressPrerequisitesArgs
 from components.aws.kms import CustomerKey, CustomerKeyArgs, logs_statement
 from components.aws.lock_store import LockStore, LockStoreArgs
 from components.aws.model_storage import ModelStorage, ModelStorageArgs
+from components.aws.model_upload import ModelUpload, ModelUploadArgs
 from components.aws.network import Network, NetworkArgs
 from components.aws.plan import AwsPlan
 from components.aws.tags import AWS_TAGS
@@ -28,7 +30,9 @@ from components.aws.tracker_store import TrackerStore, TrackerStoreArgs
 from components.aws.vault_seal import VaultSeal, VaultSealArgs
 from components.cloud import CloudServices
 from components.common import CommonArgs
-from components.contracts import DatabaseAdmin, WorkloadIdentity
+from components.confluent import ConfluentEventQueue, confluent_args, uses_confluent
+from components.contracts import WorkloadIdentity
+from components.model_archive import archive_path, load_archive
 
 
 def common_args(plan: AwsPlan) -> CommonArgs:
@@ -90,6 +94,13 @@ def provision(plan: AwsPlan) -> CloudServices:
         )
         services["model_storage"] = model_storage.connection
         outputs["modelBucket"] = model_storage.bucket.bucket
+        if ms.upload_from:
+            # Checked against the image's Rasa version by infra/settings before anything existed.
+            upload = ModelUpload("model-upload", ModelUploadArgs(
+                ctx, bucket=model_storage.bucket.bucket, kms_key_arn=model_storage.key_arn, model_key=ms.model_key,
+                archive=load_archive(archive_path(ms.upload_from), settings.rasa.tag), depends_on=[model_storage],
+            ), opts=ctx.options())
+            services["model_object"] = upload.object
     if settings.tracker_store.mode == "managed":
         assert network and access
         tracker = TrackerStore("tracker-store", _tracker_store_args(plan, ctx, network.info, access), opts=ctx.options())
@@ -101,13 +112,23 @@ def provision(plan: AwsPlan) -> CloudServices:
         outputs["trackerStoreAppUsername"] = settings.tracker_store.username
         if tracker.connection.password is not None:
             outputs["trackerStoreAppPassword"] = tracker.connection.password
-            services["tracker_store_admin"] = DatabaseAdmin(tracker.admin_username, tracker.admin_password)
+        # The master login: the bootstrap creates Rasa's role and the analytics setup Job its database and roles.
+        services["tracker_store_admin"] = replace(
+            tracker.connection, username=tracker.admin_username, password=tracker.admin_password, database="postgres")
     if settings.lock_store.mode == "managed":
         assert network and access
         lock = LockStore("lock-store", _lock_store_args(plan, ctx, network.info, access), opts=ctx.options())
         services["lock_store"] = lock.connection
         outputs["lockStoreEndpoint"] = lock.replication_group.primary_endpoint_address
-    if settings.event_queue.mode == "managed":
+    confluent: Optional[ConfluentEventQueue] = None
+    if uses_confluent(settings):
+        confluent = ConfluentEventQueue("event-queue", confluent_args(settings, ctx.common.name, "AWS", ctx.common.protect))
+        services["event_queue"] = confluent.connection
+        outputs["eventQueueBootstrapServers"] = confluent.connection.bootstrap_servers
+        outputs["eventQueueTopic"] = confluent.topic.topic_name
+        if confluent.analytics_connection is not None:
+            services["analytics_event_queue"] = confluent.analytics_connection
+    elif settings.event_queue.mode == "managed":
         assert network and access
         events = EventQueue("event-queue", _event_queue_args(plan, ctx, network.info, access), opts=ctx.options())
         services["event_queue"] = events.connection
@@ -116,6 +137,8 @@ def provision(plan: AwsPlan) -> CloudServices:
         # For Kafka administration (ACLs for SCRAM users) with an IAM role, from inside the VPC.
         outputs["eventQueueClusterArn"] = events.cluster.arn
         outputs["eventQueueIamBootstrapServers"] = events.iam_bootstrap_servers
+        if events.analytics_connection is not None:
+            services["analytics_event_queue"] = events.analytics_connection
 
     identity = WorkloadIdentity()
     if need.identity and access is not None:
@@ -136,13 +159,26 @@ def provision(plan: AwsPlan) -> CloudServices:
         outputs["vaultSealRegion"] = seal.region
         vault_seal = seal.seal_config
 
+    ingress = settings.rasa.ingress
+    if cluster is not None and ingress.enabled:
+        assert ingress.acme_email  # required by infra/settings on a created cluster
+        prerequisites = IngressPrerequisites("ingress", IngressPrerequisitesArgs(
+            cluster.kubernetes_provider, ingress.acme_email,
+            # The in-tree controller makes one Network Load Balancer (no AWS Load Balancer Controller).
+            service_annotations={"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"},
+            depends_on=tuple(cluster.ready),
+        ))
+        services["ingress_controller"] = prerequisites.controller
+
     return CloudServices(
         kubernetes_provider=cluster.kubernetes_provider if cluster else None,
         identity=identity,
         vault_seal=vault_seal,
         outputs=outputs,
         # Rasa (and its verify Job) start once the cluster is ready and its producer can write.
-        workload_depends_on=(*(cluster.ready if cluster else ()), *(events.ready if events else ())),
+        workload_depends_on=(*(cluster.ready if cluster else ()), *(events.ready if events else ()),
+                             *(confluent.ready if confluent else ())),
+        analytics_depends_on=(*(events.analytics_ready if events else ()), *(confluent.analytics_ready if confluent else ())),
         **services,
     )
 
@@ -152,9 +188,11 @@ def provision(plan: AwsPlan) -> CloudServices:
 
 
 def _network_args(plan: AwsPlan, ctx: AwsContext) -> NetworkArgs:
-    net, ids = plan.settings.network, plan.aws.network
+    net, ids, vault = plan.settings.network, plan.aws.network, plan.aws.vault_network
     return NetworkArgs(
         ctx, mode=net.mode, cidr=net.cidr, zones=net.zones, nat_gateways=plan.aws.nat_gateways, flow_logs=plan.aws.flow_logs,
+        vault_cidrs=plan.settings.vault.egress_cidrs, vault_peering_connection_id=vault.peering_connection_id,
+        vault_transit_gateway_id=vault.transit_gateway_id,
         vpc_id=ids.vpc_id, private_subnet_ids=ids.private_subnet_ids, public_subnet_ids=ids.public_subnet_ids,
     )
 
@@ -171,6 +209,7 @@ def _cluster_args(plan: AwsPlan, ctx: AwsContext, network: NetworkInfo) -> Clust
         node_count_max=cluster.node_count_max,
         name=cluster.name,
         public_access_cidrs=cluster.public_access_cidrs,
+        api_access_cidrs=cluster.api_access_cidrs,
         node_ami_type=group.ami_type,
         node_capacity_type=group.capacity_type,
         node_disk_gb=group.disk_gb,
@@ -179,6 +218,8 @@ def _cluster_args(plan: AwsPlan, ctx: AwsContext, network: NetworkInfo) -> Clust
         grant_deployer_admin=cfg.grant_deployer_cluster_admin,
         client_security_group_ids=cfg.client_security_group_ids,
         addon_versions=dict(cfg.addon_versions),
+        metrics_server=plan.metrics_server,
+        node_autoscaling=plan.node_autoscaling,
     )
 
 
@@ -238,6 +279,7 @@ def _event_queue_args(plan: AwsPlan, ctx: AwsContext, network: NetworkInfo, acce
         retention_hours=eq.retention_hours,
         scram_username=eq.username,
         iam_auth=plan.aws.iam_auth,
+        analytics_dead_letter_topic=plan.settings.analytics.dead_letter_topic if plan.settings.analytics.enabled else None,
     )
 
 

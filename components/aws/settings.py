@@ -14,24 +14,40 @@ from pydantic import AfterValidator, Field
 
 from components.settings.values import DnsLabel, HttpsUrl, Section, between, matching
 
-AccountId = Annotated[str, matching(r"[0-9]{12}", "a 12-digit AWS account id")]
+# The account ids AWS's documentation uses in examples (and LocalStack's): copied into a stack,
+# they fail only in a real account, halfway through `pulumi up`, so they are refused here.
+EXAMPLE_ACCOUNT_IDS = ("123456789012", "111122223333", "444455556666", "777788889999", "000000000000")
+
+
+def _real_account(value: str) -> str:
+    account = value.split(":")[4] if value.startswith("arn:") else value
+    if account in EXAMPLE_ACCOUNT_IDS:
+        raise ValueError(f"account {account} is an example from AWS's documentation, not a real account: use your own account id")
+    return value
+
+
+AccountId = Annotated[str, matching(r"[0-9]{12}", "a 12-digit AWS account id"), AfterValidator(_real_account)]
 IamRoleArn = Annotated[
     str,
     matching(r"arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}", "an IAM role ARN (arn:aws:iam::<account>:role/<name>)"),
+    AfterValidator(_real_account),
 ]
 IamPolicyArn = Annotated[
     str,
     matching(r"arn:aws(-cn|-us-gov)?:iam::([0-9]{12}|aws):policy/[A-Za-z0-9+=,.@_/-]{1,512}", "an IAM policy ARN"),
+    AfterValidator(_real_account),
 ]
 SecurityGroupId = Annotated[str, matching(r"sg-[0-9a-f]{8,17}", "a security group id (sg-...)")]
 VpcId = Annotated[str, matching(r"vpc-[0-9a-f]{8,17}", "a VPC id (vpc-...)")]
 SubnetId = Annotated[str, matching(r"subnet-[0-9a-f]{8,17}", "a subnet id (subnet-...)")]
+PeeringConnectionId = Annotated[str, matching(r"pcx-[0-9a-f]{8,17}", "a VPC peering connection id (pcx-...)")]
+TransitGatewayId = Annotated[str, matching(r"tgw-[0-9a-f]{8,17}", "a transit gateway id (tgw-...)")]
 
 # The values CloudWatch Logs accepts for a log group's retention.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 
 # The EKS add-ons the platform installs (and whose versions may be pinned).
-EKS_ADDONS = ("vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver")
+EKS_ADDONS = ("vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver", "metrics-server")
 
 
 def _log_retention(value: int) -> int:
@@ -58,6 +74,17 @@ class NetworkIdsSettings(Section):
     """existing network: subnets for nodes and data services (one per zone, 2 or 3)."""
     public_subnet_ids: tuple[SubnetId, ...] = ()
     """existing network: subnets for load balancers and NAT."""
+
+
+class VaultNetworkSettings(Section):
+    """How the VPC created here reaches an external Vault on a private network (vault.egressCidrs):
+    one of a peering connection to accept or a transit gateway to attach. Either way the private
+    subnets get a route to each vault.egressCidrs; without one they send it to the NAT gateway."""
+
+    peering_connection_id: Optional[PeeringConnectionId] = None
+    """A VPC peering connection requested to this VPC (e.g. by an HCP HVN) that this stack accepts."""
+    transit_gateway_id: Optional[TransitGatewayId] = None
+    """A transit gateway (yours or shared through RAM) the private subnets are attached to."""
 
 
 class NodeGroupSettings(Section):
@@ -132,8 +159,9 @@ class AwsSettings(Section):
     permissions_boundary_arn: Optional[IamPolicyArn] = None
     """Permissions boundary attached to every IAM role the platform creates."""
     addon_versions: Annotated[dict[str, str], AfterValidator(_addon_versions)] = Field(default_factory=dict)
-    """Pin EKS add-on versions (vpc-cni, kube-proxy, coredns, aws-ebs-csi-driver); unset: EKS's default for the Kubernetes version."""
+    """Pin EKS add-on versions (vpc-cni, kube-proxy, coredns, aws-ebs-csi-driver, metrics-server); unset: EKS's default for the Kubernetes version."""
     network: NetworkIdsSettings = NetworkIdsSettings()
+    vault_network: VaultNetworkSettings = VaultNetworkSettings()
     node_group: NodeGroupSettings = NodeGroupSettings()
     tracker_store: TrackerStoreAwsSettings = TrackerStoreAwsSettings()
     lock_store: LockStoreAwsSettings = LockStoreAwsSettings()

@@ -22,6 +22,7 @@ import pulumi_random as random
 
 from components.aws.context import AwsContext, ClusterAccess, NetworkInfo, data_security_group, log_group
 from components.aws.kms import service_key_arn
+from components.aws.rds_ca import root_ca_pem
 from components.contracts import NetworkAccess, PostgresConnection, PostgresSslMode
 
 MASTER_USERNAME = "rasa_admin"
@@ -81,7 +82,7 @@ class TrackerStoreArgs:
     backup_days: int
     high_availability: bool
     ssl_mode: PostgresSslMode
-    ca_cert: Optional[str] = None  # the RDS CA bundle the pod verifies with
+    ca_cert: Optional[str] = None  # trackerStore.caCert; unset: the vendored root of the region (rds_ca)
     iam_auth: bool = False
 
 
@@ -140,11 +141,14 @@ class TrackerStore(pulumi.ComponentResource):
             )
             app_password = pulumi.Output.secret(generated.result)
 
-        if args.ca_cert is None:
+        # The root RDS signs this instance's certificate under (CA_CERT_IDENTIFIER, this region),
+        # vendored because no image's system bundle has it; trackerStore.caCert overrides it.
+        ca_cert = args.ca_cert or root_ca_pem(CA_CERT_IDENTIFIER, ctx.region)
+        if ca_cert is None:
             pulumi.log.warn(
-                "trackerStore.caCert is not set: Rasa verifies RDS with sslmode verify-full, and the RDS CA "
-                f"bundle is not in the image's system bundle. Set it to https://truststore.pki.rds.amazonaws.com/"
-                f"{ctx.region}/{ctx.region}-bundle.pem (README: AWS, Things to know).",
+                f"no vendored RDS CA for {ctx.region} and trackerStore.caCert is not set: Rasa verifies RDS with "
+                f"sslmode verify-full, so set it to https://truststore.pki.rds.amazonaws.com/{ctx.region}/"
+                f"{ctx.region}-bundle.pem (README: AWS, the RDS CA).",
                 resource=self,
             )
         self.instance = aws.rds.Instance(
@@ -200,9 +204,7 @@ class TrackerStore(pulumi.ComponentResource):
             origin="managed",
             network=NetworkAccess(ports=(args.port,), cidrs=args.network.data_cidrs),
             password=app_password,
-            # RDS certificates chain to the RDS CA bundle, which is not in the image's system bundle:
-            # supply it as trackerStore.caCert (README: AWS, Things to know).
-            ca_cert_pem=args.ca_cert,
+            ca_cert_pem=ca_cert,
             ssl_mode=args.ssl_mode,
             iam_auth=iam,
             resource_name=self.instance.identifier,

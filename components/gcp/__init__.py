@@ -1,51 +1,48 @@
-"""Google Cloud, bring-your-own so far: Rasa on an existing GKE cluster with existing services.
+"""The GCP cloud package: GKE, GCS, Memorystore for Redis, Cloud SQL for PostgreSQL and Managed
+Service for Apache Kafka (or Confluent Cloud) for Rasa Pro.
 
-`GCP` is the package's spec (components/registry.py). It has no managed services yet (the GCP
-issue adds them in this package) and no settings of its own; its label scheme already follows
-GCP's rules: keys of lower-case letters, digits, `_` and `-` (no `:`), at most 63 characters.
+`GCP` is its one spec object (listed in components/registry.py): the `rasa-platform:gcp` settings
+section and presets, the plan step (plan.py), the provision step (provision.py), the offline mock
+outputs, the label scheme (GCP's key rules: lower case, no `:`) and the typical creation times of
+its slow resource types.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Optional
-
-from components.cloud import CloudSpec, TagScheme
+from components.cloud import CloudSpec
+from components.ingress import INSTALLED as TRAEFIK_WITH_CERT_MANAGER
+from components.gcp.creation_times import GCP_CREATION_TIMES
+from components.gcp.labels import GCP_LABELS, label_problem
+from components.gcp.mock_outputs import GCP_MOCKS
+from components.gcp.plan import EVENT_QUEUE_PROVIDERS, plan
+from components.gcp.presets import GCP_PRESETS
+from components.gcp.provision import provision
 from components.gcp.regions import GCP_REGIONS
-from components.settings.values import Section
-
-_LABEL_KEY = re.compile(r"[a-z][a-z0-9_-]{0,62}")
-_LABEL_VALUE = re.compile(r"[a-z0-9_-]{0,63}")
-
-
-class GcpSettings(Section):
-    """Nothing GCP-only is configurable until GCP's managed services exist."""
-
-
-def label_problem(key: str, value: str) -> Optional[str]:
-    """Why GCP would reject this label, or None."""
-    if not _LABEL_KEY.fullmatch(key):
-        return "GCP label keys start with a lower-case letter and hold only lower-case letters, digits, _ and - (at most 63)"
-    if not _LABEL_VALUE.fullmatch(value):
-        return "GCP label values hold only lower-case letters, digits, _ and - (at most 63)"
-    return None
-
-
-GCP_LABELS = TagScheme(
-    stack_key="rasa-platform-stack", environment_key="rasa-platform-environment", max_user_tags=62, problem=label_problem,
-)
-
+from components.gcp.settings import GcpSettings
 
 GCP = CloudSpec(
     name="gcp",
     title="Google Cloud",
-    description="bring-your-own services on an existing GKE cluster (managed services: the GCP issue)",
+    description="GKE, GCS, Memorystore for Redis, Cloud SQL PostgreSQL, Managed Kafka or Confluent Cloud, Workload Identity, a KMS key for Vault's seal",
     settings_model=GcpSettings,
     regions=GCP_REGIONS,
     sdk="pulumi_gcp",
     tag_property="labels",
     remote_storage="gcs",
     tags=GCP_LABELS,
+    presets=GCP_PRESETS,
+    managed=frozenset({"cluster", "modelStorage", "lockStore", "trackerStore", "eventQueue"}),
+    event_queue_providers=EVENT_QUEUE_PROVIDERS,
+    # A service account of its own (Managed Kafka) or a Confluent service account and key, with ACLs.
+    analytics_consumer=True,
+    seals_vault=lambda gcp: gcp.vault_seal.enabled,
+    vault_seal_setting="gcp.vaultSeal.enabled: true",
+    ingress_controller=TRAEFIK_WITH_CERT_MANAGER,
+    uploads_models=True,
+    plan=plan,
+    provision=provision,
+    mocks=GCP_MOCKS,
+    creation_times=GCP_CREATION_TIMES,
 )
 
-__all__ = ["GCP"]
+__all__ = ["GCP", "label_problem"]

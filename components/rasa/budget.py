@@ -4,7 +4,8 @@ Rasa opens up to SQL_POOL_SIZE + SQL_MAX_OVERFLOW connections per process (defau
 With N processes that is N × 150: three pods can exhaust a small database. The budget sizes both
 so that every process that can run at once (HPA max replicas plus the rolling-update surge, times
 Sanic workers) stays under a share of the database's connection limit, and refuses a plan where
-that is impossible.
+that is impossible. Other clients of the same server (Rasa Pro Services with its database on the
+tracker store's server) are `reserved` first: Rasa shares what is left.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class ConnectionBudget:
     max_processes: int
     pool_size: int
     max_overflow: int
+    reserved: int = 0  # held by other clients of the same server (analytics), before Rasa's share
 
     @property
     def per_process(self) -> int:
@@ -42,7 +44,7 @@ class ConnectionBudget:
 
     @property
     def ceiling(self) -> int:
-        return usable_connections(self.max_connections)
+        return usable_connections(self.max_connections) - self.reserved
 
 
 def usable_connections(max_connections: int) -> int:
@@ -54,18 +56,19 @@ def max_processes(max_replicas: int, surge: int, sanic_workers: int) -> int:
     return (max_replicas + surge) * sanic_workers
 
 
-def plan_budget(max_connections: int, processes: int) -> ConnectionBudget:
-    """Split the usable connections between processes, one third pooled, two thirds overflow
-    (Rasa's own 50:100 ratio). Raises BudgetError naming the numbers when it cannot fit."""
+def plan_budget(max_connections: int, processes: int, reserved: int = 0) -> ConnectionBudget:
+    """Split the usable connections left after `reserved` between processes, one third pooled, two
+    thirds overflow (Rasa's own 50:100 ratio). Raises BudgetError naming the numbers when it cannot fit."""
     if processes < 1:
         raise BudgetError(f"at least one Rasa process is needed, got {processes}")
-    ceiling = usable_connections(max_connections)
+    ceiling = usable_connections(max_connections) - reserved
     per_process = min(ceiling // processes, RASA_DEFAULT_POOL_SIZE + RASA_DEFAULT_MAX_OVERFLOW)
     if per_process < MIN_CONNECTIONS_PER_PROCESS:
         raise BudgetError(
             f"{processes} Rasa processes need at least {MIN_CONNECTIONS_PER_PROCESS} connections each "
             f"({processes * MIN_CONNECTIONS_PER_PROCESS}), but under {int(BUDGET_SHARE * 100)} % of the tracker "
             f"store's max_connections {max_connections} only {ceiling} are available"
+            + (f" after {reserved} for Rasa Pro Services" if reserved else "")
         )
     pool_size = max(1, per_process // 3)
     return ConnectionBudget(
@@ -73,4 +76,5 @@ def plan_budget(max_connections: int, processes: int) -> ConnectionBudget:
         max_processes=processes,
         pool_size=pool_size,
         max_overflow=per_process - pool_size,
+        reserved=reserved,
     )

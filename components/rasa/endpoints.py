@@ -12,8 +12,9 @@ No secret value ever appears in the text. Secrets reach Rasa in two ways only:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 import yaml
 
@@ -35,6 +36,29 @@ SECRET_LOCK_STORE_PASSWORD = "lock-store-password"
 SECRET_KAFKA_PASSWORD = "event-queue-password"
 SECRET_STORAGE_KEY = "model-storage-key"
 
+# Every variable the platform itself may set in the Rasa container (here, in pod.py, and the cloud
+# identities'): a stack's `rasa.env` / `rasa.secretEnv` may not set them (checked in settings).
+PLATFORM_ENV_NAMES = frozenset({
+    "SQL_TRACKER_STORE_SSL_MODE", "SQL_TRACKER_STORE_SSL_ROOT_CERTIFICATE", "SQL_POOL_SIZE", "SQL_MAX_OVERFLOW",
+    "RDS_SQL_DB_AWS_IAM_ENABLED", "ELASTICACHE_REDIS_AWS_IAM_ENABLED", "AWS_ELASTICACHE_CLUSTER_NAME",
+    "LOCK_STORE_PASSWORD", "TICKET_LOCK_LIFETIME", "KAFKA_MSK_AWS_IAM_ENABLED", "KAFKA_SASL_PASSWORD",
+    "SECRET_MANAGER", "VAULT_URL", "VAULT_TOKEN", "VAULT_CACERT", "VAULT_CAPATH", "VAULT_RASA_SECRETS_PATH",
+    "VAULT_NAMESPACE", "VAULT_TRANSIT_MOUNT_POINT", "AZURE_CONTAINER", "AZURE_ACCOUNT_NAME", "AZURE_ACCOUNT_KEY",
+    "BUCKET_NAME", "AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE", "IAM_CLOUD_PROVIDER", "SANIC_WORKERS", "RASA_LICENSE", "RASA_PRO_LICENSE",
+    "AUTH_TOKEN", "JWT_SECRET", "JWT_METHOD", "LOG_LEVEL", "RASA_TELEMETRY_ENABLED", "HOME", "RASA_CACHE_DIRECTORY",
+})
+# A variable named like this holds a credential: never a literal value in a pod spec.
+_CREDENTIAL_ENV = re.compile(r"(^|.*_)(KEY|TOKEN|PASSWORD|PASSWD|SECRET|LICENSE|CREDENTIALS?)$", re.I)
+
+
+def is_credential_env_name(name: str) -> bool:
+    return bool(_CREDENTIAL_ENV.match(name))
+
+
+# Of those, the ones a stack sets through a setting of its own.
+ENV_SETTINGS = {"LOG_LEVEL": "rasa.logLevel", "RASA_TELEMETRY_ENABLED": "rasa.telemetry"}
+
 # Keys of the one KV v2 secret that holds the tracker store's credentials.
 VAULT_KEY_SQL_USERNAME = "sql_store_username"
 VAULT_KEY_SQL_PASSWORD = "sql_store_password"
@@ -50,6 +74,11 @@ class RenderOptions:
     action_endpoint_url: Optional[str] = None
     nlg_url: Optional[str] = None
     region: Optional[str] = None  # cloud region for SDKs (AWS_DEFAULT_REGION)
+    log_level: str = "INFO"  # LOG_LEVEL
+    telemetry: bool = False  # RASA_TELEMETRY_ENABLED
+    # The stack's own environment: plain values, and variable → logical secret name (`rasa.secretEnv`).
+    env: Mapping[str, str] = field(default_factory=dict)
+    secret_env: Mapping[str, str] = field(default_factory=dict)
     ca_dir: str = CA_DIR  # where the pod mounts the CA files (tests point it at a temp folder)
 
 
@@ -223,8 +252,17 @@ def render_endpoints(connections: PlatformConnections, options: RenderOptions) -
 
     # -- the Rasa process itself ------------------------------------------------------------------
     out.env["SANIC_WORKERS"] = str(options.sanic_workers)
+    out.env["LOG_LEVEL"] = options.log_level
+    out.env["RASA_TELEMETRY_ENABLED"] = "true" if options.telemetry else "false"
     out.secret_env["RASA_LICENSE"] = SECRET_LICENSE
     out.secret_env["AUTH_TOKEN"] = SECRET_AUTH_TOKEN  # Rasa reads AUTH_TOKEN as --auth-token
+
+    # -- the stack's own variables (LLM keys, channel tokens, ...), never over the platform's -------
+    clash = sorted((set(options.env) | set(options.secret_env)) & (PLATFORM_ENV_NAMES | set(out.env) | set(out.secret_env)))
+    if clash:
+        raise ValueError(f"the platform sets {clash[0]} itself")
+    out.env.update(options.env)
+    out.secret_env.update(options.secret_env)
 
     text = yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
     return RenderedEndpoints(

@@ -17,6 +17,15 @@ networking = k8s.networking.v1
 
 
 @dataclass(frozen=True)
+class EgressTarget:
+    """A destination a stack lists (`rasa.egress`, `rasa.actionServer.egress`): exactly this, no more."""
+
+    cidr: str
+    port: int
+    protocol: str = "TCP"
+
+
+@dataclass(frozen=True)
 class PodEndpoint:
     """Pods in Rasa's namespace that Rasa calls (the action server)."""
 
@@ -36,6 +45,7 @@ def egress_rules(
     backing_services: Iterable[NetworkAccess],
     action_server: Optional[PodEndpoint],
     nlg_url: Optional[str],
+    listed: Iterable[EgressTarget] = (),
 ) -> list[networking.NetworkPolicyEgressRuleArgs]:
     rules = [_dns()]
     rules += [_egress(access) for access in backing_services]
@@ -48,7 +58,21 @@ def egress_rules(
         )
     if nlg_url:
         rules.append(_egress(NetworkAccess(ports=(_url_port(nlg_url),))))
-    return rules
+    return rules + listed_rules(listed)
+
+
+def listed_rules(listed: Iterable[EgressTarget]) -> list[networking.NetworkPolicyEgressRuleArgs]:
+    return [
+        networking.NetworkPolicyEgressRuleArgs(
+            to=[networking.NetworkPolicyPeerArgs(ip_block=networking.IPBlockArgs(cidr=t.cidr))],
+            ports=[networking.NetworkPolicyPortArgs(port=t.port, protocol=t.protocol)],
+        )
+        for t in listed
+    ]
+
+
+def dns_rule() -> networking.NetworkPolicyEgressRuleArgs:
+    return _dns()
 
 
 def _dns() -> networking.NetworkPolicyEgressRuleArgs:

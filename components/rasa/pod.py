@@ -10,16 +10,19 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components.cloud import RASA_SERVICE_ACCOUNT
 from components.contracts import WorkloadIdentity
+from components.rasa.channels import CHANNELS_DIR, CREDENTIALS_PATH
 from components.rasa.endpoints import CA_DIR, ENDPOINTS_DIR, RASA_PORT, RenderedEndpoints
 from components.rasa import vault_delivery
 from components.rasa.hardening import container_security_context, pod_security_context
+from components.rasa.placement import PodPlacement, pod_spec_fields
+from components.rasa.scaling import zone_spread
 from components.rasa.vault_delivery import VaultDelivery
 
 meta = k8s.meta.v1
@@ -29,6 +32,7 @@ RASA_USER_ID = 1001  # the uid the rasa/rasa-pro image runs as
 CREDENTIALS_SECRET = "rasa-credentials"
 ENDPOINTS_CONFIG_MAP = "rasa-endpoints"
 CA_CONFIG_MAP = "rasa-ca-certificates"
+CHANNELS_CONFIG_MAP = "rasa-channels"  # credentials.yml (Rasa's name for its channels file)
 
 READINESS_COMMAND = [
     "python",
@@ -65,11 +69,17 @@ def pod_template(
     labels: dict[str, str],
     selector: dict[str, str],
     strict_zone_spread: bool,
+    placement: PodPlacement,
+    credentials_yml: Optional[str],
     delivery: Optional[VaultDelivery] = None,
 ) -> core.PodTemplateSpecArgs:
     env = container_env(rendered, identity, delivery)
+    extra_args = ["--credentials", CREDENTIALS_PATH] if credentials_yml is not None else []
+    channels_hash = hashlib.sha256(credentials_yml.encode()).hexdigest()[:16] if credentials_yml is not None else None
     annotations = pulumi.Output.all(rendered, delivery.revision if delivery else "").apply(lambda p: {
         "rasa-platform.io/config-hash": config_hash(p[0]),
+        # A changed credentials.yml must roll the pods too.
+        **({"rasa-platform.io/channels-hash": channels_hash} if channels_hash else {}),
         **({**vault_delivery.pod_annotations(delivery, p[0].secret_env, "rasa"), vault_delivery.REVISION_ANNOTATION: p[1]}
            if delivery else {}),
     })
@@ -80,9 +90,10 @@ def pod_template(
             automount_service_account_token=False,
             termination_grace_period_seconds=60,
             security_context=pod_security_context(RASA_USER_ID),
-            topology_spread_constraints=_zone_spread(selector, strict_zone_spread),
-            containers=[_rasa_container(image, resources, rendered, env, delivery)],
-            volumes=[*_volumes(), *([vault_delivery.token_volume()] if delivery else [])],
+            topology_spread_constraints=zone_spread(selector, strict_zone_spread),
+            containers=[_rasa_container(image, resources, rendered, env, extra_args, credentials_yml is not None, delivery)],
+            volumes=[*_volumes(credentials_yml is not None), *([vault_delivery.token_volume()] if delivery else [])],
+            **pod_spec_fields(placement),
         ),
     )
 
@@ -103,15 +114,15 @@ def config_hash(rendered: RenderedEndpoints) -> str:
 
 def _rasa_container(
     image: str, resources: ContainerResources, rendered: pulumi.Output[RenderedEndpoints], env: pulumi.Output[list],
-    delivery: Optional[VaultDelivery] = None,
+    extra_args: list[str], channels: bool, delivery: Optional[VaultDelivery] = None,
 ) -> core.ContainerArgs:
     return core.ContainerArgs(
         name="rasa",
         image=image,
         image_pull_policy="IfNotPresent",
         # With Vault: `exec rasa run ...` after sourcing what the Agent rendered.
-        command=rendered.apply(lambda r: vault_delivery.wrap_command(["rasa", *r.args])) if delivery else None,
-        args=None if delivery else rendered.apply(lambda r: list(r.args)),
+        command=rendered.apply(lambda r: vault_delivery.wrap_command(["rasa", *r.args, *extra_args])) if delivery else None,
+        args=None if delivery else rendered.apply(lambda r: [*r.args, *extra_args]),
         ports=[core.ContainerPortArgs(name="http", container_port=RASA_PORT, protocol="TCP")],
         env=env,
         resources=core.ResourceRequirementsArgs(
@@ -120,7 +131,7 @@ def _rasa_container(
         ),
         **_probes(delivery is not None),
         security_context=container_security_context(),
-        volume_mounts=_volume_mounts(),
+        volume_mounts=_volume_mounts(channels),
     )
 
 
@@ -140,18 +151,21 @@ def _probes(from_vault: bool = False) -> dict[str, core.ProbeArgs]:
     }
 
 
-def _volume_mounts() -> list[core.VolumeMountArgs]:
+def _volume_mounts(channels: bool) -> list[core.VolumeMountArgs]:
     return [
         core.VolumeMountArgs(name="endpoints", mount_path=ENDPOINTS_DIR, read_only=True),
         core.VolumeMountArgs(name="ca-certificates", mount_path=CA_DIR, read_only=True),
+        *([core.VolumeMountArgs(name="channels", mount_path=CHANNELS_DIR, read_only=True)] if channels else []),
         *(core.VolumeMountArgs(name=v, mount_path=path) for v, path in WRITABLE_DIRS.items()),
     ]
 
 
-def _volumes() -> list[core.VolumeArgs]:
+def _volumes(channels: bool) -> list[core.VolumeArgs]:
     return [
         core.VolumeArgs(name="endpoints", config_map=core.ConfigMapVolumeSourceArgs(name=ENDPOINTS_CONFIG_MAP)),
         core.VolumeArgs(name="ca-certificates", config_map=core.ConfigMapVolumeSourceArgs(name=CA_CONFIG_MAP)),
+        *([core.VolumeArgs(name="channels", config_map=core.ConfigMapVolumeSourceArgs(name=CHANNELS_CONFIG_MAP))]
+          if channels else []),
         *(core.VolumeArgs(name=v, empty_dir=core.EmptyDirVolumeSourceArgs(size_limit=WRITABLE_SIZE[v])) for v in WRITABLE_DIRS),
     ]
 
@@ -164,26 +178,13 @@ def _container_env(rendered: RenderedEndpoints, identity_env: dict[str, str], se
         "RASA_CACHE_DIRECTORY": "/app/.rasa/cache",
     }
     env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in sorted(plain.items())]
-    env += [
-        {"name": var, "valueFrom": {"secretKeyRef": {"name": CREDENTIALS_SECRET, "key": key}}}
-        for var, key in sorted(rendered.secret_env.items()) if secret_refs
-    ]
-    return env
+    return env + (secret_env_entries(rendered.secret_env, CREDENTIALS_SECRET) if secret_refs else [])
 
 
-def _zone_spread(selector: dict[str, str], strict: bool) -> list[core.TopologySpreadConstraintArgs]:
-    # Strict (prod): a zone outage must not take every replica; otherwise one zone is acceptable.
+def secret_env_entries(secret_env: Mapping[str, str], secret: str) -> list[dict[str, Any]]:
+    """Variable → key of the credentials Secret, as `secretKeyRef` entries: the one way a
+    credential reaches a container (Rasa's, the verify Job's and the action server's)."""
     return [
-        core.TopologySpreadConstraintArgs(
-            topology_key="topology.kubernetes.io/zone",
-            max_skew=1,
-            when_unsatisfiable="DoNotSchedule" if strict else "ScheduleAnyway",
-            label_selector=meta.LabelSelectorArgs(match_labels=selector),
-        ),
-        core.TopologySpreadConstraintArgs(
-            topology_key="kubernetes.io/hostname",
-            max_skew=1,
-            when_unsatisfiable="ScheduleAnyway",
-            label_selector=meta.LabelSelectorArgs(match_labels=selector),
-        ),
+        {"name": var, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+        for var, key in sorted(secret_env.items())
     ]

@@ -24,9 +24,10 @@ from typing import Any, Mapping, Optional, Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.rasa.endpoints import CA_DIR, ENDPOINTS_DIR, ENDPOINTS_PATH
 from components.rasa import vault_delivery
+from components.rasa.endpoints import CA_DIR, ENDPOINTS_DIR, ENDPOINTS_PATH, is_credential_env_name
 from components.rasa.hardening import container_security_context, pod_security_context
+from components.rasa.placement import PodPlacement, pod_spec_fields
 from components.rasa.vault_delivery import VaultDelivery
 
 meta = k8s.meta.v1
@@ -36,7 +37,6 @@ batch = k8s.batch.v1
 SCRIPT = Path(__file__).resolve().parent / "jobs" / "verify.py"
 SCRIPT_DIR = "/opt/rasa-platform/verify"
 RASA_USER_ID = 1001  # the uid the rasa/rasa-pro image runs as
-SECRET_ENV_NAME = ("PASSWORD", "TOKEN", "SECRET", "KEY", "LICENSE", "CREDENTIAL")
 # Variables the checks need whatever the Rasa pod has: a writable HOME on the read-only root.
 JOB_ENV_DEFAULTS = {"HOME": "/tmp", "PYTHONDONTWRITEBYTECODE": "1", "RASA_TELEMETRY_ENABLED": "false"}
 
@@ -64,6 +64,7 @@ class VerifyJobArgs:
     backoff_limit: int = 1  # one retry: a check that fails twice is a real failure
     ttl_seconds_after_finished: int = 7 * 24 * 3600  # keep the pod's log for a week
     labels: Mapping[str, str] = field(default_factory=dict)
+    placement: PodPlacement = PodPlacement()  # the Rasa pods' nodes, tolerations and pull secrets
     provider: Optional[k8s.Provider] = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)
     # Credentials from Vault as the Rasa pod gets them (env var → KV key); None: from `env`'s refs.
@@ -97,7 +98,7 @@ def plain_env(entries: Sequence[Any]) -> list[dict[str, Any]]:
     for entry in entries:
         entry = camel(entry)
         name = entry["name"]
-        if "value" in entry and any(word in name.upper() for word in SECRET_ENV_NAME):
+        if "value" in entry and is_credential_env_name(name):
             raise ValueError(f"verify job: env {name} looks like a credential: give it as valueFrom.secretKeyRef, "
                              "never as a literal value in the pod spec")
         out.append(entry)
@@ -180,6 +181,7 @@ class VerifyJob(pulumi.ComponentResource):
                                            for v, (path, _) in volumes.items() if path],
                         )],
                         volumes=[volume for _, volume in volumes.values()],
+                        **pod_spec_fields(args.placement),
                     ),
                 ),
             ),

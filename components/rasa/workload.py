@@ -3,8 +3,15 @@
 Namespace, service account (with the cloud's workload identity), the credentials Secret, the
 endpoints.yml ConfigMap, the verify Job (every service checked as Rasa will reach it, before the
 Deployment rolls), the Deployment, Service, HorizontalPodAutoscaler and PodDisruptionBudget
-(when asked for), a NetworkPolicy that lets Rasa reach only its backing services, DNS and Vault,
-and optionally an Ingress with TLS and an action server. One method per resource, called in order.
+(when asked for), a NetworkPolicy that lets Rasa reach only its backing services, DNS, Vault and
+the destinations the stack lists, and optionally the channels' credentials.yml, an Ingress with TLS
+that publishes only the channels' paths, and an action server. One method per resource, in order.
+
+First deploy: Pulumi waits for a Deployment's pods to be ready, and Rasa is not ready (`/status`
+answers 409) until it has loaded a model. Unless the stack uploads the model in the same run (the
+Deployment then depends on the upload) or the verify Job requires one, the Deployment carries
+`pulumi.com/skipAwait`: `pulumi up` finishes once Kubernetes accepted it, and says where the model
+goes (`model_hint`).
 
 With `vault_delivery`, credentials Rasa takes from the environment reach the pod from Vault
 through the Agent injector (components/rasa/vault_delivery.py) and the namespace holds no Secret;
@@ -15,7 +22,7 @@ value or a ConfigMap.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping, Optional, Sequence
 
 import pulumi
@@ -27,34 +34,32 @@ from components.contracts import NetworkAccess, WorkloadIdentity
 from components.rasa import labels as rasa_labels
 from components.rasa.action_server import ActionServer, ActionServerArgs, ActionServerSpec
 from components.rasa.budget import ConnectionBudget
+from components.rasa.channels import CREDENTIALS_FILE, render_channels
 from components.rasa.endpoints import RASA_PORT, SECRET_AUTH_TOKEN, RenderedEndpoints
-from components.rasa.network_policy import PodEndpoint, egress_rules, ingress_rule
+from components.rasa.network_policy import EgressTarget, PodEndpoint, egress_rules, ingress_rule
+from components.rasa.placement import PodPlacement, image_reference
 from components.rasa.pod import (
-    CA_CONFIG_MAP, CREDENTIALS_SECRET, ENDPOINTS_CONFIG_MAP, ROLLING_SURGE, ContainerResources, config_hash, container_env,
-    pod_template,
+    CA_CONFIG_MAP, CHANNELS_CONFIG_MAP, CREDENTIALS_SECRET, ENDPOINTS_CONFIG_MAP, ROLLING_SURGE, ContainerResources,
+    config_hash, container_env, pod_template,
 )
+from components.rasa.scaling import Autoscaling, autoscaler, disruption_budget
 from components.rasa.vault_delivery import VaultDelivery
 from components.rasa.verify_job import VerifyJob, VerifyJobArgs
 
 __all__ = [
-    "ROLLING_SURGE", "Autoscaling", "ContainerResources", "PublicIngress", "RasaWorkload",
-    "RasaWorkloadArgs", "VerifyChecks",
+    "ROLLING_SURGE", "Autoscaling", "ContainerResources", "EgressTarget", "PodPlacement", "PublicIngress",
+    "RasaWorkload", "RasaWorkloadArgs", "VerifyChecks",
 ]
+
+# pulumi-kubernetes: with this annotation it does not wait for the Deployment's rollout.
+SKIP_AWAIT = "pulumi.com/skipAwait"
 
 meta = k8s.meta.v1
 core = k8s.core.v1
 apps = k8s.apps.v1
-autoscaling = k8s.autoscaling.v2
 networking = k8s.networking.v1
 
 NAME = "rasa-pro"  # every Kubernetes object of the server is called this
-
-
-@dataclass(frozen=True)
-class Autoscaling:
-    min_replicas: int
-    max_replicas: int  # the connection budget was planned with this
-    target_cpu_percent: int
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,9 @@ class PublicIngress:
     class_name: str
     cluster_issuer: str  # cert-manager issues the TLS certificate
     controller_namespace: str  # the controller's pods may reach Rasa
+    paths: tuple[str, ...]  # path prefixes routed to Rasa (the channels' own by default)
+    wait_for: tuple[pulumi.Resource, ...] = ()  # the controller and issuer, when installed by this stack
+    annotations: Mapping[str, str] = field(default_factory=dict)  # the controller's own (HTTPS only)
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,13 @@ class RasaWorkloadArgs:
     verify: Optional[VerifyChecks] = None
     provider: Optional[k8s.Provider] = None
     depends_on: Sequence[pulumi.Resource] = ()
+    placement: PodPlacement = PodPlacement()  # Rasa's pods and its verify Job
+    channels: Optional[Mapping[str, object]] = None  # credentials.yml content; None: no --credentials
+    egress: tuple[EgressTarget, ...] = ()  # destinations beyond the platform's own services
+    # The uploaded model object: the Deployment waits for it (None: the model is put there out of band).
+    model_object: Optional[pulumi.Resource] = None
+    # Wait for Rasa's pods to be ready: only when a model is known to be in storage.
+    await_ready: bool = True
     # Credentials from Vault through the Agent injector (then no Secret in the namespace).
     vault_delivery: Optional[VaultDelivery] = None
 
@@ -117,6 +132,7 @@ class RasaWorkload(pulumi.ComponentResource):
         self.service_account = self._service_account(name)
         self.credentials = self._secret(name)
         self.endpoints_config, self.ca_certificates = self._config_maps(name)
+        self.channels_config = self._channels(name)
         self.action_server = self._action_server(name)
         self.verify_job = self._verify_job(name)
         self.deployment = self._deployment(name)
@@ -132,8 +148,9 @@ class RasaWorkload(pulumi.ComponentResource):
 
     # -- options and metadata -----------------------------------------------------------------
 
-    def _options(self, *depends_on: pulumi.Resource) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, provider=self.args.provider, depends_on=list(depends_on) or None)
+    def _options(self, *depends_on: Optional[pulumi.Resource]) -> pulumi.ResourceOptions:
+        waits = [r for r in depends_on if r is not None]  # e.g. no credentials Secret with Vault delivery
+        return pulumi.ResourceOptions(parent=self, provider=self.args.provider, depends_on=waits or None)
 
     def _in_namespace(self) -> pulumi.ResourceOptions:
         return self._options(self.namespace)
@@ -179,16 +196,23 @@ class RasaWorkload(pulumi.ComponentResource):
         return generated.result
 
     def _secret(self, name: str) -> Optional[core.Secret]:
+        actions = set(self.args.action_server.secret_env.values()) if self.args.action_server else set()
         if self.args.vault_delivery is not None:
-            return None  # the bootstrap Job wrote every credential to Vault
+            # The bootstrap Job wrote every credential of Rasa's to Vault; the action server's
+            # secretEnv still reaches it from this Secret.
+            if not actions:
+                return None
+            needed: pulumi.Input[list[str]] = sorted(actions)
+        else:
+            # Only the credentials the rendered configuration and the action server refer to.
+            needed = self.args.rendered.apply(lambda r: sorted(set(r.secret_env.values()) | actions))
         secret_values = {**self.args.secret_values, SECRET_AUTH_TOKEN: pulumi.Output.secret(self._api_token(name))}
-        # Only the credentials the rendered configuration refers to.
-        needed = self.args.rendered.apply(lambda r: sorted(set(r.secret_env.values())))
         return core.Secret(
             f"{name}-credentials",
             metadata=self._metadata(CREDENTIALS_SECRET),
             type="Opaque",
-            string_data=needed.apply(lambda keys: pulumi.Output.all(**{k: secret_values[k] for k in keys})),
+            string_data=pulumi.Output.from_input(needed).apply(
+                lambda keys: pulumi.Output.all(**{k: secret_values[k] for k in keys})),
             opts=self._in_namespace(),
         )
 
@@ -209,6 +233,17 @@ class RasaWorkload(pulumi.ComponentResource):
         )
         return endpoints, ca_certificates
 
+    def _channels(self, name: str) -> Optional[core.ConfigMap]:
+        if self.args.channels is None:
+            return None
+        # Channel secrets are `${VAR}` references (checked in settings): the file holds no credential.
+        return core.ConfigMap(
+            f"{name}-channels",
+            metadata=self._metadata(CHANNELS_CONFIG_MAP),
+            data={CREDENTIALS_FILE: render_channels(self.args.channels).credentials_yml},
+            opts=self._in_namespace(),
+        )
+
     def _action_server(self, name: str) -> Optional[ActionServer]:
         if self.args.action_server is None:
             return None
@@ -219,8 +254,11 @@ class RasaWorkload(pulumi.ComponentResource):
                 namespace=self.args.namespace,
                 stack=self.args.stack,
                 environment=self.args.environment,
+                strict_zone_spread=self.args.strict_zone_spread,
+                credentials_secret=CREDENTIALS_SECRET,
             ),
-            opts=self._in_namespace(),
+            # Its pods reference the credentials Secret.
+            opts=self._options(self.namespace, self.credentials),
         )
 
     def _verify_job(self, name: str) -> Optional[VerifyJob]:
@@ -236,7 +274,7 @@ class RasaWorkload(pulumi.ComponentResource):
                 pod_selector=meta.LabelSelectorArgs(match_labels=rasa_labels.selector(a.stack, "verify")),
                 policy_types=["Ingress", "Egress"],
                 ingress=[],
-                egress=egress_rules(a.backing_services, None, None),
+                egress=egress_rules(a.backing_services, None, None, a.egress),
             ),
             opts=self._in_namespace(),
         )
@@ -244,7 +282,7 @@ class RasaWorkload(pulumi.ComponentResource):
             f"{name}-verify",
             VerifyJobArgs(
                 namespace=a.namespace,
-                image=f"{a.image}:{a.tag}",
+                image=image_reference(a.image, a.tag),
                 service_account_name=RASA_SERVICE_ACCOUNT,
                 endpoints_config_map=ENDPOINTS_CONFIG_MAP,
                 ca_config_map=CA_CONFIG_MAP,
@@ -257,18 +295,27 @@ class RasaWorkload(pulumi.ComponentResource):
                 config_digest=a.rendered.apply(config_hash),
                 check_timeout_seconds=a.verify.timeout_seconds,
                 labels=labels,
+                placement=a.placement,
                 provider=a.provider,
+                # An uploaded model is in storage before the checks look for it.
                 depends_on=[r for r in (self.service_account, self.credentials, self.endpoints_config,
-                                        self.ca_certificates, policy) if r is not None],
+                                        self.ca_certificates, policy, a.model_object) if r is not None],
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _deployment(self, name: str) -> apps.Deployment:
         a = self.args
+        annotations = {rasa_labels.CONNECTION_BUDGET: _budget_annotation(a.budget)}
+        if not a.await_ready:
+            # No model is known to be in storage: readiness (/status) cannot pass until one is, so
+            # waiting would only time out. Kubernetes still rolls and probes the pods.
+            annotations[SKIP_AWAIT] = "true"
+        waits_for = [self.service_account, self.credentials, self.endpoints_config, self.ca_certificates,
+                     self.channels_config, self.verify_job, a.model_object]
         return apps.Deployment(
             f"{name}-deployment",
-            metadata=self._metadata(annotations={rasa_labels.CONNECTION_BUDGET: _budget_annotation(a.budget)}),
+            metadata=self._metadata(annotations=annotations),
             spec=apps.DeploymentSpecArgs(
                 # With an HPA the autoscaler owns the replica count; a fixed value would be reset
                 # by every `pulumi up`.
@@ -280,20 +327,21 @@ class RasaWorkload(pulumi.ComponentResource):
                 ),
                 revision_history_limit=5,
                 template=pod_template(
-                    image=f"{a.image}:{a.tag}",
+                    image=image_reference(a.image, a.tag),
                     resources=a.resources,
                     rendered=a.rendered,
                     identity=a.identity,
                     labels=self.server_labels,
                     selector=self.selector,
                     strict_zone_spread=a.strict_zone_spread,
+                    placement=a.placement,
+                    credentials_yml=render_channels(a.channels).credentials_yml if a.channels is not None else None,
                     delivery=a.vault_delivery,
                 ),
             ),
             # The verify Job passed first: a stack whose services Rasa cannot reach fails `pulumi up`
-            # before a single replica is rolled.
-            opts=self._options(*[r for r in (self.service_account, self.credentials, self.endpoints_config,
-                                             self.ca_certificates, self.verify_job) if r is not None]),
+            # before a single replica is rolled. An uploaded model is in storage before Rasa starts.
+            opts=self._options(*waits_for),
         )
 
     def _service(self, name: str) -> core.Service:
@@ -308,37 +356,16 @@ class RasaWorkload(pulumi.ComponentResource):
             opts=self._in_namespace(),
         )
 
-    def _autoscaler(self, name: str) -> Optional[autoscaling.HorizontalPodAutoscaler]:
+    def _autoscaler(self, name: str):
         scaling = self.args.autoscaling
         if scaling is None:
             return None
-        cpu = autoscaling.ResourceMetricSourceArgs(
-            name="cpu",
-            target=autoscaling.MetricTargetArgs(type="Utilization", average_utilization=scaling.target_cpu_percent),
-        )
-        return autoscaling.HorizontalPodAutoscaler(
-            f"{name}-autoscaler",
-            metadata=self._metadata(),
-            spec=autoscaling.HorizontalPodAutoscalerSpecArgs(
-                scale_target_ref=autoscaling.CrossVersionObjectReferenceArgs(api_version="apps/v1", kind="Deployment", name=NAME),
-                min_replicas=scaling.min_replicas,
-                max_replicas=scaling.max_replicas,
-                metrics=[autoscaling.MetricSpecArgs(type="Resource", resource=cpu)],
-            ),
-            opts=self._options(self.deployment),
-        )
+        return autoscaler(f"{name}-autoscaler", self._metadata(), NAME, scaling, self._options(self.deployment))
 
-    def _disruption_budget(self, name: str) -> Optional[k8s.policy.v1.PodDisruptionBudget]:
+    def _disruption_budget(self, name: str):
         if not self.args.pod_disruption_budget:
             return None
-        return k8s.policy.v1.PodDisruptionBudget(
-            f"{name}-disruption-budget",
-            metadata=self._metadata(),
-            spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
-                max_unavailable=1, selector=meta.LabelSelectorArgs(match_labels=self.selector)
-            ),
-            opts=self._in_namespace(),
-        )
+        return disruption_budget(f"{name}-disruption-budget", self._metadata(), self.selector, self._in_namespace())
 
     def _network_policy(self, name: str) -> networking.NetworkPolicy:
         a = self.args
@@ -357,6 +384,7 @@ class RasaWorkload(pulumi.ComponentResource):
                     a.backing_services,
                     action_server=PodEndpoint(actions.selector, actions.args.server.port) if actions else None,
                     nlg_url=a.nlg_url,
+                    listed=a.egress,
                 ),
             ),
             opts=self._in_namespace(),
@@ -368,9 +396,11 @@ class RasaWorkload(pulumi.ComponentResource):
             return None
         return networking.Ingress(
             f"{name}-ingress",
-            metadata=self._metadata(annotations={"cert-manager.io/cluster-issuer": ingress.cluster_issuer}),
+            metadata=self._metadata(annotations={**ingress.annotations, "cert-manager.io/cluster-issuer": ingress.cluster_issuer}),
             spec=_ingress_spec(ingress),
-            opts=self._options(self.service),
+            # An Ingress whose controller or issuer is still being installed would get no address
+            # or certificate: wait for them when this stack installs them.
+            opts=self._options(self.service, *ingress.wait_for),
         )
 
 
@@ -385,7 +415,7 @@ def _ingress_spec(ingress: PublicIngress) -> networking.IngressSpecArgs:
             networking.IngressRuleArgs(
                 host=ingress.host,
                 http=networking.HTTPIngressRuleValueArgs(
-                    paths=[networking.HTTPIngressPathArgs(path="/", path_type="Prefix", backend=to_rasa)]
+                    paths=[networking.HTTPIngressPathArgs(path=p, path_type="Prefix", backend=to_rasa) for p in ingress.paths]
                 ),
             )
         ],

@@ -8,13 +8,14 @@ reference is generated from it).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+import re
+from typing import Annotated, Any, Literal, Optional
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AfterValidator, Field, SecretStr, field_validator
 
 from components.settings.values import (
-    Cidr, DnsLabel, HostName, HostPort, HttpsUrl, ImageTag, KeyPrefix, ObjectKey, PemCertificate,
-    Port, Quantity, Section, TopicName, Version, between, matching,
+    Cidr, DnsLabel, EnvName, HostName, HostPort, HttpsUrl, ImageRepository, ImageTag, KeyPrefix, ObjectKey,
+    PemCertificate, Port, Quantity, Section, TopicName, Version, between, matching,
 )
 
 
@@ -55,8 +56,8 @@ class ModelStorageSettings(Section):
     """existing: bucket (S3, GCS) or container (Azure) name."""
     model_key: ObjectKey = "models/rasa-model.tar.gz"
     """Object key Rasa loads at start (`rasa run --model`)."""
-    upload_from: Optional[str] = None
-    """managed: a local trained model (`.tar.gz`) uploaded to `modelKey` before Rasa starts, replaced when the file changes."""
+    upload_from: Optional[Annotated[str, matching(r".+\.tar\.gz", "a path to a trained model archive (.tar.gz)")]] = None
+    """managed: a local trained model (`.tar.gz`, relative to the project folder) uploaded to `modelKey` before Rasa starts, replaced when the file changes; checked against the image's Rasa version first."""
     allow_upload_from_cluster: bool = False
     """Let Rasa's identity write models (training in the cluster); read-only otherwise."""
     noncurrent_version_days: Annotated[int, between(1, 3650)] = 30
@@ -131,9 +132,26 @@ class TrackerStoreSettings(Section):
     """existing: where Rasa may connect to PostgreSQL (default: anywhere, on its port only)."""
 
 
+class ConfluentSettings(Section):
+    """Confluent Cloud (`eventQueue.provider: confluent`): the provider reads the Cloud API key from
+    the environment (CONFLUENT_CLOUD_API_KEY, CONFLUENT_CLOUD_API_SECRET), never from a stack file."""
+
+    environment_id: Optional[Annotated[str, matching(r"env-[a-z0-9]{3,12}", "a Confluent environment id (env-...)")]] = None
+    """An existing Confluent environment to create the cluster in; unset: one is created for the stack."""
+    cluster_type: Literal["basic", "standard"] = "standard"
+    """Confluent Kafka cluster type (standard: 99.99 % SLA with multi-zone, RBAC and ACLs)."""
+    availability: Literal["SINGLE_ZONE", "MULTI_ZONE"] = "MULTI_ZONE"
+    """Zones of the cluster (basic clusters are single-zone only)."""
+    region: Optional[str] = None
+    """Confluent region (the cloud's region name); unset: the stack's region."""
+
+
 class EventQueueSettings(Section):
     mode: Literal["managed", "existing"] = "managed"
     """`managed` Kafka created here, or an `existing` cluster."""
+    provider: Optional[Literal["msk", "event-hubs", "managed-kafka", "confluent"]] = None
+    """managed: who runs Kafka: unset is the cloud's own (aws: msk, azure: event-hubs, gcp: managed-kafka); `confluent` (Confluent Cloud) where the cloud offers it."""
+    confluent: ConfluentSettings = ConfluentSettings()
     bootstrap_servers: tuple[HostPort, ...] = ()
     """existing: bootstrap brokers as host:port."""
     security_protocol: Literal["SASL_SSL", "SSL"] = "SASL_SSL"
@@ -236,31 +254,111 @@ class ActionServerResourceSettings(ResourceSettings):
     """Memory limit per action server pod."""
 
 
+PathPrefix = Annotated[str, matching(r"/[A-Za-z0-9._~/-]*", "a URL path prefix starting with /")]
+
+
 class IngressSettings(Section):
     enabled: bool = False
     """Expose Rasa through an Ingress with TLS (for channels)."""
-    class_name: str = "nginx"
-    """IngressClass to use."""
+    class_name: Optional[DnsLabel] = None
+    """IngressClass to use; default: the one the cloud installs on a created cluster (required on an existing one)."""
     host: Optional[HostName] = None
     """Public host name."""
-    cluster_issuer: Optional[str] = None
-    """cert-manager ClusterIssuer that issues the TLS certificate."""
-    controller_namespace: DnsLabel = "ingress-nginx"
-    """Namespace of the ingress controller (allowed to reach Rasa)."""
+    cluster_issuer: Optional[DnsLabel] = None
+    """cert-manager ClusterIssuer that issues the TLS certificate; default: the one the cloud installs on a created cluster."""
+    controller_namespace: Optional[DnsLabel] = None
+    """Namespace of the ingress controller (allowed to reach Rasa); default: the one the cloud installs into."""
+    controller_installed: bool = False
+    """existing cluster: declare that the IngressClass `className` and the ClusterIssuer `clusterIssuer` are installed (else the Ingress is refused)."""
+    acme_email: Optional[Annotated[str, matching(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", "an e-mail address")]] = None
+    """created cluster: the contact address of the Let's Encrypt account of the installed ClusterIssuer (required)."""
+    paths: tuple[PathPrefix, ...] = ()
+    """Path prefixes published besides `/webhooks/` (and the socket.io path when that channel is configured); `/` publishes the whole HTTP API (an advisory policy warns)."""
 
 
-class ActionServerSettings(Section):
+class EgressRule(Section):
+    cidr: Cidr
+    """Destination address range (`0.0.0.0/0` only when written here)."""
+    port: Port
+    """Destination port."""
+    protocol: Literal["TCP", "UDP"] = "TCP"
+    """Protocol."""
+
+
+class Toleration(Section):
+    key: Optional[str] = None
+    """Taint key (none with operator Exists: every taint)."""
+    operator: Literal["Equal", "Exists"] = "Equal"
+    """Equal (key and value) or Exists (key only)."""
+    value: Optional[str] = None
+    """Taint value (Equal)."""
+    effect: Optional[Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]] = None
+    """Taint effect tolerated (none: every effect)."""
+    toleration_seconds: Optional[Annotated[int, between(0, 86400)]] = None
+    """NoExecute: how long the pod stays after the taint appears."""
+
+
+def _affinity(value: dict[str, Any]) -> dict[str, Any]:
+    allowed = {"nodeAffinity", "podAffinity", "podAntiAffinity"}
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise ValueError(f"unknown affinity kind {unknown[0]}; allowed: {', '.join(sorted(allowed))} (Kubernetes' own form)")
+    return value
+
+
+Affinity = Annotated[dict[str, Any], AfterValidator(_affinity)]
+# A name Rasa or the action server reads from the environment. Credentials go to secretEnv.
+EnvMapping = dict[EnvName, str]
+SecretEnvMapping = dict[EnvName, SecretStr]
+
+
+class PodSchedulingSettings(Section):
+    """Where a pod may run and how its image is pulled (Rasa and the action server alike)."""
+
+    node_selector: dict[str, str] = Field(default_factory=dict)
+    """Node labels the pods require (`nodeSelector`)."""
+    tolerations: tuple[Toleration, ...] = ()
+    """Taints the pods tolerate: `{key, operator: Equal|Exists, value, effect, tolerationSeconds}` each."""
+    affinity: Optional[Affinity] = None
+    """Kubernetes `affinity` (nodeAffinity, podAffinity, podAntiAffinity), in Kubernetes' own form."""
+    image_pull_secrets: tuple[DnsLabel, ...] = ()
+    """Names of docker-registry Secrets in the namespace for a private registry."""
+
+
+class ActionServerAutoscalingSettings(Section):
+    enabled: bool = False
+    """Run a HorizontalPodAutoscaler for the action server (then it owns the replica count)."""
+    min_replicas: Annotated[int, between(1, 50)] = 1
+    """Fewest action server pods."""
+    max_replicas: Annotated[int, between(1, 50)] = 1
+    """Most action server pods."""
+    target_cpu_percent: Annotated[int, between(10, 95)] = 70
+    """Average CPU utilisation the autoscaler aims for."""
+
+
+class ActionServerSettings(PodSchedulingSettings):
     enabled: bool = False
     """Deploy an action server and wire it as `action_endpoint`."""
-    image: Optional[str] = None
-    """Action server image."""
+    image: Optional[ImageRepository] = None
+    """Action server image (may pin a digest: `repo@sha256:...`)."""
     tag: Optional[ImageTag] = None
     """Action server image tag (pinned)."""
     replicas: Annotated[int, between(1, 50)] = 1
-    """Action server pods."""
+    """Action server pods (the autoscaler's start value when it is on)."""
     port: Port = 5055
     """Action server port."""
     resources: ActionServerResourceSettings = ActionServerResourceSettings()
+    autoscaling: ActionServerAutoscalingSettings = ActionServerAutoscalingSettings()
+    pod_disruption_budget: bool = False
+    """Keep a PodDisruptionBudget for the action server (at most one pod down during node drains)."""
+    env: EnvMapping = Field(default_factory=dict)
+    """Plain environment values of the action server (credential-looking names are refused: use `secretEnv`)."""
+    secret_env: SecretEnvMapping = Field(default_factory=dict)
+    """Environment name → Pulumi secret (your APIs' keys), delivered like every other credential, never as a literal."""
+    egress: tuple[EgressRule, ...] = ()
+    """Where the action server may connect (your APIs): `{cidr, port, protocol: TCP|UDP}` each; nothing else but DNS."""
+    service_account_annotations: dict[str, str] = Field(default_factory=dict)
+    """Annotations of the action server's own service account (e.g. a workload identity made outside this stack)."""
 
 
 class VerifySettings(Section):
@@ -272,11 +370,11 @@ class VerifySettings(Section):
     """Timeout of each network call of the checks."""
 
 
-class RasaSettings(Section):
+class RasaSettings(PodSchedulingSettings):
     namespace: DnsLabel = "rasa"
     """Kubernetes namespace for Rasa."""
-    image: str = "rasa/rasa-pro"
-    """Rasa Pro image."""
+    image: ImageRepository = "rasa/rasa-pro"
+    """Rasa Pro image (may pin a digest: `rasa/rasa-pro@sha256:...`; `tag` still names the version)."""
     tag: ImageTag = "3.21.0"
     """Rasa Pro image tag (pinned, never latest)."""
     license: Optional[SecretStr] = None
@@ -300,3 +398,92 @@ class RasaSettings(Section):
     """Namespaces besides Rasa's own whose pods may call Rasa on 5005."""
     service_account_annotations: dict[str, str] = Field(default_factory=dict)
     """Extra service-account annotations, e.g. a workload identity made outside this stack."""
+    env: EnvMapping = Field(default_factory=dict)
+    """Plain environment values (`RASA_DUCKLING_HTTP_URL`, ...); credential-looking names (`*_KEY`, `*_TOKEN`, `*_PASSWORD`, `*_SECRET`) are refused: use `secretEnv`."""
+    secret_env: SecretEnvMapping = Field(default_factory=dict)
+    """Environment name → Pulumi secret (`OPENAI_API_KEY`, `AZURE_OPENAI_API_KEY`, channel tokens), delivered like every other credential, never as a literal."""
+    credentials: Optional[dict[str, Optional[dict[str, Any]]]] = None
+    """The `credentials.yml` content (channels: rest, socketio, slack, twilio, ...), mounted and passed with `--credentials`; secret values are `${VAR}` references to `secretEnv` names."""
+    telemetry: bool = False
+    """Rasa's anonymous usage telemetry (`RASA_TELEMETRY_ENABLED`)."""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    """Rasa's log level (`LOG_LEVEL`)."""
+    egress: tuple[EgressRule, ...] = ()
+    """Destinations Rasa may reach beyond the platform's own services (LLM APIs, telemetry, ...): `{cidr, port, protocol: TCP|UDP}` each, exactly as listed (`0.0.0.0/0` only when written)."""
+
+
+def _pinned_image(value: str) -> str:
+    # Rasa's chart defaults to `<version>-latest`, a moving tag: pinned means a version or a digest.
+    if re.fullmatch(r"sha256:[0-9a-f]{64}", value):
+        return value
+    if value.lower() == "latest" or value.lower().endswith("-latest"):
+        raise ValueError("must be a pinned version or sha256:<digest>, not a moving '-latest' tag")
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", value):
+        raise ValueError("must be an image tag such as 3.8.0 or sha256:<64 hex digits>")
+    return value
+
+
+PinnedImage = Annotated[str, AfterValidator(_pinned_image)]
+RoleName = Annotated[str, matching(r"[a-z_][a-z0-9_]{0,62}", "a PostgreSQL role name")]
+DatabaseName = Annotated[str, matching(r"[a-z_][a-z0-9_]{0,62}", "a PostgreSQL database name (lower case, digits, _)")]
+
+
+class AnalyticsDatabaseSettings(Section):
+    mode: Literal["managed", "shared", "existing"] = "shared"
+    """`shared`: its own database and role on the tracker store's PostgreSQL server; `existing`: a database you run; `managed`: a server of its own (not built yet)."""
+    name: DatabaseName = "rasa_analytics"
+    """Database Rasa Pro Services stores its analytics tables in (existing: the database's name)."""
+    username: RoleName = "rasa_analytics"
+    """Its login role, owner of the database (existing: the role you created)."""
+    read_only_username: RoleName = "rasa_analytics_readonly"
+    """shared: a login role with SELECT on the analytics tables, for BI tools."""
+    host: Optional[HostName] = None
+    """existing: PostgreSQL host name."""
+    port: Port = 5432
+    """existing: PostgreSQL port."""
+    password: Optional[SecretStr] = None
+    """existing: the role's password, as a secret."""
+    ca_cert: Optional[PemCertificate] = None
+    """existing: PEM of the CA that signed the server certificate (shared: the tracker store's)."""
+    ssl_mode: Literal["verify-full", "verify-ca"] = "verify-full"
+    """existing: libpq sslmode (shared: the tracker store's)."""
+    egress_cidrs: tuple[Cidr, ...] = ()
+    """existing: where Rasa Pro Services may connect to PostgreSQL (default: anywhere, on its port only)."""
+
+
+class AnalyticsResourceSettings(ResourceSettings):
+    cpu_request: Quantity = "1"
+    """CPU requested per Rasa Pro Services pod."""
+    memory_request: Quantity = "2Gi"
+    """Memory requested per Rasa Pro Services pod."""
+    cpu_limit: Quantity = "2"
+    """CPU limit per Rasa Pro Services pod (Rasa's minimum guidance: 2 vCPU)."""
+    memory_limit: Quantity = "4Gi"
+    """Memory limit per Rasa Pro Services pod (Rasa's minimum guidance: 4 GB)."""
+
+
+class AnalyticsSettings(Section):
+    enabled: bool = False
+    """Deploy Rasa Pro Services: it consumes the event queue's topic and stores conversation analytics in its own database."""
+    image: str = "europe-west3-docker.pkg.dev/rasa-releases/rasa-pro/rasa-pro-services"
+    """Rasa Pro Services image."""
+    tag: PinnedImage = "3.8.0"
+    """Rasa Pro Services image tag (pinned, never latest or `-latest`) or `sha256:<digest>`."""
+    replicas: Annotated[int, between(1, 100)] = 1
+    """Rasa Pro Services pods; their consumers never exceed eventQueue.partitions."""
+    consumer_count: Annotated[int, between(1, 16)] = 1
+    """Kafka consumers per pod (RASA_ANALYTICS_CONSUMER_COUNT)."""
+    consumer_group: Annotated[str, matching(r"[A-Za-z0-9._-]{1,249}", "a Kafka consumer group name")] = "rasa-analytics-group"
+    """Kafka consumer group (RASA_ANALYTICS_CONSUMER_ID)."""
+    dead_letter_topic: TopicName = "rasa-analytics-dlq"
+    """Topic events that failed processing are written to (RASA_ANALYTICS_DLQ); managed event queues create it."""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    """LOGGING_LEVEL of Rasa Pro Services."""
+    pod_disruption_budget: bool = False
+    """Keep a PodDisruptionBudget (at most one pod down during node drains)."""
+    resources: AnalyticsResourceSettings = AnalyticsResourceSettings()
+    database: AnalyticsDatabaseSettings = AnalyticsDatabaseSettings()
+    consumer_username: Optional[str] = None
+    """existing event queue: the consumer's own SASL user (read on the topic and group, write on the dead-letter topic)."""
+    consumer_password: Optional[SecretStr] = None
+    """existing event queue: that user's SASL password, as a secret."""

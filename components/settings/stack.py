@@ -12,7 +12,7 @@ from typing import Any, Literal, Optional
 from pydantic import Field
 
 from components.settings.sections import (
-    ClusterSettings, EventQueueSettings, LockStoreSettings, ModelStorageSettings, NetworkSettings,
+    AnalyticsSettings, ClusterSettings, EventQueueSettings, LockStoreSettings, ModelStorageSettings, NetworkSettings,
     RasaSettings, TrackerStoreSettings, VaultSettings,
 )
 from components.settings.values import Section
@@ -44,6 +44,7 @@ class StackSettings(Section):
     event_queue: EventQueueSettings = EventQueueSettings()
     vault: VaultSettings = VaultSettings()
     rasa: RasaSettings = RasaSettings()
+    analytics: AnalyticsSettings = AnalyticsSettings()
     # Secrets the offline preview filled in because the stack file could not hold them.
     placeholder_secrets: tuple[str, ...] = ()
 

@@ -70,6 +70,12 @@ KeyPrefix = Annotated[str, matching(r"[A-Za-z0-9]{1,32}", "alphanumeric (Rasa re
 TopicName = Annotated[str, matching(r"[A-Za-z0-9._-]{1,249}", "a Kafka topic name")]
 ObjectKey = Annotated[str, matching(r"[A-Za-z0-9!_.*'()/-]{1,1024}", "an object key such as models/rasa.tar.gz")]
 Version = Annotated[str, matching(r"[0-9]+(\.[0-9]+){0,2}", "a version such as 16 or 1.33")]
+EnvName = Annotated[str, matching(r"[A-Za-z_][A-Za-z0-9_]{0,127}", "an environment variable name (letters, digits and _, not starting with a digit)")]
+# `repo[:port]/path` with an optional `@sha256:<64 hex>` digest; the tag is `tag` (kept for the version).
+ImageRepository = Annotated[str, matching(
+    r"[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*(@sha256:[0-9a-f]{64})?",
+    "an image repository such as rasa/rasa-pro, optionally pinned to a digest (repo@sha256:<64 hex digits>)",
+)]
 
 
 class Section(BaseModel):

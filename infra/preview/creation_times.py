@@ -34,12 +34,14 @@ NEUTRAL_CREATION_TIMES: dict[str, CreationTime] = {
         "https://www.pulumi.com/registry/packages/kubernetes/api-docs/batch/v1/job/",
         "Pulumi waits for the Job's Complete condition; image pull and the checks, an estimate",
     ),
-    # The Vault chart: `skipAwait`, so Pulumi returns once Helm has applied the objects (the
-    # bootstrap Job then waits for the servers); fetching and applying a chart, an estimate.
+    # Helm releases: the Ingress controller, cert-manager and the cluster autoscaler are `atomic`, so
+    # Pulumi waits until every object of the chart is ready (image pulls, webhooks, a load balancer);
+    # the Vault chart is `skipAwait` (the bootstrap Job waits for its servers) and takes less. One
+    # estimate per type: the longer one.
     "kubernetes:helm.sh/v3:Release": CreationTime(
-        0.5,
+        2,
         "https://www.pulumi.com/registry/packages/kubernetes/api-docs/helm/v3/release/",
-        "skipAwait: no wait for readiness; chart download and apply, an estimate",
+        "Pulumi waits for the release's resources to be ready (atomic: Helm's --wait; the Vault chart skips it); an estimate",
     ),
     # Computed by the provider process itself: no API call.
     **{f"tls:index/{t}": CreationTime(0, "https://www.pulumi.com/registry/packages/tls/", "computed locally")

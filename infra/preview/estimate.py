@@ -61,6 +61,13 @@ def seconds_for(resource_type: str, table: Mapping[str, CreationTime]) -> int:
     return round(creation_time(resource_type, table).minutes * 60)
 
 
+def skips_await(resource: Any) -> bool:
+    """Pulumi does not wait for this object to become ready (`pulumi.com/skipAwait: "true"`: the Rasa
+    Deployment on a first deploy without a model): it is done once the API server accepts it."""
+    metadata = (getattr(resource, "inputs", None) or {}).get("metadata") or {}
+    return (metadata.get("annotations") or {}).get("pulumi.com/skipAwait") == "true"
+
+
 def wait_graph(resources: Sequence[Any]) -> dict[str, list[str]]:
     """URN → the URNs it waits for directly, by the rules in the module docstring (a component's
     own waits included; waiting for a component means its whole subtree, see `estimate`)."""
@@ -150,7 +157,8 @@ def estimate(resources: Sequence[Any], table: Optional[Mapping[str, CreationTime
         start[urn], after[urn] = begin, last
         r = by_urn[urn]
         if r.custom:
-            ready[urn], via[urn] = begin + seconds_for(r.type, table), urn
+            took = round(DEFAULT.minutes * 60) if skips_await(r) else seconds_for(r.type, table)
+            ready[urn], via[urn] = begin + took, urn
         else:
             end, inner = begin, (via[last] if last else None)
             for child in sorted(children.get(urn, [])):

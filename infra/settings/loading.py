@@ -15,6 +15,7 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 from pydantic import ValidationError
 
+from components.analytics.budget import reserved_on_tracker_server
 from components.cloud import CloudPlan, CloudSpec
 from components.rasa.budget import BudgetError, ConnectionBudget, max_processes, plan_budget
 from components.rasa.workload import ROLLING_SURGE
@@ -114,7 +115,8 @@ def _region_and_tags(settings: StackSettings, spec: CloudSpec, problems: Problem
 
 
 def _budget(settings: StackSettings, plan: CloudPlan, problems: Problems) -> Optional[ConnectionBudget]:
-    """Rasa's pool sizes against the tracker database's connection limit (components/rasa/budget.py)."""
+    """Rasa's pool sizes against the tracker database's connection limit (components/rasa/budget.py),
+    after what Rasa Pro Services holds on the same server."""
     rasa = settings.rasa
     replicas = rasa.autoscaling.max_replicas if rasa.autoscaling.enabled else rasa.replicas
     processes = max_processes(replicas, ROLLING_SURGE, rasa.sanic_workers)
@@ -127,10 +129,11 @@ def _budget(settings: StackSettings, plan: CloudPlan, problems: Problems) -> Opt
     if limit is None:
         return None  # already reported (a missing or unknown size)
     try:
-        return plan_budget(limit, processes)
+        reserved = reserved_on_tracker_server(settings)
+        return plan_budget(limit, processes, reserved)
     except BudgetError as exc:
-        problems.add(key, shown, f"connection budget: {exc}; lower rasa.autoscaling.maxReplicas or "
-                     "rasa.sanicWorkers, or use a database with more connections")
+        lower = "rasa.autoscaling.maxReplicas or rasa.sanicWorkers" + (" (or analytics.replicas)" if reserved else "")
+        problems.add(key, shown, f"connection budget: {exc}; lower {lower}, or use a database with more connections")
         return None
 
 

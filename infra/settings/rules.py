@@ -3,10 +3,12 @@ added to `problems`, so a stack hears about all of them at once."""
 
 from __future__ import annotations
 
+from components.analytics.rules import check_analytics
 from components.cloud import CloudSpec
 from components.registry import CLOUDS
 from components.settings.errors import Problems
 from components.settings.stack import StackSettings
+from infra.settings import rasa_rules
 
 
 def check(s: StackSettings, spec: CloudSpec, problems: Problems) -> None:
@@ -14,6 +16,8 @@ def check(s: StackSettings, spec: CloudSpec, problems: Problems) -> None:
     _cluster(s, problems)
     _services(s, problems)
     _rasa(s, problems)
+    rasa_rules.check(s, spec, problems)
+    check_analytics(s, spec, problems)
 
 
 def _managed(s: StackSettings, spec: CloudSpec, problems: Problems) -> None:
@@ -28,6 +32,10 @@ def _managed(s: StackSettings, spec: CloudSpec, problems: Problems) -> None:
         )
     if managed:
         problems.require(bool(s.region), "region", s.region, f"is required when a service is managed ({managed[0]})")
+    provider = s.event_queue.provider
+    if s.event_queue.mode == "managed" and provider is not None:
+        allowed = ", ".join(spec.event_queue_providers) or "unset (the cloud's own Kafka)"
+        problems.require(provider in spec.event_queue_providers, "eventQueue.provider", provider, f"on {s.cloud} allowed: {allowed}")
     section = s.cloud_section(spec.name)
     if s.vault.mode == "in-cluster" and not spec.seals_vault(section):
         hint = f"set {spec.vault_seal_setting}" if spec.vault_seal_setting else f"{spec.name} has no Vault seal yet"
@@ -82,10 +90,6 @@ def _rasa(s: StackSettings, problems: Problems) -> None:
     if a.enabled:
         problems.require(a.min_replicas <= r.replicas <= a.max_replicas, "rasa.replicas", r.replicas,
                          f"must be between rasa.autoscaling.minReplicas ({a.min_replicas}) and maxReplicas ({a.max_replicas})")
-    if r.ingress.enabled:
-        problems.require(r.ingress.host is not None, "rasa.ingress.host", None, "is required when rasa.ingress.enabled is true")
-        problems.require(r.ingress.cluster_issuer is not None, "rasa.ingress.clusterIssuer", None,
-                         "is required when rasa.ingress.enabled is true (the cert-manager issuer for its TLS certificate)")
     if r.action_server.enabled:
         problems.require(r.action_server.image is not None, "rasa.actionServer.image", None,
                          "is required when rasa.actionServer.enabled is true")

@@ -10,6 +10,7 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, SecretStr
 
+from components.analytics.rules import analytics_secrets
 from components.cloud import CloudSpec
 from components.settings.errors import PROJECT, Problems
 from components.settings.stack import StackSettings
@@ -20,11 +21,15 @@ PLACEHOLDER_SECRET = "offline-preview-placeholder"
 NEUTRAL_SECRET_FIELDS: tuple[tuple[str, ...], ...] = (
     ("rasa", "license"),
     ("rasa", "authToken"),
+    ("rasa", "secretEnv"),
+    ("rasa", "actionServer", "secretEnv"),
     ("vault", "adminToken"),
     ("trackerStore", "password"),
     ("lockStore", "password"),
     ("eventQueue", "password"),
     ("cluster", "kubeconfig"),
+    ("analytics", "database", "password"),
+    ("analytics", "consumerPassword"),
 )
 
 Path = tuple[str, ...]
@@ -40,7 +45,7 @@ def check_secrets_are_secret(values: dict[str, Any], secret_keys: set[str], spec
         value: Any = values
         for part in path:
             value = value.get(part) if isinstance(value, dict) else None
-        if value is not None and path[0] not in secret_keys:
+        if value not in (None, {}) and path[0] not in secret_keys:
             key = ".".join(path)
             problems.add(key, "[plain text]", f"credentials must be Pulumi secrets: pulumi config set --secret --path '{PROJECT}:{key}' ...")
 
@@ -64,6 +69,7 @@ def required_secrets(s: StackSettings, spec: CloudSpec) -> list[tuple[Path, Opti
         needed.append((("lockStore", "password"), ls.password, "when lockStore.mode is existing (Redis AUTH)"))
     if eq.mode == "existing" and eq.security_protocol == "SASL_SSL" and eq.sasl_mechanism != "OAUTHBEARER":
         needed.append((("eventQueue", "password"), eq.password, "with SASL_SSL"))
+    needed += analytics_secrets(s)
     for path, why in spec.required_secrets(s, section):
         needed.append((path, _value_at(s, path), why))
     return needed

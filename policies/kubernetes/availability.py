@@ -11,9 +11,10 @@ from ..common import (
     UNKNOWN, Findings, RuleContext, StackIndex, as_number, at_least, elements, entries, get, is_unknown, percent_or_int,
 )
 from ..stack_keys import (
-    ACTION_SERVER_REPLICAS, RASA_MIN_REPLICAS, RASA_POD_DISRUPTION_BUDGET, RASA_REPLICAS, from_setting,
+    ACTION_SERVER_REPLICAS, ANALYTICS_POD_DISRUPTION_BUDGET, ANALYTICS_REPLICAS, RASA_MIN_REPLICAS,
+    RASA_POD_DISRUPTION_BUDGET, RASA_REPLICAS, from_setting,
 )
-from .rasa import ACTION_SERVER, SERVER, rasa_component
+from .rasa import ACTION_SERVER, COMPONENT_LABEL, NAME_LABEL, SERVER, labelled, rasa_component
 from .resources import hpa_for, pod_spec, same_namespace
 from .types import DEPLOYMENT, HPA, PDB
 
@@ -22,6 +23,14 @@ CHECKS = CheckSet(__name__)
 ZONE_KEYS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")
 # The stack keys components/rasa/ writes a Rasa Deployment's replica count from.
 REPLICAS_KEYS = {SERVER: RASA_REPLICAS, ACTION_SERVER: ACTION_SERVER_REPLICAS}
+# Rasa Pro Services' Deployment (components/analytics/workload.py).
+ANALYTICS_LABELS = {NAME_LABEL: "rasa-pro-services", COMPONENT_LABEL: "analytics"}
+
+
+def _replicas_key(deployment: PolicyResource) -> Any:
+    if labelled(deployment, **ANALYTICS_LABELS):
+        return ANALYTICS_REPLICAS
+    return REPLICAS_KEYS.get(rasa_component(deployment))
 
 
 def _zone_spread(props: Any, ctx: RuleContext, f: Findings) -> None:
@@ -77,7 +86,7 @@ def _prod_replicas(stack: StackIndex, ctx: RuleContext, f: Findings) -> None:
         else:
             replicas = get(deployment.props, "spec", "replicas")
             f.check(at_least(1 if replicas is None else replicas, 2),
-                    _replicas_message(REPLICAS_KEYS.get(component), replicas,
+                    _replicas_message(_replicas_key(deployment), replicas,
                                       f"prod: Deployment '{deployment.name}' must run at least 2 replicas"),
                     deployment.urn)
 
@@ -137,6 +146,8 @@ def _prod_pdb(stack: StackIndex, ctx: RuleContext, f: Findings) -> None:
             # components/rasa/workload.py leaves the server's budget out exactly when the key is false.
             if rasa_component(deployment) == SERVER:
                 message = from_setting(RASA_POD_DISRUPTION_BUDGET, False, message)
+            elif labelled(deployment, **ANALYTICS_LABELS):  # components/analytics/ likewise
+                message = from_setting(ANALYTICS_POD_DISRUPTION_BUDGET, False, message)
             f.violation(message, deployment.urn)
             continue
         for pdb in pdbs:

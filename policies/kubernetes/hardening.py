@@ -3,6 +3,7 @@ serving containers (Deployments) probed too."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
 
 from ..checks import CheckSet
@@ -70,9 +71,13 @@ def _probes(props: Any, ctx: RuleContext, f: Findings) -> None:
 CHECKS.resource("k8s-probes", {DEPLOYMENT: _probes})
 
 
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
+
+
 def image_problem(image: str) -> Optional[str]:
-    if "@sha256:" in image or "@sha512:" in image:
-        return None
+    if "@" in image:  # repo@digest or repo:tag@digest: the digest decides what runs
+        digest = image.rsplit("@", 1)[1]
+        return None if _DIGEST.fullmatch(digest) else f"pins a malformed digest {digest!r} (sha256:<64 hex digits>)"
     last = image.rsplit("/", 1)[-1]
     if ":" not in last:
         return "has no tag (resolves to :latest)"

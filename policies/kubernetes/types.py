@@ -8,5 +8,6 @@ POD_WORKLOADS = (DEPLOYMENT, JOB)
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"
 HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 HELM_CHART = "kubernetes:helm.sh/v4:Chart"

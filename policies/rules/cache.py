@@ -28,6 +28,12 @@ RULES = (
         severity=Severity.CRITICAL,
     ),
     resource_rule(
+        "cache-no-public-network-access",
+        "The lock store has no public endpoint: only a private endpoint (or the private network) reaches it.",
+        always_set("Public network access disabled, a private endpoint only", _COMPONENT),
+        severity=Severity.CRITICAL,
+    ),
+    resource_rule(
         "cache-multi-az-in-prod",
         "In prod the lock store survives the loss of a node or a zone (Multi-AZ, automatic failover, >= 2 nodes).",
         f"In prod set {LOCK_STORE_HIGH_AVAILABILITY} to true (the prod preset does): a replica in another zone "

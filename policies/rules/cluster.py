@@ -49,6 +49,11 @@ RULES = (
         always_set("Every node group on this stack's node template that requires IMDSv2", _COMPONENT),
     ),
     resource_rule(
+        "key-vault-recoverable",
+        "A key store cannot lose its keys to one mistake: soft delete and purge protection on, access by RBAC only.",
+        always_set("Soft delete, purge protection and RBAC authorization on every key vault", "components/<cloud>/key_vault.py"),
+    ),
+    resource_rule(
         "kms-key-rotation",
         "Customer-managed symmetric keys rotate their key material automatically.",
         always_set("Automatic rotation of every customer-managed key", "components/<cloud>/kms.py"),

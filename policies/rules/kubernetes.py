@@ -5,8 +5,9 @@ from __future__ import annotations
 from pulumi_policy import Severity
 
 from ..stack_keys import (
-    ACTION_SERVER_REPLICAS, ACTION_SERVER_TAG, RASA_MIN_REPLICAS, RASA_POD_DISRUPTION_BUDGET, RASA_REPLICAS,
-    RASA_RESOURCES, RASA_TAG, always_set,
+    ACTION_SERVER_REPLICAS, ACTION_SERVER_TAG, ANALYTICS_POD_DISRUPTION_BUDGET, ANALYTICS_REPLICAS, RASA_IMAGE,
+    RASA_INGRESS_PATHS, RASA_MIN_REPLICAS,
+    RASA_POD_DISRUPTION_BUDGET, RASA_REPLICAS, RASA_RESOURCES, RASA_TAG, always_set,
 )
 from .declare import ADVISORY, resource_rule, stack_rule
 
@@ -45,8 +46,18 @@ RULES = (
     ),
     resource_rule(
         "k8s-image-pinned",
-        "Images are pinned to a version tag or digest, never :latest or untagged, so a rollout is reproducible.",
-        f"Set {RASA_TAG} (and {ACTION_SERVER_TAG}) to a version, never latest.",
+        "Images are pinned to a version tag or a well-formed digest, never :latest or untagged, so a rollout is "
+        "reproducible.",
+        f"Set {RASA_TAG} (and {ACTION_SERVER_TAG}) to a version, never latest; to pin the exact image, add "
+        f"@sha256:<64 hex digits> to {RASA_IMAGE}.",
+    ),
+    resource_rule(
+        "k8s-rasa-api-not-public",
+        "An Ingress publishes only the paths Rasa's channels need (/webhooks/, socket.io), not Rasa's whole HTTP "
+        "API (models, conversations, trackers), which then rests on the API token alone.",
+        f"Remove / from {RASA_INGRESS_PATHS}: the channels' paths are published without it.",
+        level=ADVISORY,
+        severity=Severity.MEDIUM,
     ),
     resource_rule(
         "k8s-no-literal-credentials-in-env",
@@ -72,13 +83,14 @@ RULES = (
         "k8s-prod-replicas",
         "In prod every Deployment runs at least 2 replicas (HPA minReplicas >= 2 when autoscaled).",
         f"In prod set {RASA_REPLICAS} and {RASA_MIN_REPLICAS} to at least 2 ({ACTION_SERVER_REPLICAS} for the "
-        "action server).",
+        f"action server, {ANALYTICS_REPLICAS} for Rasa Pro Services).",
         config=("environment",),
     ),
     stack_rule(
         "k8s-prod-disruption-budget",
         "In prod every Deployment has a PodDisruptionBudget, so node drains and upgrades keep it serving.",
-        f"In prod set {RASA_POD_DISRUPTION_BUDGET} to true (the prod preset does).",
+        f"In prod set {RASA_POD_DISRUPTION_BUDGET} (and {ANALYTICS_POD_DISRUPTION_BUDGET} for Rasa Pro Services) "
+        "to true (the prod preset does).",
         config=("environment",),
     ),
 )

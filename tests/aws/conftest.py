@@ -20,4 +20,4 @@ def dev_run() -> Run:
 @pytest.fixture(scope="session")
 def iam_run() -> Run:
     """prod with aws.iamAuth: RDS, ElastiCache and MSK reached with IAM instead of passwords."""
-    return provision(plan_for("prod", aws={"iamAuth": True}))
+    return provision(plan_for("prod", aws={"iamAuth": True}, analytics={"enabled": False}))

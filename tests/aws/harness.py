@@ -48,6 +48,10 @@ class AwsRun(Run):
     def cluster_security_group_id(self) -> str:
         return self.outputs_of(self.one("aws:eks/cluster:Cluster"))["vpcConfig"]["clusterSecurityGroupId"]
 
+    def id_of(self, resource: Registered) -> str:
+        """The id the mocks give a resource: what `.id` references to it resolve to."""
+        return self.mocks.outputs_for(resource.type, resource.name, resource.inputs)[0]
+
     def key(self, purpose: str) -> Registered:
         """The KMS key of one purpose (tagged Name=<base>-<purpose>, aliased alias/<base>/<purpose>)."""
         found = [k for k in self.of_type("aws:kms/key:Key") if k.inputs["tags"]["Name"].endswith(f"-{purpose}")]

@@ -11,7 +11,7 @@ from components.aws.cluster import CONTROL_PLANE_LOGS
 from components.aws.mock_outputs import fake_call
 from tests.aws.harness import plan_for, provision
 
-ADMIN_ROLE = "arn:aws:iam::123456789012:role/platform-admins"
+ADMIN_ROLE = "arn:aws:iam::246813579024:role/platform-admins"  # not a documentation example account: those are refused
 DEPLOYER_ROLE = "arn:aws:iam::123456789012:role/platform-deployer"  # the mocked session's issuer
 
 
@@ -22,7 +22,7 @@ def prod():
 
 @pytest.fixture(scope="module")
 def dev():
-    return provision(plan_for("dev", cluster={"publicAccessCidrs": ["203.0.113.10/32"]}))
+    return provision(plan_for("dev", cluster={"publicAccessCidrs": ["198.18.0.10/32"]}))
 
 
 def eks(run):
@@ -39,7 +39,7 @@ def test_api_endpoint_is_private_unless_cidrs_are_listed(prod, dev):
     assert "publicAccessCidrs" not in vpc
     assert vpc["securityGroupIds"] == []
     dev_vpc = eks(dev).inputs["vpcConfig"]
-    assert dev_vpc["endpointPublicAccess"] is True and dev_vpc["publicAccessCidrs"] == ["203.0.113.10/32"]
+    assert dev_vpc["endpointPublicAccess"] is True and dev_vpc["publicAccessCidrs"] == ["198.18.0.10/32"]
 
 
 def test_control_plane_sits_in_the_private_subnets_only(prod):
@@ -147,7 +147,7 @@ def test_add_on_roles_trust_only_their_service_account_through_the_cluster_oidc_
 
 def test_core_add_ons_networking_before_nodes_the_rest_after(prod):
     addons = {a.inputs["addonName"]: a for a in prod.of_type("aws:eks/addon:Addon")}
-    assert set(addons) == {"vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver"}
+    assert set(addons) == {"vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver", "metrics-server"}  # prod has an HPA
     nodes = prod.one("aws:eks/nodeGroup:NodeGroup")
     assert {addons["vpc-cni"].urn, addons["kube-proxy"].urn} <= set(nodes.dependencies)
     assert nodes.urn in addons["coredns"].dependencies and nodes.urn in addons["aws-ebs-csi-driver"].dependencies
@@ -185,6 +185,22 @@ def test_ebs_key_policy_allows_ec2_in_this_account_only(prod):
     assert ebs["Condition"]["StringEquals"] == {
         "kms:CallerAccount": "123456789012", "kms:ViaService": "ec2.eu-central-1.amazonaws.com",
     }
+
+
+def test_ebs_key_policy_lets_the_auto_scaling_service_linked_role_launch_nodes(prod):
+    """The two statements the EC2 Auto Scaling guide documents, matched on aws:PrincipalArn so the
+    policy is valid before the service-linked role exists (an empty account)."""
+    statements = {s["Sid"]: s for s in prod.key("ebs").policy()["Statement"]}
+    slr = "arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+    use = statements["AutoScalingLaunchesNodesWithEncryptedVolumes"]
+    assert use["Principal"] == {"AWS": "*"} and use["Condition"] == {"StringEquals": {"aws:PrincipalArn": slr}}
+    assert sorted(use["Action"]) == sorted(["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"])
+    grant = statements["AutoScalingAttachesPersistentResources"]
+    assert grant["Action"] == "kms:CreateGrant"
+    assert grant["Condition"] == {"StringEquals": {"aws:PrincipalArn": slr}, "Bool": {"kms:GrantIsForAWSResource": "true"}}
+    # and the launch template's disks use exactly that key
+    (disk,) = prod.one("aws:ec2/launchTemplate:LaunchTemplate").inputs["blockDeviceMappings"]
+    assert disk["ebs"]["kmsKeyId"] == prod.key_arn("ebs")
 
 
 def test_kubernetes_provider_uses_a_credential_free_kubeconfig_and_waits_for_admin_access(prod):

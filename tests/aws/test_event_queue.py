@@ -69,7 +69,7 @@ def test_configuration_never_auto_creates_topics_or_opens_access_without_acls(pr
 
 
 def test_topic_is_a_resource_with_replication_and_retention_from_settings(prod_run, dev_run):
-    topic = prod_run.one("aws:msk/topic:Topic")
+    topic = prod_run.one("aws:msk/topic:Topic", "event-queue-topic")
     assert topic.inputs["name"] == "rasa-core-events"
     assert topic.inputs["partitionCount"] == 6 and topic.inputs["replicationFactor"] == 3
     assert json.loads(topic.inputs["configs"]) == {
@@ -77,24 +77,24 @@ def test_topic_is_a_resource_with_replication_and_retention_from_settings(prod_r
     }
     assert topic.inputs["clusterArn"] == prod_run.arn_of(kafka(prod_run))
     assert topic.protect is True
-    dev_topic = dev_run.one("aws:msk/topic:Topic")
+    dev_topic = dev_run.one("aws:msk/topic:Topic", "event-queue-topic")
     assert dev_topic.inputs["replicationFactor"] == 2 and json.loads(dev_topic.inputs["configs"])["min.insync.replicas"] == "1"
 
 
 def test_scram_secret_is_amazonmsk_named_customer_key_encrypted_and_readable_by_msk_only(prod_run):
-    secret = prod_run.one("aws:secretsmanager/secret:Secret")
+    secret = prod_run.one("aws:secretsmanager/secret:Secret", "event-queue-scram-secret")
     assert secret.inputs["namePrefix"].startswith("AmazonMSK_")
     assert secret.inputs["kmsKeyId"] == prod_run.key_arn("event-queue")
-    value = prod_run.one("aws:secretsmanager/secretVersion:SecretVersion")
+    value = prod_run.one("aws:secretsmanager/secretVersion:SecretVersion", "event-queue-scram-secret-value")
     assert "secretString" in value.secret_paths
     credentials = json.loads(value.inputs["secretString"])
     connection = prod_run.resolved["event_queue"]
     assert credentials == {"username": "rasa", "password": connection.password}
-    (statement,) = prod_run.one("aws:secretsmanager/secretPolicy:SecretPolicy").policy()["Statement"]
+    (statement,) = prod_run.one("aws:secretsmanager/secretPolicy:SecretPolicy", "event-queue-scram-secret-policy").policy()["Statement"]
     assert statement["Principal"] == {"Service": "kafka.amazonaws.com"}
     assert statement["Action"] == "secretsmanager:getSecretValue"
     association = prod_run.one("aws:msk/scramSecretAssociation:ScramSecretAssociation")
-    assert association.inputs["secretArnLists"] == [prod_run.arn_of(secret)]
+    assert association.inputs["secretArnLists"][0] == prod_run.arn_of(secret)  # then analytics' (tests/test_analytics_aws.py)
     assert value.urn in association.dependencies  # the secret has its value before MSK reads it
 
 
@@ -133,7 +133,7 @@ def test_rasa_waits_for_the_topic_and_its_scram_user(shipped_previews):
     """The Rasa namespace (everything of Rasa's, the verify Job first) waits for what its producer needs."""
     resources = shipped_previews["aws-prod"].resources
     (namespace,) = [r for r in resources if r.type == "kubernetes:core/v1:Namespace" and r.name == "rasa-namespace"]
-    (topic,) = [r for r in resources if r.type == "aws:msk/topic:Topic"]
+    (topic,) = [r for r in resources if r.type == "aws:msk/topic:Topic" and r.name == "event-queue-topic"]
     (users,) = [r for r in resources if r.type == "aws:msk/scramSecretAssociation:ScramSecretAssociation"]
     assert {topic.urn, users.urn} <= set(namespace.dependencies)
 

@@ -92,6 +92,13 @@ def test_prod_flow_logs_capture_all_traffic_into_an_encrypted_log_group(prod, de
     trust = writer.policy("assumeRolePolicy")["Statement"][0]
     assert trust["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
     assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    # the permissions the VPC guide documents, on this group (DescribeLogGroups lists the account's)
+    policy = prod.one("aws:iam/rolePolicy:RolePolicy", "network-flow-logs-role-policy").policy()
+    actions = {a for s in policy["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert actions == {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"}
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    assert by_sid["WriteThisLogGroup"]["Resource"][0] == prod.arn_of(group)
+    assert by_sid["FindTheLogGroup"]["Resource"] == "arn:aws:logs:eu-central-1:123456789012:log-group:*"
     assert dev.of_type("aws:ec2/flowLog:FlowLog") == []
 
 

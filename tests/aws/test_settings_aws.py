@@ -66,6 +66,27 @@ def test_an_unknown_instance_class_is_one_line_naming_the_key_and_the_allowed_cl
     assert all(name in message for name in INSTANCE_CLASS_MEMORY_GIB)
 
 
+@pytest.mark.parametrize("key, value", [
+    ("clusterAdminRoleArns", ["arn:aws:iam::123456789012:role/platform-admins"]),
+    ("allowedAccountIds", ["111122223333"]),
+    ("permissionsBoundaryArn", "arn:aws:iam::444455556666:policy/boundary"),
+])
+def test_a_documentation_example_account_is_refused_before_anything_exists(key, value):
+    """Copied from AWS's docs (or a stack's example), it would fail only inside a real account."""
+    with pytest.raises(ConfigError) as caught:
+        plan_for("prod", aws={key: value})
+    message = str(caught.value)
+    assert message.startswith(f"config error: rasa-platform:aws.{key}")
+    assert "is an example from AWS's documentation, not a real account: use your own account id" in message
+    assert "\n" not in message
+
+
+def test_a_real_account_in_the_same_places_is_accepted():
+    plan = plan_for("prod", aws={"clusterAdminRoleArns": ["arn:aws:iam::246813579024:role/platform-admins"],
+                                 "allowedAccountIds": ["246813579024"]})
+    assert plan.cloud_plan.aws.allowed_account_ids == ("246813579024",)
+
+
 def test_subnet_plan_gives_disjoint_tiers_inside_the_vpc():
     import ipaddress
 
@@ -135,12 +156,12 @@ def test_every_aws_problem_of_a_stack_is_reported_at_once():
         plan_for("prod", region="eu-centrl-1", lockStore={"tls": False},
                  aws={"eventQueue": {"kafkaVersion": "2.8.1"}}, rasa={"ingress": {"enabled": True, "host": "bot.example.com"}})
     keys = [error.key for error in caught.value.errors]
-    assert keys == ["region", "lockStore.tls", "aws.eventQueue.kafkaVersion", "rasa.ingress.clusterIssuer"]
+    assert keys == ["region", "lockStore.tls", "aws.eventQueue.kafkaVersion", "rasa.ingress.acmeEmail"]
     assert len(str(caught.value).splitlines()) == 4
 
 
 def test_oauthbearer_is_allowed_with_iam_auth():
-    plan = plan_for("prod", aws={"iamAuth": True}, eventQueue={"saslMechanism": "OAUTHBEARER"})
+    plan = plan_for("prod", aws={"iamAuth": True}, eventQueue={"saslMechanism": "OAUTHBEARER"}, analytics={"enabled": False})
     assert plan.cloud_plan.existing.iam_auth is True
 
 
@@ -154,7 +175,7 @@ def test_every_region_has_a_short_code_like_aws_host_names():
     "aws, expected",
     [
         ({"logRetentionDays": 31}, "rasa-platform:aws.logRetentionDays = 31: must be one of CloudWatch's retention periods"),
-        ({"addonVersions": {"metrics-server": "v1.0.0"}}, "unknown add-on metrics-server; allowed: vpc-cni, kube-proxy, coredns, aws-ebs-csi-driver"),
+        ({"addonVersions": {"kube-state-metrics": "v1.0.0"}}, "unknown add-on kube-state-metrics; allowed: vpc-cni, kube-proxy, coredns, aws-ebs-csi-driver, metrics-server"),
         ({"clusterAdminRoleArns": ["arn:aws:iam::1:user/me"]}, "rasa-platform:aws.clusterAdminRoleArns.0 = arn:aws:iam::1:user/me: must be an IAM role ARN"),
         ({"clientSecurityGroupIds": ["default"]}, "must be a security group id"),
         ({"allowedAccountIds": ["12345"]}, "must be a 12-digit AWS account id"),

@@ -87,7 +87,7 @@ EXISTING_NETWORK_AND_CLUSTER = {
 }
 
 
-@pytest.mark.parametrize("overrides", [{"aws": {"iamAuth": True}}, EXISTING_NETWORK_AND_CLUSTER], ids=["iam-auth", "existing-network-and-cluster"])
+@pytest.mark.parametrize("overrides", [{"aws": {"iamAuth": True}, "analytics": {"enabled": False}}, EXISTING_NETWORK_AND_CLUSTER], ids=["iam-auth", "existing-network-and-cluster"])
 def test_offline_preview_of_aws_prod_variants_passes_the_policy_pack(overrides):
     result = run_stack("aws-prod", overrides=overrides)
     assert result.config_error is None and result.exit_code == 0, result.policy.get("violations")

@@ -121,7 +121,7 @@ def test_components_have_typed_tokens_and_every_cloud_resource_has_one_as_parent
     assert {c.type for c in components} == {
         "rasa-platform:aws:Network", "rasa-platform:aws:Cluster", "rasa-platform:aws:ModelStorage",
         "rasa-platform:aws:TrackerStore", "rasa-platform:aws:LockStore", "rasa-platform:aws:EventQueue",
-        "rasa-platform:aws:RasaIdentity", "rasa-platform:aws:CustomerKey",
+        "rasa-platform:aws:RasaIdentity", "rasa-platform:aws:CustomerKey", "rasa-platform:aws:ClusterAutoscaler",
     }
     component_urns = {c.urn for c in components}
     cloud_resources = [r for r in prod_run.resources if r.custom and not r.type.startswith("pulumi:providers:")]
@@ -139,9 +139,9 @@ def test_every_aws_resource_uses_the_stacks_pinned_provider(prod_run):
 
 
 def test_allowed_account_ids_reach_the_provider():
-    run = provision(plan_for("dev", aws={"allowedAccountIds": ["123456789012"]}))
+    run = provision(plan_for("dev", aws={"allowedAccountIds": ["246813579024"]}))
     # provider inputs travel as JSON text
-    assert json.loads(run.one("pulumi:providers:aws").inputs["allowedAccountIds"]) == ["123456789012"]
+    assert json.loads(run.one("pulumi:providers:aws").inputs["allowedAccountIds"]) == ["246813579024"]
 
 
 def test_urns_are_unique_as_the_engine_requires(prod_run, iam_run):
@@ -151,7 +151,7 @@ def test_urns_are_unique_as_the_engine_requires(prod_run, iam_run):
 
 
 def test_iam_roles_are_named_after_the_stack_and_carry_the_permissions_boundary():
-    boundary = "arn:aws:iam::123456789012:policy/platform-boundary"
+    boundary = "arn:aws:iam::246813579024:policy/platform-boundary"
     run = provision(plan_for("dev", aws={"permissionsBoundaryArn": boundary}))
     roles = run.of_type("aws:iam/role:Role")
     assert roles and all(r.inputs["permissionsBoundary"] == boundary for r in roles)

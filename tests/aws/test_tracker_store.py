@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from cryptography import x509
 
+from components.aws.rds_ca import root_ca_pem
 from components.aws.tracker_store import MASTER_USERNAME, PASSWORD_SPECIALS
 from tests.aws.harness import plan_for, provision
+from tests.previewing import preview
 
 PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 
@@ -94,14 +97,24 @@ def test_connection_is_verify_full_with_the_instance_limit_and_data_subnet_egres
     assert connection.host.startswith("rasa-aws-test-tracker.") and connection.port == 5432
     assert connection.database == "rasa" == instance.inputs["dbName"]
     assert connection.ssl_mode == "verify-full" and connection.max_connections == 1802
-    assert connection.ca_cert_pem is None  # documented: set trackerStore.caCert to the RDS bundle
+    # the vendored root of the instance's CA in this region (components/aws/rds_ca)
+    assert connection.ca_cert_pem == root_ca_pem("rds-ca-rsa2048-g1", "eu-central-1")
+    assert "Amazon RDS eu-central-1 Root CA RSA2048 G1" in x509.load_pem_x509_certificate(connection.ca_cert_pem.encode()).subject.rfc4514_string()
     assert connection.network.cidrs == ["10.40.192.0/22", "10.40.196.0/22", "10.40.200.0/22"]
     assert connection.resource_name == "rasa-aws-test-tracker"
 
 
-def test_a_ca_bundle_from_settings_reaches_the_connection():
+def test_a_ca_bundle_from_settings_reaches_the_connection_instead_of_the_vendored_root():
     run = provision(plan_for("dev", trackerStore={"caCert": PEM}))
     assert run.resolved["tracker_store"].ca_cert_pem == PEM
+
+
+def test_a_region_without_a_vendored_root_warns_and_trusts_nothing_extra():
+    run = provision(plan_for("dev", region="mx-central-1"))
+    assert run.resolved["tracker_store"].ca_cert_pem is None
+    result = preview("aws-dev", region="mx-central-1")
+    (warning,) = [w for w in result.warnings if "RDS CA" in w]
+    assert warning.startswith("no vendored RDS CA for mx-central-1 and trackerStore.caCert is not set")
 
 
 def test_explicit_max_connections_is_what_the_server_gets():

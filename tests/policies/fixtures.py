@@ -7,6 +7,7 @@ import json
 import yaml
 
 from policies.aws import types as aws
+from policies.azure import types as azure
 from policies.kubernetes import types as k8s
 from policies.kubernetes.rasa import BUDGET_ANNOTATION, ORIGINS_ANNOTATION
 
@@ -41,6 +42,7 @@ T_HPA = k8s.HPA
 T_PDB = k8s.PDB
 T_RELEASE = k8s.HELM_RELEASE
 T_STATEFUL_SET = k8s.STATEFUL_SET
+T_INGRESS = k8s.INGRESS
 
 
 def tls_policy(bucket_arn: str = "arn:aws:s3:::models") -> str:
@@ -114,6 +116,14 @@ NODE_GROUP = {"clusterName": "rasa", "nodeRoleArn": "arn:aws:iam::111122223333:r
               "subnetIds": ["subnet-a"], "scalingConfig": {"desiredSize": 3, "minSize": 3, "maxSize": 6},
               "launchTemplate": {"id": "lt-0123", "version": "1"}}
 KMS_KEY = {"description": "rasa platform", "enableKeyRotation": True, "deletionWindowInDays": 30}
+
+# Two Azure resources for the rules only Azure types are checked by (policies/azure).
+T_AZURE_REDIS = azure.REDIS_ENTERPRISE
+T_AZURE_KEY_VAULT = azure.KEY_VAULT
+AZURE_TAGS = {**PROD, "owner": "platform-team"}
+AZURE_REDIS = {"minimumTlsVersion": "1.2", "publicNetworkAccess": "Disabled", "highAvailability": "Enabled", "tags": AZURE_TAGS}
+AZURE_KEY_VAULT = {"properties": {"enablePurgeProtection": True, "enableSoftDelete": True, "enableRbacAuthorization": True},
+                   "tags": AZURE_TAGS}
 
 # -- Rasa ------------------------------------------------------------------------------------------
 
@@ -221,6 +231,19 @@ VAULT_RELEASE = {"chart": "vault", "name": "vault", "namespace": "vault",
                  "repositoryOpts": {"repo": "https://helm.releases.hashicorp.com"}, "version": "0.29.1"}
 
 
+# Rasa's Ingress as the program renders it: the channels' paths only.
+INGRESS = {
+    "metadata": {"name": "rasa-pro", "namespace": "rasa", "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt"}},
+    "spec": {
+        "ingressClassName": "traefik",
+        "tls": [{"hosts": ["bot.acme.com"], "secretName": "rasa-pro-tls"}],
+        "rules": [{"host": "bot.acme.com", "http": {"paths": [
+            {"path": "/webhooks/", "pathType": "Prefix", "backend": {"service": {"name": "rasa-pro", "port": {"number": 5005}}}},
+        ]}}],
+    },
+}
+
+
 def secure_stack() -> list[R]:
     """A complete prod stack as the program should register it."""
     bucket_deps = {"bucket": ["models"]}
@@ -246,4 +269,7 @@ def secure_stack() -> list[R]:
         R(T_DEPLOYMENT, "rasa", rasa_deployment(), ("rasa-endpoints",)),
         R(T_HPA, "rasa-hpa", HPA, ("rasa",), {"spec": ["rasa"]}),
         R(T_PDB, "rasa-pdb", PDB),
+        R(T_INGRESS, "rasa-ingress", INGRESS),
+        R(T_AZURE_REDIS, "azure-lock-store", AZURE_REDIS),
+        R(T_AZURE_KEY_VAULT, "azure-seal-vault", AZURE_KEY_VAULT),
     ]

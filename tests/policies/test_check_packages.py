@@ -54,7 +54,7 @@ def test_a_check_packages_type_tokens_appear_nowhere_else(package):
 
 def test_every_declared_rule_is_checked_and_every_check_is_declared():
     assert [p.name for p in ALL_POLICIES] == list(RULES)
-    assert {s.package for s in CHECK_SETS} == {"aws", "kubernetes"}
+    assert {s.package for s in CHECK_SETS} == {"aws", "azure", "confluent", "gcp", "kubernetes"}
     for policy in ALL_POLICIES:
         assert policy.rule is RULES[policy.name] and policy.checked_by and policy.resource_types, policy.name
 
@@ -155,7 +155,7 @@ def test_a_new_cloud_package_is_found_without_editing_a_shared_file(pack_copy):
 
     pack = load("copied_pack")
     policy = next(p for p in pack.ALL_POLICIES if p.name == "cache-transit-encryption")
-    assert policy.checked_by == ("aws", "fakecloud")
+    assert policy.checked_by == ("aws", "azure", "fakecloud", "gcp")
     assert "fakecloud:cache/redis:Redis" in policy.resource_types
     offline = importlib.import_module("copied_pack.offline")
     resource = {"type": "fakecloud:cache/redis:Redis", "name": "lock", "urn": "urn:fake::lock",
@@ -176,7 +176,7 @@ def test_the_cli_entry_point_finds_a_new_cloud_package(pack_copy, monkeypatch):
         monkeypatch.delitem(sys.modules, name)
     runpy.run_path(str(copy), run_name="__main__")
     policy = next(p for p in built["policies"] if p.name == "cache-transit-encryption")
-    assert policy.checked_by == ("aws", "fakecloud")
+    assert policy.checked_by == ("aws", "azure", "fakecloud", "gcp")
     for name in [m for m in sys.modules if m.startswith("rasa_platform_policies")]:
         monkeypatch.delitem(sys.modules, name)
 
@@ -203,6 +203,6 @@ def test_managed_service_types_come_from_every_package():
     facts = pack_facts(CHECK_SETS)
     assert {"tracker_store", "lock_store", "event_queue", "model_storage", "vault"} == set(facts.managed_services)
     assert all(isinstance(p, Provides) for ps in facts.managed_services.values() for p in ps)
-    assert len(facts.environment_readers) == 2  # the AWS tag and the Kubernetes label
+    assert len(facts.environment_readers) == 4  # the AWS tag, the Azure tag, the GCP label and the Kubernetes label
     assert run_resource("database-multi-az-in-prod", "aws:rds/instance:Instance",
                         {"multiAz": False, "tags": {"rasa-platform:environment": U}}).undecided

@@ -196,3 +196,51 @@ def test_a_jobs_pods_are_hardened_like_a_deployments(rule):
 
 def test_a_job_needs_no_probes():
     assert run_resource("k8s-probes", k8s_types.JOB, job(f"{C0}.livenessProbe", DELETE)).ok
+
+
+# -- image digests (a stack may pin rasa.image to repo@sha256:...) --------------------------------
+
+@pytest.mark.parametrize("image", [
+    "rasa/rasa-pro:3.21.0@sha256:" + "0123456789abcdef" * 4,  # what the program renders: tag kept, digest decides
+    "registry.local:5000/team/actions@sha256:" + "f" * 64,
+])
+def test_well_formed_digests_pass(image):
+    assert run_resource("k8s-image-pinned", fx.T_DEPLOYMENT, deployment(f"{C0}.image", image)).ok
+
+
+@pytest.mark.parametrize("image", ["rasa/rasa-pro@sha256:abc", "rasa/rasa-pro:3.21.0@sha256:" + "G" * 64, "rasa/rasa-pro@latest"])
+def test_malformed_digests_fail(image):
+    outcome = run_resource("k8s-image-pinned", fx.T_DEPLOYMENT, deployment(f"{C0}.image", image))
+    assert not outcome.ok and "malformed digest" in outcome.messages[0]
+
+
+# -- what an Ingress publishes of Rasa ----------------------------------------------------------
+
+def ingress(*paths, backend="rasa-pro", default_backend=None):
+    to = {"service": {"name": backend, "port": {"number": 5005}}}
+    spec = {
+        "ingressClassName": "traefik",
+        "tls": [{"hosts": ["bot.acme.com"], "secretName": "rasa-pro-tls"}],
+        "rules": [{"host": "bot.acme.com", "http": {
+            "paths": [{"path": p, "pathType": "Prefix", "backend": to} for p in paths]}}],
+    }
+    if default_backend:
+        spec["defaultBackend"] = {"service": {"name": default_backend, "port": {"number": 5005}}}
+    return {"metadata": {"name": "rasa-pro", "namespace": "rasa"}, "spec": spec}
+
+
+def test_an_ingress_publishing_the_channels_paths_passes():
+    assert run_resource("k8s-rasa-api-not-public", k8s_types.INGRESS, ingress("/webhooks/", "/socket.io")).ok
+    # Another service's catch-all is not Rasa's API.
+    assert run_resource("k8s-rasa-api-not-public", k8s_types.INGRESS, ingress("/", backend="docs")).ok
+
+
+@pytest.mark.parametrize("props", [ingress("/webhooks/", "/"), ingress("/webhooks/", default_backend="rasa-pro")])
+def test_an_ingress_publishing_the_whole_api_is_advised_against(props):
+    outcome = run_resource("k8s-rasa-api-not-public", k8s_types.INGRESS, props)
+    assert not outcome.ok and "whole HTTP API is public" in outcome.messages[0]
+
+
+def test_an_unknown_ingress_path_is_undecided():
+    outcome = run_resource("k8s-rasa-api-not-public", k8s_types.INGRESS, ingress(U))
+    assert outcome.undecided

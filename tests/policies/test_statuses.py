@@ -63,6 +63,8 @@ VARIANTS = {
     "cache-encrypted-with-customer-key": change("lock-store", "kmsKeyId", DELETE),
     "cache-auth-required": change("lock-store", "authToken", DELETE),
     "cache-multi-az-in-prod": change("lock-store", "multiAzEnabled", False),
+    "cache-no-public-network-access": change("azure-lock-store", "publicNetworkAccess", "Enabled"),
+    "key-vault-recoverable": change("azure-seal-vault", "properties.enablePurgeProtection", False),
     "cache-snapshots-in-prod": change("lock-store", "snapshotRetentionLimit", 0),
     "database-encrypted-with-customer-key": change("tracker-store", "storageEncrypted", False),
     "database-not-public": change("tracker-store", "publiclyAccessible", True),
@@ -98,6 +100,7 @@ VARIANTS = {
     "k8s-no-credentials-in-configmap": change("rasa-endpoints", ["data", "DB_PASSWORD"], "hunter2"),
     "k8s-prod-zone-spread": change("rasa", ["spec", "template", "spec", "topologySpreadConstraints"], DELETE),
     "k8s-prod-replicas": change("rasa-hpa", "spec.minReplicas", 1),
+    "k8s-rasa-api-not-public": change("rasa-ingress", ["spec", "rules", 0, "http", "paths", 0, "path"], "/"),
     "k8s-prod-disruption-budget": remove("rasa-pdb"),
     "rasa-lock-store-shared": endpoints(lock_store={"type": "redis"}),
     "rasa-connection-budget": change("rasa", ["metadata", "annotations", "rasa-platform.io/connection-budget"], DELETE),
@@ -146,10 +149,10 @@ def test_rules_whose_types_are_absent_are_not_applicable():
     without_provider = [r for r in recorded(kubernetes_only) if r["type"] != fx.T_AWS_PROVIDER]
     statuses = {r["rule"]: r["status"] for r in evaluate(without_provider, CONFIG)["rules"]}
     by_package = {p.name: p.checked_by for p in ALL_POLICIES}
-    aws_only = [name for name, packages in by_package.items() if packages == ("aws",)]
+    cloud_only = [name for name, packages in by_package.items() if "kubernetes" not in packages]
     kubernetes = [name for name, packages in by_package.items() if packages == ("kubernetes",)]
-    assert len(aws_only) > 20 and len(kubernetes) > 10
-    assert {statuses[name] for name in aws_only} == {"not-applicable"}
+    assert len(cloud_only) > 20 and len(kubernetes) > 10
+    assert {statuses[name] for name in cloud_only} == {"not-applicable"}
     assert {statuses[name] for name in kubernetes} == {"pass"}
     assert {r["status"] for r in evaluate([])["rules"]} == {"not-applicable"}
 

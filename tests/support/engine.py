@@ -141,7 +141,8 @@ def provision(plan: StackPlan, run_type: type[Run] = Run) -> Run:
         services = plan.cloud.provision(plan.cloud_plan)
         holder["services"] = services
         values: dict[str, Any] = {}
-        for name in ("tracker_store", "lock_store", "event_queue", "model_storage", "identity"):
+        for name in ("tracker_store", "lock_store", "event_queue", "model_storage", "identity",
+                     "analytics_event_queue", "tracker_store_admin"):
             connection = getattr(services, name)
             if connection is not None:
                 values[name] = resolve(connection)

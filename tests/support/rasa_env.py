@@ -42,6 +42,13 @@ QUIET_ENV = {
 }
 
 
+# The channel SDKs Rasa imports when a credentials.yml names those channels: rasa-pro's `channels`
+# extra at its version ranges (the speech SDK left out). Installed beside rasa-pro on first use.
+CHANNEL_SDKS = ("slack-sdk>=3.45.0,<3.46.0", "twilio>=9.12.0,<9.13.0", "fbmessenger>=6.0.0,<6.1.0",
+                "aiogram>=3.31.0,<3.32.0")
+CHANNEL_MODULES = "import slack_sdk, twilio, fbmessenger, aiogram"
+
+
 def venv_path() -> Path:
     return Path(os.environ.get("RASA_VENV") or DEFAULT_VENV).resolve()
 
@@ -66,6 +73,7 @@ def ensure_rasa_venv() -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         version = _installed_version(python)
         if version == RASA_PRO_VERSION:
+            _ensure_channel_sdks(python, venv.parent / f"{venv.name}-install.log")
             return python
         if version is not None:
             raise ServerError(
@@ -79,7 +87,13 @@ def ensure_rasa_venv() -> Path:
                        f"rasa-pro=={RASA_PRO_VERSION}"], log)
         if _installed_version(python) != RASA_PRO_VERSION:
             raise ServerError(f"rasa-pro {RASA_PRO_VERSION} is not importable in {venv} after installing (log: {log})")
+        _ensure_channel_sdks(python, log)
         return python
+
+
+def _ensure_channel_sdks(python: Path, log: Path) -> None:
+    if subprocess.run([str(python), "-c", CHANNEL_MODULES], capture_output=True, timeout=120).returncode != 0:
+        _install_step([str(python), "-m", "pip", "install", "--disable-pip-version-check", "--no-input", *CHANNEL_SDKS], log)
 
 
 def _install_step(argv: list[str], log: Path) -> None:

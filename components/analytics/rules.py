@@ -1,0 +1,70 @@
+"""The analytics section's cross-field rules and the credentials it needs; called by infra/settings."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from pydantic import SecretStr
+
+from components.cloud import CloudSpec
+from components.settings.errors import Problems
+from components.settings.stack import StackSettings
+
+
+def check_analytics(s: StackSettings, spec: CloudSpec, problems: Problems) -> None:
+    a, eq = s.analytics, s.event_queue
+    if not a.enabled:
+        return
+    if eq.mode == "managed":
+        problems.require(spec.analytics_consumer, "analytics.enabled", True,
+                         f"the managed event queue on {spec.title} has no analytics consumer yet; "
+                         "set analytics.enabled: false or use an existing event queue")
+    elif eq.security_protocol == "SASL_SSL" and eq.sasl_mechanism == "OAUTHBEARER":
+        problems.add("analytics.enabled", True, "an OAUTHBEARER (cloud IAM) identity for the analytics consumer is not "
+                     "built yet; set analytics.enabled: false or use a SCRAM/PLAIN event queue user")
+    db = a.database
+    problems.require(db.mode != "managed", "analytics.database.mode", db.mode,
+                     "a server of its own is not built yet; allowed: shared (the tracker store's server), existing")
+    if db.mode == "existing":
+        problems.require(db.host is not None, "analytics.database.host", None,
+                         "is required when analytics.database.mode is existing")
+    if db.mode == "shared":
+        ts = s.tracker_store
+        problems.require(db.name != ts.database, "analytics.database.name", db.name,
+                         f"must differ from trackerStore.database ({ts.database}): analytics has a database of its own")
+        problems.require(db.username != ts.username, "analytics.database.username", db.username,
+                         f"must differ from trackerStore.username ({ts.username}): analytics has a role of its own")
+    problems.require(db.read_only_username != db.username, "analytics.database.readOnlyUsername", db.read_only_username,
+                     f"must differ from analytics.database.username ({db.username})")
+    consumers = a.replicas * a.consumer_count
+    # More consumers than partitions sit idle; only a managed topic's partition count is known here.
+    if eq.mode == "managed":
+        problems.require(consumers <= eq.partitions, "analytics.replicas", a.replicas,
+                         f"{a.replicas} pods × {a.consumer_count} consumers = {consumers} exceed eventQueue.partitions "
+                         f"({eq.partitions}): the extra consumers would sit idle; lower analytics.replicas or "
+                         "analytics.consumerCount, or raise eventQueue.partitions")
+    problems.require(a.dead_letter_topic != eq.topic, "analytics.deadLetterTopic", a.dead_letter_topic,
+                     f"must differ from eventQueue.topic ({eq.topic})")
+    if _existing_sasl_password(s):
+        problems.require(a.consumer_username is not None, "analytics.consumerUsername", None,
+                         "is required with an existing SASL event queue (the consumer's own user, never Rasa's producer)")
+
+
+def analytics_secrets(s: StackSettings) -> list[tuple[tuple[str, ...], Optional[SecretStr], str]]:
+    """(path, value, why) of every credential the analytics section needs."""
+    a = s.analytics
+    if not a.enabled:
+        return []
+    needed: list[tuple[tuple[str, ...], Optional[SecretStr], str]] = []
+    if a.database.mode == "existing":
+        needed.append((("analytics", "database", "password"), a.database.password,
+                       "when analytics.database.mode is existing"))
+    if _existing_sasl_password(s):
+        needed.append((("analytics", "consumerPassword"), a.consumer_password,
+                       "with an existing SASL event queue (the analytics consumer's password)"))
+    return needed
+
+
+def _existing_sasl_password(s: StackSettings) -> bool:
+    eq = s.event_queue
+    return eq.mode == "existing" and eq.security_protocol == "SASL_SSL" and eq.sasl_mechanism != "OAUTHBEARER"

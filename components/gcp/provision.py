@@ -1,0 +1,272 @@
+"""GCP's provision step: build every component's Args from the plan and create what settings call
+managed (services) or create (network, cluster).
+
+Order: APIs → key ring → network → cluster → data services → Rasa's service account → Vault seal.
+All resources after the APIs use a provider that depends on them, so a fresh project works. Hands
+back connections, the workload identity, the Kubernetes provider and the outputs an operator needs
+next. This is the only GCP code that reads the stack's settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Optional
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components.cloud import CloudServices
+from components.common import CommonArgs
+from components.confluent import ConfluentEventQueue, confluent_args
+from components.contracts import WorkloadIdentity
+from components.gcp.cluster import Cluster, ClusterArgs
+from components.gcp.context import GcpContext, NetworkInfo, base_name
+from components.gcp.event_queue import EventQueue, EventQueueArgs
+from components.gcp.identity import RasaIdentity, RasaIdentityArgs
+from components.gcp.kms import KeyRing, KeyRingArgs
+from components.gcp.labels import GCP_LABELS
+from components.gcp.lock_store import LockStore, LockStoreArgs
+from components.gcp.model_storage import ModelStorage, ModelStorageArgs
+from components.gcp.network import Network, NetworkArgs, existing_network
+from components.gcp.plan import GcpPlan
+from components.gcp.project_services import ProjectServices, ProjectServicesArgs, apis_for
+from components.gcp.tracker_store import TrackerStore, TrackerStoreArgs
+from components.gcp.vault_seal import VaultSeal, VaultSealArgs
+from components.ingress import IngressPrerequisites, IngressPrerequisitesArgs
+from components.model_archive import archive_path, load_archive
+
+
+def common_args(plan: GcpPlan) -> CommonArgs:
+    s = plan.settings
+    return CommonArgs(
+        name=base_name(s.stack),
+        tags=GCP_LABELS.platform_tags(s.stack, s.environment, s.tags),
+        protect=s.protection,
+    )
+
+
+def provision(plan: GcpPlan) -> CloudServices:
+    settings, cfg, need = plan.settings, plan.gcp, plan.needs
+    assert need is not None and settings.region and cfg.project  # required by the plan
+    region, project = settings.region, cfg.project
+    common = common_args(plan)
+
+    apis_provider = gcp.Provider("gcp-apis", project=project, region=region, add_pulumi_attribution_label=False)
+    apis = ProjectServices(
+        "project-services",
+        ProjectServicesArgs(project, tuple(apis_for(
+            cluster=need.cluster_create, tracker_store=need.tracker_store, lock_store=need.lock_store,
+            managed_kafka=need.managed_kafka,
+        ))),
+        opts=pulumi.ResourceOptions(providers=[apis_provider]),
+    )
+    # Every other resource uses this provider, which waits for the APIs.
+    provider = gcp.Provider(
+        "gcp", project=project, region=region, add_pulumi_attribution_label=False,
+        opts=pulumi.ResourceOptions(depends_on=apis.services),
+    )
+    ctx = GcpContext(common=common, provider=provider, project=project, region=region)
+    outputs: dict[str, pulumi.Input[Any]] = {"gcpProject": project, "gcpRegion": region}
+    keys = KeyRing("keys", KeyRingArgs(ctx), opts=ctx.options())
+    outputs["kmsKeyRing"] = keys.key_ring.id
+
+    network = _network(plan, ctx) if need.network else None
+    if network is not None:
+        outputs["network"] = network.network_id
+
+    cluster: Optional[Cluster] = None
+    if need.cluster_create:
+        assert network is not None
+        cluster = Cluster("cluster", _cluster_args(plan, ctx, network, keys), opts=ctx.options())
+        outputs["clusterName"] = cluster.cluster.name
+        outputs["clusterLocation"] = cluster.location
+        outputs["kubeconfigCommand"] = (
+            f"gcloud container clusters get-credentials {cluster.gke_name} --location {cluster.location} --project {project}"
+            + (" --dns-endpoint" if cfg.cluster.dns_endpoint else "")
+        )
+
+    services: dict[str, Any] = {}
+    waits: list[pulumi.Resource] = [*(cluster.ready if cluster else ())]
+    analytics_waits: list[pulumi.Resource] = []  # what Rasa Pro Services needs besides `waits`
+    analytics = settings.analytics
+    group = analytics.consumer_group if analytics.enabled else None
+    dead_letter = analytics.dead_letter_topic if analytics.enabled else None
+    model_storage = None
+    ms = settings.model_storage
+    if ms.mode == "managed":
+        model_storage = ModelStorage(
+            "model-storage",
+            ModelStorageArgs(
+                ctx, keys, model_key=ms.model_key, noncurrent_version_days=ms.noncurrent_version_days,
+                soft_delete_days=cfg.model_storage.soft_delete_days, bucket=ms.bucket,
+                upload_from=load_archive(archive_path(ms.upload_from), settings.rasa.tag) if ms.upload_from else None,
+            ),
+            opts=ctx.options(),
+        )
+        services["model_storage"] = model_storage.connection
+        outputs["modelBucket"] = model_storage.bucket.name
+        if model_storage.model_object is not None:
+            # modelStorage.uploadFrom: Rasa's Deployment waits for it, then for its pods to be ready.
+            services["model_object"] = model_storage.model_object
+    if need.tracker_store:
+        assert network is not None
+        tracker = TrackerStore("tracker-store", _tracker_store_args(plan, ctx, network, keys), opts=ctx.options())
+        services["tracker_store"] = tracker.connection
+        waits += tracker.ready
+        outputs["trackerStorePrivateIp"] = tracker.instance.private_ip_address
+        outputs["trackerStoreConnectionName"] = tracker.instance.connection_name
+        outputs["trackerStoreAppUsername"] = settings.tracker_store.username
+        outputs["trackerStoreAppPassword"] = tracker.connection.password
+        outputs["trackerStoreAdminUsername"] = tracker.admin_username
+        outputs["trackerStoreAdminPassword"] = tracker.admin_password
+        # The analytics database and roles are created on this instance with the admin login.
+        services["tracker_store_admin"] = replace(
+            tracker.connection, username=tracker.admin_username, password=tracker.admin_password, database="postgres")
+        analytics_waits.append(tracker.admin_user)
+    if need.lock_store:
+        assert network is not None and plan.redis_version
+        ls = settings.lock_store
+        lock = LockStore(
+            "lock-store",
+            LockStoreArgs(
+                ctx, network, keys, memory_size_gb=cfg.lock_store.memory_size_gb or 1, redis_version=plan.redis_version,
+                high_availability=ls.high_availability, persistence=ls.snapshot_days > 0, db=ls.db, key_prefix=ls.key_prefix,
+            ),
+            opts=ctx.options(),
+        )
+        services["lock_store"] = lock.connection
+        outputs["lockStoreHost"] = lock.instance.host
+    if need.managed_kafka:
+        assert network is not None
+        eq = settings.event_queue
+        events = EventQueue(
+            "event-queue",
+            EventQueueArgs(
+                ctx, network, keys, vcpu_count=cfg.event_queue.vcpu_count or 3, memory_gb=cfg.event_queue.memory_gb or 3,
+                topic=eq.topic, partitions=eq.partitions, replication_factor=eq.replication_factor,
+                retention_hours=eq.retention_hours, consumers=cfg.event_queue.consumers,
+                analytics_consumer_group=group, analytics_dead_letter_topic=dead_letter,
+            ),
+            opts=ctx.options(),
+        )
+        services["event_queue"] = events.connection
+        waits += events.ready
+        if events.analytics_connection is not None:
+            services["analytics_event_queue"] = events.analytics_connection
+            analytics_waits += events.analytics_ready
+            outputs["eventQueueAnalyticsAccount"] = events.analytics_account.email
+        outputs["eventQueueBootstrapServers"] = events.connection.bootstrap_servers
+        outputs["eventQueueTopic"] = events.topic.topic_id
+        outputs["eventQueueClientAccount"] = events.client_account.email
+    elif need.confluent:
+        confluent = ConfluentEventQueue("event-queue", confluent_args(settings, common.name, "GCP", common.protect))
+        services["event_queue"] = confluent.connection
+        waits += confluent.ready
+        outputs["eventQueueBootstrapServers"] = confluent.connection.bootstrap_servers
+        outputs["eventQueueTopic"] = confluent.topic.topic_name
+        if confluent.analytics_connection is not None:
+            services["analytics_event_queue"] = confluent.analytics_connection
+            analytics_waits += confluent.analytics_ready
+
+    identity = WorkloadIdentity()
+    if need.model_bucket:
+        bucket = model_storage.bucket.name if model_storage else ms.bucket
+        rasa = RasaIdentity(
+            "rasa-identity",
+            RasaIdentityArgs(ctx, namespace=settings.rasa.namespace, model_bucket=bucket,
+                             allow_model_upload=ms.allow_upload_from_cluster),
+            opts=ctx.options(),
+        )
+        identity = rasa.workload_identity
+        waits += rasa.ready
+        outputs["rasaServiceAccount"] = rasa.email
+
+    vault_seal = None
+    if need.vault_seal:
+        seal_settings = cfg.vault_seal
+        seal = VaultSeal(
+            "vault-seal",
+            VaultSealArgs(ctx, keys, namespace=seal_settings.namespace, service_account=seal_settings.service_account),
+            opts=ctx.options(),
+        )
+        outputs["vaultSealKeyId"] = seal.key_id
+        outputs["vaultSealServiceAccount"] = seal.email
+        vault_seal = seal.seal_config
+
+    ingress = settings.rasa.ingress
+    if cluster is not None and ingress.enabled:
+        assert ingress.acme_email  # required by infra/settings on a created cluster
+        # GKE makes an external passthrough Network Load Balancer for Traefik's Service.
+        prerequisites = IngressPrerequisites("ingress", IngressPrerequisitesArgs(
+            cluster.kubernetes_provider, ingress.acme_email, depends_on=tuple(cluster.ready),
+        ))
+        services["ingress_controller"] = prerequisites.controller
+
+    return CloudServices(
+        kubernetes_provider=cluster.kubernetes_provider if cluster else None,
+        identity=identity,
+        vault_seal=vault_seal,
+        outputs=outputs,
+        workload_depends_on=tuple(waits),
+        analytics_depends_on=tuple(analytics_waits),
+        **services,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings → each component's explicit Args
+
+
+def _network(plan: GcpPlan, ctx: GcpContext) -> NetworkInfo:
+    settings, ids, need = plan.settings, plan.gcp.network, plan.needs
+    assert need is not None
+    if settings.network.mode == "create":
+        return Network(
+            "network", NetworkArgs(ctx, cidr=settings.network.cidr, private_services=need.private_services), opts=ctx.options(),
+        ).info
+    assert ids.network and ids.subnetwork and ids.subnet_cidr  # required by the plan
+    return existing_network(
+        ctx.project, ctx.region, network=ids.network, subnetwork=ids.subnetwork, subnet_cidr=ids.subnet_cidr,
+        pods_range_name=ids.pods_range_name or "", services_range_name=ids.services_range_name or "",
+        private_services_range_name=ids.private_services_range_name or "",
+        private_services_cidr=ids.private_services_cidr or ids.subnet_cidr,
+    )
+
+
+def _cluster_args(plan: GcpPlan, ctx: GcpContext, network: NetworkInfo, keys: KeyRing) -> ClusterArgs:
+    cluster, own = plan.settings.cluster, plan.gcp
+    assert own.node_pool.machine_type  # required by the plan
+    return ClusterArgs(
+        ctx, network, keys,
+        kubernetes_version=cluster.kubernetes_version,
+        release_channel=own.cluster.release_channel,
+        machine_type=own.node_pool.machine_type,
+        node_count_min=cluster.node_count_min,
+        node_count_max=cluster.node_count_max,
+        zone=own.cluster.zone,
+        name=cluster.name,
+        public_access_cidrs=cluster.public_access_cidrs,
+        api_access_cidrs=cluster.api_access_cidrs,
+        dns_endpoint=own.cluster.dns_endpoint,
+        node_disk_gb=own.node_pool.disk_gb,
+        node_spot=own.node_pool.spot,
+        node_max_surge=own.node_pool.max_surge,
+        admin_members=own.cluster.admin_members,
+    )
+
+
+def _tracker_store_args(plan: GcpPlan, ctx: GcpContext, network: NetworkInfo, keys: KeyRing) -> TrackerStoreArgs:
+    ts, tier = plan.settings.tracker_store, plan.gcp.tracker_store.tier
+    assert tier and plan.tracker_store_max_connections and plan.database_version  # required by the plan
+    return TrackerStoreArgs(
+        ctx, network, keys,
+        tier=tier,
+        max_connections=plan.tracker_store_max_connections,
+        database_version=plan.database_version,
+        database=ts.database,
+        username=ts.username,
+        storage_gb=ts.storage_gb,
+        max_storage_gb=ts.max_storage_gb,
+        backup_days=ts.backup_days,
+        high_availability=ts.high_availability,
+    )

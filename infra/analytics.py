@@ -1,0 +1,109 @@
+"""The stack's analytics settings → Rasa Pro Services' explicit inputs, and its stack outputs."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import existing
+from components.analytics.workload import AnalyticsWorkload, AnalyticsWorkloadArgs, DatabaseTarget
+from components.cloud import CloudServices
+from components.contracts import KafkaConnection, NetworkAccess, PlatformConnections
+from components.rasa.placement import image_reference
+from components.rasa.pod import ContainerResources
+from components.settings.errors import ConfigError
+from infra.settings import StackSettings
+
+
+def deploy_analytics(
+    settings: StackSettings, connections: PlatformConnections, services: CloudServices,
+    provider: Optional[k8s.Provider], depends_on: list[pulumi.Resource],
+) -> Optional[AnalyticsWorkload]:
+    if not settings.analytics.enabled:
+        return None
+    return AnalyticsWorkload("analytics", analytics_args(settings, connections, services, provider, depends_on))
+
+
+def analytics_args(
+    settings: StackSettings, connections: PlatformConnections, services: CloudServices,
+    provider: Optional[k8s.Provider], depends_on: list[pulumi.Resource],
+) -> AnalyticsWorkloadArgs:
+    a, rasa = settings.analytics, settings.rasa
+    shared = a.database.mode == "shared"
+    r = a.resources
+    return AnalyticsWorkloadArgs(
+        stack=settings.stack,
+        environment=settings.environment,
+        namespace=rasa.namespace,
+        image=f"{a.image}@{a.tag}" if a.tag.startswith("sha256:") else f"{a.image}:{a.tag}",
+        replicas=a.replicas,
+        resources=ContainerResources(r.cpu_request, r.memory_request, r.cpu_limit, r.memory_limit),
+        pod_disruption_budget=a.pod_disruption_budget,
+        strict_zone_spread=settings.is_prod,
+        consumer_group=a.consumer_group,
+        consumer_count=a.consumer_count,
+        dead_letter_topic=a.dead_letter_topic,
+        log_level=a.log_level,
+        event_queue=_consumer(settings, connections.event_queue, services),
+        database=_database(settings, connections),
+        read_only_username=a.database.read_only_username,
+        license=existing.secret(rasa.license),
+        vault=connections.vault.network,
+        database_admin=services.tracker_store_admin if shared else None,
+        setup_image=image_reference(rasa.image, rasa.tag),
+        region=settings.region,
+        provider=provider,
+        depends_on=depends_on,
+    )
+
+
+def _consumer(settings: StackSettings, producer: KafkaConnection, services: CloudServices) -> KafkaConnection:
+    """The consumer's own credentials: the cloud's (managed) or the stack's (existing), never Rasa's."""
+    a = settings.analytics
+    if settings.event_queue.mode == "managed":
+        if services.analytics_event_queue is None:
+            raise ConfigError("analytics.enabled", True, f"the managed event queue on {settings.cloud} has no analytics "
+                              "consumer yet (with aws.iamAuth: not built); set analytics.enabled: false")
+        return services.analytics_event_queue
+    if producer.sasl_mechanism in (None, "OAUTHBEARER") or producer.security_protocol != "SASL_SSL":
+        return dataclasses.replace(producer, client_id="rasa-analytics")
+    return dataclasses.replace(producer, username=a.consumer_username, password=existing.secret(a.consumer_password),
+                               client_id="rasa-analytics")
+
+
+def _database(settings: StackSettings, c: PlatformConnections) -> DatabaseTarget:
+    db = settings.analytics.database
+    if db.mode == "shared":
+        ts = c.tracker_store
+        return DatabaseTarget(host=ts.host, port=ts.port, name=db.name, username=db.username, ssl_mode=ts.ssl_mode,
+                              network=ts.network, ca_cert_pem=ts.ca_cert_pem)
+    assert db.host is not None  # required by the analytics rules
+    return DatabaseTarget(
+        host=db.host, port=db.port, name=db.name, username=db.username, ssl_mode=db.ssl_mode,
+        network=NetworkAccess(ports=(db.port,), cidrs=db.egress_cidrs or existing.ANYWHERE),
+        ca_cert_pem=db.ca_cert, password=existing.secret(db.password),
+    )
+
+
+def export_analytics(settings: StackSettings, workload: Optional[AnalyticsWorkload]) -> None:
+    """Where the analytics database is and how a BI tool connects to it read-only (no password)."""
+    if workload is None:
+        return
+    db, args = settings.analytics.database, workload.args.database
+    # libpq's `system`: the public roots; a private CA (e.g. the RDS bundle): that CA's file.
+    ca = "<file with the database CA>" if args.ca_cert_pem is not None else "system"
+    pulumi.export("analyticsDatabaseHost", args.host)
+    pulumi.export("analyticsDatabasePort", args.port)
+    pulumi.export("analyticsDatabaseName", args.name)
+    reader = db.read_only_username if workload.read_only_password is not None else args.username
+    pulumi.export("analyticsReadOnlyUsername", reader)
+    if workload.read_only_password is not None:
+        pulumi.export("analyticsReadOnlyPassword", workload.read_only_password)
+        if workload.setup_job is None:  # no admin login here: the operator runs the database script
+            pulumi.export("analyticsDatabasePassword", workload.password)
+    pulumi.export("analyticsPsqlHint", pulumi.Output.concat(
+        "psql 'host=", args.host, f" port={args.port} dbname={args.name} user={reader} sslmode={args.ssl_mode} "
+        f"sslrootcert={ca}' (password: pulumi stack output --show-secrets analyticsReadOnlyPassword)"))

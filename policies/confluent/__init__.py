@@ -1,0 +1,1 @@
+"""Confluent Cloud checks (pulumi-confluentcloud 2): the event queue on any cloud."""

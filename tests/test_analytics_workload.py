@@ -1,0 +1,213 @@
+"""Rasa Pro Services as the program registers it (mock engine): the Deployment, its credentials,
+the setup Job, the NetworkPolicy, the disruption budget, the outputs and the policy verdict."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.analytics.budget import analytics_connections
+from infra.mocks import NEUTRAL_OUTPUTS
+from infra.preview import kubernetes_manifests, run_stack
+from tests.previewing import env_of, manifest, preview
+
+PLAIN_ENV = {
+    "KAFKA_BROKER_ADDRESS", "KAFKA_TOPIC", "KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME",
+    "KAFKA_SSL_CA_LOCATION", "RASA_ANALYTICS_CONSUMER_ID", "RASA_ANALYTICS_CONSUMER_COUNT", "RASA_ANALYTICS_DLQ",
+    "LOGGING_LEVEL", "RUN_ANALYTICS_DB_MIGRATIONS", "HOME",
+}
+SECRET_ENV = {"KAFKA_SASL_PASSWORD": "kafka-sasl-password", "RASA_ANALYTICS_DB_URL": "analytics-db-url",
+              "RASA_LICENSE": "rasa-license"}
+
+
+@pytest.fixture(scope="module")
+def prod(shipped_previews):
+    return shipped_previews["aws-prod"]
+
+
+@pytest.fixture(scope="module")
+def byo_dev():
+    """Bring-your-own services with analytics turned on in dev, on an existing database of its own."""
+    return preview("byo-dev", analytics={
+        "enabled": True, "consumerUsername": "rasa-analytics",
+        "database": {"mode": "existing", "host": "bi-db.dev.acme.internal", "port": 5433, "egressCidrs": ["10.30.0.0/16"]},
+    })
+
+
+def container(result):
+    (c,) = manifest(result, "Deployment", "rasa-pro-services")["spec"]["template"]["spec"]["containers"]
+    return c
+
+
+def by_name(result, name):
+    return next(r for r in result.resources if r.name == name)
+
+
+def test_hardened_pinned_sized_and_probed_like_rasa_s_chart(prod):
+    pod = manifest(prod, "Deployment", "rasa-pro-services")["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] != 0
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert pod["automountServiceAccountToken"] is False and pod["serviceAccountName"] == "rasa-pro-services"
+    c = container(prod)
+    assert c["image"] == "europe-west3-docker.pkg.dev/rasa-releases/rasa-pro/rasa-pro-services:3.8.0"
+    sc = c["securityContext"]
+    assert sc["readOnlyRootFilesystem"] is True and sc["allowPrivilegeEscalation"] is False
+    assert sc["capabilities"] == {"drop": ["ALL"]} and sc["privileged"] is False
+    # prod preset: Rasa's minimum guidance requested
+    assert c["resources"] == {"requests": {"cpu": "2", "memory": "4Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}}
+    assert c["ports"] == [{"name": "health", "containerPort": 8732, "protocol": "TCP"}]
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        assert c[probe]["httpGet"] == {"path": "/healthcheck", "port": "health"}, probe
+    assert {m["mountPath"] for m in c["volumeMounts"]} == {"/etc/rasa-platform/analytics-ca", "/tmp"}
+
+
+def test_env_names_are_rasa_s_and_every_credential_is_a_secret_key_ref(prod):
+    env = {e["name"]: e for e in container(prod)["env"]}
+    assert {n for n, e in env.items() if "value" in e} == PLAIN_ENV
+    refs = {n: e["valueFrom"]["secretKeyRef"] for n, e in env.items() if "valueFrom" in e}
+    assert refs == {n: {"name": "rasa-analytics-credentials", "key": k} for n, k in SECRET_ENV.items()}
+    values = env_of(container(prod))
+    assert values["KAFKA_TOPIC"] == "rasa-core-events" and values["RASA_ANALYTICS_DLQ"] == "rasa-analytics-dlq"
+    assert values["RASA_ANALYTICS_CONSUMER_ID"] == "rasa-analytics-group"
+    assert values["KAFKA_SASL_USERNAME"] == "rasa-analytics"  # its own user, not Rasa's producer
+    assert values["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL" and values["KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+    assert all(s.endswith(":9096") for s in values["KAFKA_BROKER_ADDRESS"].split(",")) and values["KAFKA_BROKER_ADDRESS"].count(",") == 2
+    secret = manifest(prod, "Secret", "rasa-analytics-credentials")
+    assert set(secret["stringData"]) == set(SECRET_ENV.values())
+    assert all(v == "[secret]" for v in secret["stringData"].values())
+
+
+def mock_password(resource_name: str) -> str:
+    """What the mock engine answers for a 40-character RandomPassword of that name."""
+    return NEUTRAL_OUTPUTS["random:index/randomPassword:RandomPassword"](resource_name, {"length": 40})["result"]
+
+
+def test_no_credential_outside_a_secret(prod):
+    text = json.dumps([r.inputs for r in prod.resources if r.type != "random:index/randomPassword:RandomPassword"])
+    assert mock_password("analytics-database-password") not in text and "[secret]" in text
+    for name in ("analytics-database-password", "analytics-read-only-password", "event-queue-analytics-scram-password",
+                 "tracker-store-master-password"):
+        assert mock_password(name) not in text, name
+    for cm in (m for m in kubernetes_manifests(prod.resources) if m["kind"] == "ConfigMap"):
+        assert "postgresql://" not in json.dumps(cm), cm["metadata"]["name"]
+
+
+def test_the_setup_job_creates_the_database_first_with_a_secret_only_it_reads(prod):
+    jobs = [m for m in kubernetes_manifests(prod.resources) if m["kind"] == "Job"
+            and m["metadata"]["name"].startswith("rasa-analytics-setup-")]
+    (job,) = jobs
+    (c,) = job["spec"]["template"]["spec"]["containers"]
+    assert c["image"] == "rasa/rasa-pro:3.21.0" and c["command"] == ["python", "/opt/rasa-platform/analytics/analytics_database.py"]
+    env = env_of(c)
+    assert env["ADMIN_USER"] == "rasa_admin" and env["ANALYTICS_DB"] == "rasa_analytics" and env["PGSSLMODE"] == "verify-full"
+    for var, key in (("ADMIN_PASSWORD", "admin-password"), ("ANALYTICS_PASSWORD", "analytics-password"),
+                     ("READONLY_PASSWORD", "read-only-password")):
+        assert env[var] == {"secretKeyRef": {"name": "rasa-analytics-database-setup", "key": key}}
+    script = manifest(prod, "ConfigMap", "rasa-analytics-database-script")["data"]["analytics_database.py"]
+    assert "CREATE DATABASE" in script and "ALTER DEFAULT PRIVILEGES" in script
+    # The Deployment waits for the Job; the admin's Secret is the Job's alone.
+    deployment = by_name(prod, "analytics-deployment")
+    assert by_name(prod, "analytics-database-setup-job").urn in deployment.dependencies
+    assert "rasa-analytics-database-setup" not in json.dumps(manifest(prod, "Deployment", "rasa-pro-services"))
+    policy = manifest(prod, "NetworkPolicy", "rasa-analytics-setup")["spec"]
+    assert policy["ingress"] == [] and {p["port"] for rule in policy["egress"] for p in rule["ports"]} == {53, 5432}
+
+
+def test_network_policy_admits_no_one_and_reaches_kafka_its_database_vault_and_dns(prod):
+    spec = manifest(prod, "NetworkPolicy", "rasa-pro-services")["spec"]
+    assert spec["policyTypes"] == ["Ingress", "Egress"] and spec["ingress"] == []
+    assert spec["podSelector"]["matchLabels"]["app.kubernetes.io/name"] == "rasa-pro-services"
+    ports = [sorted(p["port"] for p in rule["ports"]) for rule in spec["egress"]]
+    assert ports == [[53, 53], [9096], [5432], [8200]]
+    dns, kafka, database, vault = spec["egress"]
+    assert dns["to"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}]
+    data = [{"ipBlock": {"cidr": c}} for c in ("10.50.192.0/22", "10.50.196.0/22", "10.50.200.0/22")]
+    assert kafka["to"] == data and database["to"] == data
+    # aws-prod's Vault runs in the cluster: its API port, as Rasa's own policy reaches it.
+    rasa_vault = [r for r in manifest(prod, "NetworkPolicy", "rasa-pro")["spec"]["egress"]
+                  if [p["port"] for p in r["ports"]] == [8200]]
+    assert [vault] == rasa_vault
+
+
+def test_prod_has_two_pods_a_disruption_budget_and_a_strict_zone_spread(prod):
+    deployment = manifest(prod, "Deployment", "rasa-pro-services")
+    assert deployment["spec"]["replicas"] == 2
+    assert deployment["spec"]["strategy"]["rollingUpdate"] == {"maxSurge": 1, "maxUnavailable": 0}
+    (zone, _) = deployment["spec"]["template"]["spec"]["topologySpreadConstraints"]
+    assert zone["topologyKey"] == "topology.kubernetes.io/zone" and zone["whenUnsatisfiable"] == "DoNotSchedule"
+    pdb = manifest(prod, "PodDisruptionBudget", "rasa-pro-services")["spec"]
+    assert pdb["maxUnavailable"] == 1 and pdb["selector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
+
+
+def test_the_policy_pack_judges_it_and_passes_it_in_prod(prod):
+    assert prod.policy["mandatoryFailures"] == 0, prod.policy["violations"]
+    weak = run_stack("aws-prod", overrides={"analytics": {"replicas": 1, "podDisruptionBudget": False}})
+    failing = {(v["rule"], v["message"]) for v in weak.policy["violations"]}
+    assert failing == {
+        ("k8s-prod-replicas", "rasa-platform:analytics.replicas is 1: prod: Deployment 'analytics-deployment' must run "
+                              "at least 2 replicas"),
+        ("k8s-prod-disruption-budget", "rasa-platform:analytics.podDisruptionBudget is false: prod: Deployment "
+                                       "'analytics-deployment' has no PodDisruptionBudget selecting its pods"),
+    }
+
+
+def test_outputs_say_where_the_database_is_and_how_to_connect_read_only(prod):
+    out = prod.outputs
+    assert out["analyticsDatabaseHost"] == out["trackerStoreEndpoint"]  # shared: the tracker store's server
+    assert (out["analyticsDatabasePort"], out["analyticsDatabaseName"]) == (5432, "rasa_analytics")
+    assert out["analyticsReadOnlyUsername"] == "rasa_analytics_readonly"
+    assert out["analyticsReadOnlyPassword"] == "[secret]"
+    hint = out["analyticsPsqlHint"]
+    assert hint.startswith(f"psql 'host={out['trackerStoreEndpoint']} port=5432 dbname=rasa_analytics "
+                           "user=rasa_analytics_readonly sslmode=verify-full")
+    assert "password=" not in hint and mock_password("analytics-read-only-password") not in hint
+    assert out["connectionBudget"]["reservedForAnalytics"] == analytics_connections(2, 1)
+
+
+def test_an_existing_database_gets_no_setup_job_and_its_own_egress(byo_dev):
+    kinds = {(m["kind"], m["metadata"]["name"]) for m in kubernetes_manifests(byo_dev.resources)}
+    assert ("Deployment", "rasa-pro-services") in kinds
+    assert not [k for k in kinds if k[1].startswith("rasa-analytics-setup")]
+    spec = manifest(byo_dev, "NetworkPolicy", "rasa-pro-services")["spec"]
+    assert {"ports": [{"port": 5433, "protocol": "TCP"}], "to": [{"ipBlock": {"cidr": "10.30.0.0/16"}}]} in spec["egress"]
+    env = env_of(container(byo_dev))
+    assert env["KAFKA_SASL_USERNAME"] == "rasa-analytics"  # not eventQueue.username (rasa)
+    assert byo_dev.outputs["analyticsDatabaseHost"] == "bi-db.dev.acme.internal"
+    assert byo_dev.outputs["connectionBudget"]["reservedForAnalytics"] == 0
+    assert "analytics.database.password" in byo_dev.settings.placeholder_secrets
+    assert "analytics.consumerPassword" in byo_dev.settings.placeholder_secrets
+    # dev: one pod may share a zone, no disruption budget
+    assert ("PodDisruptionBudget", "rasa-pro-services") not in kinds
+    (zone, _) = manifest(byo_dev, "Deployment", "rasa-pro-services")["spec"]["template"]["spec"]["topologySpreadConstraints"]
+    assert zone["whenUnsatisfiable"] == "ScheduleAnyway"
+
+
+def test_dev_has_no_analytics_and_too_many_consumers_register_nothing(shipped_previews):
+    dev = shipped_previews["aws-dev"]
+    assert not [r for r in dev.resources if r.name.startswith("analytics")]
+    assert "analyticsDatabaseHost" not in dev.outputs
+    too_many = run_stack("aws-prod", overrides={"analytics": {"replicas": 7}})
+    assert too_many.resources == []
+    assert too_many.config_errors == [
+        "config error: rasa-platform:analytics.replicas = 7: 7 pods × 1 consumers = 7 exceed eventQueue.partitions (6): "
+        "the extra consumers would sit idle; lower analytics.replicas or analytics.consumerCount, or raise "
+        "eventQueue.partitions"]
+
+
+def test_a_shared_existing_tracker_server_leaves_the_database_script_to_the_operator():
+    """No admin login for a server the stack did not create: no setup Job, and the generated
+    passwords are outputs (secret) for running components/analytics/jobs/analytics_database.py once."""
+    result = preview("byo-dev", analytics={"enabled": True, "consumerUsername": "rasa-analytics"})
+    names = {m["metadata"]["name"] for m in kubernetes_manifests(result.resources)}
+    assert "rasa-pro-services" in names and not [n for n in names if n.startswith("rasa-analytics-setup")]
+    out = result.outputs
+    assert out["analyticsDatabaseHost"] == "rasa-db.dev.acme.internal" and out["analyticsDatabaseName"] == "rasa_analytics"
+    assert out["analyticsDatabasePassword"] == out["analyticsReadOnlyPassword"] == "[secret]"
+    assert out["connectionBudget"]["reservedForAnalytics"] == analytics_connections(1, 1)
+    # byo-dev's brokers have no private CA: the image's bundle
+    assert env_of(container(result))["KAFKA_SSL_CA_LOCATION"] == "/etc/ssl/certs/ca-certificates.crt"
+
+
+def test_the_managed_setup_job_keeps_the_owner_password_out_of_the_outputs(prod):
+    assert "analyticsDatabasePassword" not in prod.outputs
