@@ -118,12 +118,15 @@ def deploy(plan: StackPlan) -> Platform:
     if rasa.auth_token is not None:
         secret_values[SECRET_AUTH_TOKEN] = existing.secret(rasa.auth_token)
     bootstrap = vault_wiring.bootstrap(
-        settings, vault, vault_wiring.vault_credentials(secret_values, connections), connections, services, provider, labels)
+        settings, vault, vault_wiring.vault_credentials(secret_values, connections), connections, services, provider, labels,
+        action_server_credentials=_action_server_secret_values(settings))
     api_token = secret_values.get(SECRET_AUTH_TOKEN) or bootstrap.generated[SECRET_AUTH_TOKEN]
     args = workload_args(settings, connections, rendered, budget, services, provider)
-    # Every credential reaches Rasa from Vault, after the bootstrap Job wrote it there.
-    args = dataclasses.replace(args, auth_token=api_token, vault_delivery=vault_wiring.delivery(settings, vault, bootstrap),
-                               depends_on=[*args.depends_on, bootstrap.job])
+    # Every credential reaches Rasa and the action server from Vault, after the bootstrap Job wrote it there.
+    args = dataclasses.replace(
+        args, auth_token=api_token, vault_delivery=vault_wiring.delivery(settings, vault, bootstrap),
+        action_server_vault_delivery=vault_wiring.action_server_delivery(settings, vault, bootstrap),
+        vault_network=connections.vault.network, depends_on=[*args.depends_on, bootstrap.job])
     workload = RasaWorkload("rasa", args)
     status = model_status(settings, connections, args.await_ready)
     # In Rasa's namespace, once the event queue's topics and users exist.
@@ -193,7 +196,7 @@ def workload_args(
             *c.identity.network,
         ),
         rendered=rendered,
-        secret_values=_secret_values(settings, c),
+        secret_values={**_secret_values(settings, c), **_action_server_secret_values(settings)},
         auth_token=existing.secret(settings.rasa.auth_token),
         budget=budget,
         service_origins=_origins(c),
@@ -259,6 +262,7 @@ def _action_server(a: ActionServerSettings) -> Optional[ActionServerSpec]:
         egress=_egress(a.egress),
         placement=_placement(a),
         service_account_annotations=dict(a.service_account_annotations),
+        command=tuple(a.command),
     )
 
 
@@ -270,11 +274,18 @@ def _secret_values(settings: StackSettings, c: PlatformConnections) -> dict[str,
         SECRET_LOCK_STORE_PASSWORD: c.lock_store.password,
         SECRET_KAFKA_PASSWORD: c.event_queue.password,
         SECRET_STORAGE_KEY: c.model_storage.account_key,
-        # The stack's own (LLM keys, channel tokens, the action server's API keys): the same path.
+        # The stack's own (LLM keys, channel tokens): the same path.
         **{RASA_ENV_SECRET.format(k): existing.secret(v) for k, v in settings.rasa.secret_env.items()},
-        **{ACTIONS_ENV_SECRET.format(k): existing.secret(v) for k, v in settings.rasa.action_server.secret_env.items()},
     }
     return {k: pulumi.Output.secret(v) for k, v in values.items() if v is not None}
+
+
+def _action_server_secret_values(settings: StackSettings) -> dict[str, pulumi.Input[str]]:
+    """The action server's secretEnv by logical name: a secret of its own in Vault, not Rasa's."""
+    a = settings.rasa.action_server
+    if not a.enabled:
+        return {}
+    return {ACTIONS_ENV_SECRET.format(k): pulumi.Output.secret(existing.secret(v)) for k, v in a.secret_env.items()}
 
 
 def _origins(c: PlatformConnections) -> dict[str, str]:

@@ -17,6 +17,7 @@ import pulumi_kubernetes as k8s
 from components import existing
 from components.cloud import RASA_SERVICE_ACCOUNT, CloudServices
 from components.contracts import NetworkAccess, PlatformConnections
+from components.rasa.action_server import ACTION_SERVER_USER_ID, SERVICE_ACCOUNT as ACTION_SERVER_ACCOUNT
 from components.rasa.endpoints import CA_DIR, SECRET_AUTH_TOKEN, VAULT_KEY_SQL_PASSWORD, VAULT_KEY_SQL_USERNAME
 from components.rasa.placement import image_reference
 from components.rasa.pod import RASA_USER_ID
@@ -25,7 +26,7 @@ from components.vault import chart
 from components.vault.bootstrap_job import BootstrapJob, BootstrapJobArgs
 from components.vault.bootstrap_plan import (
     ADMIN_TOKEN_KEY, DATABASE_ADMIN_PASSWORD_KEY, DATABASE_ADMIN_USERNAME_KEY, KUBERNETES_AUTH_PATH, RASA_ROLE,
-    TRACKER_CA_FILE, BootstrapInputs, DatabaseUser, bootstrap_plan,
+    TRACKER_CA_FILE, BootstrapInputs, DatabaseUser, WorkloadGrant, bootstrap_plan,
 )
 from components.vault.deployment import ExternalVault, InClusterVault, VaultDeployment, VaultDeploymentArgs
 from infra.settings import StackSettings
@@ -33,6 +34,20 @@ from infra.settings import StackSettings
 # In-cluster, Vault reaches the API server by its in-cluster name with its own account's CA.
 IN_CLUSTER_API = "https://kubernetes.default.svc"
 VAULT_CA_FILE = f"{CA_DIR}/vault-ca.pem"  # where the renderer puts Vault's CA in Rasa's pods
+# The action server's own policy, role and secret (`<vault.secretsPath>-actions`): Rasa's token
+# cannot read it and the action server's cannot read Rasa's.
+ACTION_SERVER_ROLE = "rasa-action-server"
+ACTION_SERVER_SECRETS_SUFFIX = "-actions"
+
+
+def action_server_secrets_path(settings: StackSettings) -> str:
+    return settings.vault.secrets_path + ACTION_SERVER_SECRETS_SUFFIX
+
+
+def action_server_uses_vault(settings: StackSettings) -> bool:
+    """Only an action server with secretEnv gets an Agent, a role and a secret."""
+    a = settings.rasa.action_server
+    return a.enabled and bool(a.secret_env)
 
 
 @dataclass
@@ -63,7 +78,8 @@ def deploy_vault(settings: StackSettings, services: CloudServices, provider: k8s
         mount_point=v.mount_point,
         secrets_path=v.secrets_path,
         injector_replicas=2 if settings.is_prod else 1,
-        client_service_accounts=[(settings.rasa.namespace, RASA_SERVICE_ACCOUNT)],
+        client_service_accounts=[(settings.rasa.namespace, RASA_SERVICE_ACCOUNT),
+                                 *([(settings.rasa.namespace, ACTION_SERVER_ACCOUNT)] if action_server_uses_vault(settings) else [])],
         labels=dict(labels),
         provider=provider,
         depends_on=list(services.workload_depends_on),
@@ -83,12 +99,18 @@ def vault_credentials(secret_values: Mapping[str, pulumi.Input[str]], c: Platfor
 
 def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials: Mapping[str, pulumi.Input[str]],
               connections: PlatformConnections, services: CloudServices,
-              provider: k8s.Provider, labels: Mapping[str, str]) -> BootstrapJob:
+              provider: k8s.Provider, labels: Mapping[str, str],
+              action_server_credentials: Mapping[str, pulumi.Input[str]] = {}) -> BootstrapJob:
     """The Job writing `credentials` (and, when the stack sets none, a generated API token under
-    SECRET_AUTH_TOKEN) to Vault."""
+    SECRET_AUTH_TOKEN) to Vault, and `action_server_credentials` to the action server's own secret."""
     v, rasa = settings.vault, settings.rasa
     in_cluster = v.mode == "in-cluster"
-    files = {key: pulumi.Output.secret(value) for key, value in credentials.items()}
+    assert not set(credentials) & set(action_server_credentials), "one key, one secret"
+    files = {key: pulumi.Output.secret(value) for key, value in {**credentials, **action_server_credentials}.items()}
+    workloads = [WorkloadGrant(
+        name=ACTION_SERVER_ROLE, namespace=rasa.namespace, service_account=ACTION_SERVER_ACCOUNT,
+        secrets_path=action_server_secrets_path(settings), credential_keys=sorted(action_server_credentials),
+    )] if action_server_uses_vault(settings) and action_server_credentials else []
     if not in_cluster:
         files[ADMIN_TOKEN_KEY] = existing.secret(v.admin_token)  # required by infra/settings
     ns = deployment.args.namespace
@@ -118,6 +140,7 @@ def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials:
         kubernetes_ca_cert=None if in_cluster else v.kubernetes_ca_cert,
         audit_file=chart.AUDIT_FILE if in_cluster else None,
         database_user=db,
+        workloads=workloads,
     )))
     return BootstrapJob("vault-bootstrap", BootstrapJobArgs(
         namespace=ns,
@@ -138,13 +161,26 @@ def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials:
 
 
 def delivery(settings: StackSettings, deployment: VaultDeployment, job: BootstrapJob) -> VaultDelivery:
+    return _delivery(settings, deployment, job, RASA_ROLE, settings.vault.secrets_path, RASA_USER_ID)
+
+
+def action_server_delivery(settings: StackSettings, deployment: VaultDeployment,
+                           job: BootstrapJob) -> Optional[VaultDelivery]:
+    if not action_server_uses_vault(settings):
+        return None
+    return _delivery(settings, deployment, job, ACTION_SERVER_ROLE, action_server_secrets_path(settings),
+                     ACTION_SERVER_USER_ID)
+
+
+def _delivery(settings: StackSettings, deployment: VaultDeployment, job: BootstrapJob, role: str,
+              secrets_path: str, user_id: int) -> VaultDelivery:
     v = settings.vault
     return VaultDelivery(
-        role=RASA_ROLE,
+        role=role,
         auth_path=f"auth/{KUBERNETES_AUTH_PATH}",
         mount_point=v.mount_point,
-        secrets_path=v.secrets_path,
-        user_id=RASA_USER_ID,
+        secrets_path=secrets_path,
+        user_id=user_id,
         ca_file=VAULT_CA_FILE if deployment.ca_cert_pem is not None else None,
         vault_namespace=v.namespace if v.mode == "external" else None,
         revision=job.job_name,

@@ -248,12 +248,13 @@ def test_the_prod_action_server_has_its_own_account_hpa_pdb_spread_and_secret_en
     assert hpa["spec"]["scaleTargetRef"]["name"] == "rasa-action-server"
     assert manifest(result, "PodDisruptionBudget", "rasa-action-server")["spec"]["maxUnavailable"] == 1  # prod preset
     env = {e["name"]: e for e in pod["containers"][0]["env"]}
-    assert env["CRM_API_KEY"] == {"name": "CRM_API_KEY", "valueFrom": {"secretKeyRef": {
-        "name": "rasa-credentials", "key": "actions-env.CRM_API_KEY"}}}
+    assert "CRM_API_KEY" not in env  # from Vault, its own secret (tests/test_vault_action_server.py)
+    template = vault_env_template(deployment["spec"]["template"])
+    assert """export CRM_API_KEY='{{ index .Data.data "actions-env.CRM_API_KEY" """ in template
     assert env["CRM_URL"] == {"name": "CRM_URL", "value": "https://crm.acme.com"}
-    assert "actions-env.CRM_API_KEY" in manifest(result, "Secret", "rasa-credentials")["stringData"]
     # Rasa's own pod does not get the action server's key.
     assert "CRM_API_KEY" not in env_of(rasa_container(result))
+    assert "CRM_API_KEY" not in vault_env_template(manifest(result, "Deployment", "rasa-pro")["spec"]["template"])
     assert result.policy["mandatoryFailures"] == 0, result.policy["violations"]
 
 

@@ -70,7 +70,10 @@ def env_template(delivery: VaultDelivery, secret_env: Mapping[str, str], token_e
     return "\n".join(lines) + "\n"
 
 
-def pod_annotations(delivery: VaultDelivery, secret_env: Mapping[str, str], container: str) -> dict[str, str]:
+def pod_annotations(delivery: VaultDelivery, secret_env: Mapping[str, str], container: str,
+                    token: bool = True) -> dict[str, str]:
+    """`token`: also render the Agent's Vault token (Rasa's secrets manager needs it; a pod that
+    only reads its environment, such as the action server, does not get one)."""
     annotations = {
         "agent-inject": "true",
         # Init container only: files are written once before the container starts; Rasa renews
@@ -78,7 +81,6 @@ def pod_annotations(delivery: VaultDelivery, secret_env: Mapping[str, str], cont
         "agent-pre-populate-only": "true",
         "role": delivery.role,
         "auth-path": delivery.auth_path,
-        "agent-inject-token": "true",
         f"agent-inject-secret-{ENV_FILE}": delivery.secret,
         f"agent-inject-template-{ENV_FILE}": env_template(delivery, secret_env),
         f"agent-inject-perms-{ENV_FILE}": "0400",
@@ -88,6 +90,8 @@ def pod_annotations(delivery: VaultDelivery, secret_env: Mapping[str, str], cont
         # The Agent sees the container's mounts, so it finds Vault's CA where Rasa does.
         "agent-copy-volume-mounts": container,
     }
+    if token:
+        annotations["agent-inject-token"] = "true"
     if delivery.ca_file:
         annotations["ca-cert"] = delivery.ca_file
     if delivery.vault_namespace:
@@ -95,12 +99,11 @@ def pod_annotations(delivery: VaultDelivery, secret_env: Mapping[str, str], cont
     return {PREFIX + k: v for k, v in annotations.items()}
 
 
-def wrap_command(command: Sequence[str], secrets_dir: str = SECRETS_DIR) -> list[str]:
-    """`command` run after the rendered environment is sourced (exec: it stays PID 1)."""
-    script = (
-        f". {secrets_dir}/{ENV_FILE} && "
-        f'{VAULT_TOKEN_ENV}="$(cat {secrets_dir}/token)" && export {VAULT_TOKEN_ENV} && exec "$@"'
-    )
+def wrap_command(command: Sequence[str], secrets_dir: str = SECRETS_DIR, token: bool = True) -> list[str]:
+    """`command` run after the rendered environment is sourced (exec: it stays PID 1); `token`:
+    with the Agent's token as VAULT_TOKEN."""
+    export_token = f'{VAULT_TOKEN_ENV}="$(cat {secrets_dir}/token)" && export {VAULT_TOKEN_ENV} && ' if token else ""
+    script = f". {secrets_dir}/{ENV_FILE} && {export_token}exec \"$@\""
     return ["/bin/sh", "-c", script, command[0], *command]
 
 

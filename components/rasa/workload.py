@@ -119,6 +119,9 @@ class RasaWorkloadArgs:
     await_ready: bool = True
     # Credentials from Vault through the Agent injector (then no Secret in the namespace).
     vault_delivery: Optional[VaultDelivery] = None
+    # The action server's secretEnv from Vault under its own role; where its Agent reaches Vault.
+    action_server_vault_delivery: Optional[VaultDelivery] = None
+    vault_network: Optional[NetworkAccess] = None
 
 
 class RasaWorkload(pulumi.ComponentResource):
@@ -196,23 +199,22 @@ class RasaWorkload(pulumi.ComponentResource):
         return generated.result
 
     def _secret(self, name: str) -> Optional[core.Secret]:
-        actions = set(self.args.action_server.secret_env.values()) if self.args.action_server else set()
-        if self.args.vault_delivery is not None:
-            # The bootstrap Job wrote every credential of Rasa's to Vault; the action server's
-            # secretEnv still reaches it from this Secret.
-            if not actions:
-                return None
-            needed: pulumi.Input[list[str]] = sorted(actions)
-        else:
-            # Only the credentials the rendered configuration and the action server refer to.
-            needed = self.args.rendered.apply(lambda r: sorted(set(r.secret_env.values()) | actions))
-        secret_values = {**self.args.secret_values, SECRET_AUTH_TOKEN: pulumi.Output.secret(self._api_token(name))}
+        a = self.args
+        if a.vault_delivery is not None:
+            # The bootstrap Job wrote every credential to Vault: Rasa's, and the action server's
+            # to a secret of its own.
+            assert a.action_server is None or not a.action_server.secret_env or a.action_server_vault_delivery, \
+                "the action server's secretEnv needs its own Vault delivery"
+            return None
+        secret_values = {**a.secret_values, SECRET_AUTH_TOKEN: pulumi.Output.secret(self._api_token(name))}
+        # Only the credentials the rendered configuration and the action server refer to.
+        actions = set(a.action_server.secret_env.values()) if a.action_server else set()
+        needed = a.rendered.apply(lambda r: sorted(set(r.secret_env.values()) | actions))
         return core.Secret(
             f"{name}-credentials",
             metadata=self._metadata(CREDENTIALS_SECRET),
             type="Opaque",
-            string_data=pulumi.Output.from_input(needed).apply(
-                lambda keys: pulumi.Output.all(**{k: secret_values[k] for k in keys})),
+            string_data=needed.apply(lambda keys: pulumi.Output.all(**{k: secret_values[k] for k in keys})),
             opts=self._in_namespace(),
         )
 
@@ -256,9 +258,12 @@ class RasaWorkload(pulumi.ComponentResource):
                 environment=self.args.environment,
                 strict_zone_spread=self.args.strict_zone_spread,
                 credentials_secret=CREDENTIALS_SECRET,
+                vault_delivery=self.args.action_server_vault_delivery,
+                vault_network=self.args.vault_network if self.args.action_server_vault_delivery else None,
+                ca_config_map=CA_CONFIG_MAP if self.args.action_server_vault_delivery else None,
             ),
-            # Its pods reference the credentials Secret.
-            opts=self._options(self.namespace, self.credentials),
+            # Its pods reference the credentials Secret, or Vault's CA in Rasa's CA ConfigMap.
+            opts=self._options(self.namespace, self.credentials, self.ca_certificates, *self.args.depends_on),
         )
 
     def _verify_job(self, name: str) -> Optional[VerifyJob]:

@@ -209,7 +209,7 @@ class VaultSettings(Section):
     mount_point: Annotated[str, matching(r"[A-Za-z0-9_-]+", "a KV mount name")] = "secret"
     """KV v2 mount holding Rasa's secret."""
     secrets_path: Annotated[str, matching(r"[A-Za-z0-9_/-]+", "a KV path")] = "rasa-secrets"
-    """Path of the one secret holding every credential of Rasa (and its action server)."""
+    """Path of the one secret holding every credential of Rasa; the action server's secretEnv is under `<this>-actions`."""
     egress_cidrs: tuple[Cidr, ...] = ()
     """external: where Rasa may connect to Vault (default: anywhere, on its port only)."""
 
@@ -359,6 +359,16 @@ class ActionServerSettings(PodSchedulingSettings):
     """Where the action server may connect (your APIs): `{cidr, port, protocol: TCP|UDP}` each; nothing else but DNS."""
     service_account_annotations: dict[str, str] = Field(default_factory=dict)
     """Annotations of the action server's own service account (e.g. a workload identity made outside this stack)."""
+    command: tuple[str, ...] = ("./entrypoint.sh", "start", "--actions", "actions")
+    """The image's entrypoint and arguments, exec'd after Vault's environment is sourced (default: rasa/rasa-sdk's ENTRYPOINT + CMD)."""
+
+    @field_validator("command")
+    @classmethod
+    def _command(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value or not all(part.strip() for part in value):
+            raise ValueError("must be the image's entrypoint and arguments, a non-empty list of non-empty strings "
+                             "(rasa/rasa-sdk: [./entrypoint.sh, start, --actions, actions])")
+        return value
 
 
 class VerifySettings(Section):

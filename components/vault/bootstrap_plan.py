@@ -43,6 +43,18 @@ class DatabaseUser:
 
 
 @dataclass(frozen=True)
+class WorkloadGrant:
+    """Another workload with secrets of its own (the action server): a policy reading only its
+    secret, a Kubernetes auth role bound to its service account alone, and that secret."""
+
+    name: str  # its policy's and role's name
+    namespace: str
+    service_account: str
+    secrets_path: str  # beside Rasa's, under the same KV v2 mount
+    credential_keys: Sequence[str]  # keys of its secret, in the bootstrap's Secret under the same name
+
+
+@dataclass(frozen=True)
 class BootstrapInputs:
     address: str  # where the Job reaches Vault
     has_ca: bool  # Vault's certificate is from a private CA (mounted at CA_DIR/ca.crt)
@@ -58,6 +70,7 @@ class BootstrapInputs:
     kubernetes_ca_cert: Optional[str] = None
     audit_file: Optional[str] = None
     database_user: Optional[DatabaseUser] = None
+    workloads: Sequence[WorkloadGrant] = ()
 
 
 def bootstrap_plan(i: BootstrapInputs) -> dict[str, Any]:
@@ -88,12 +101,23 @@ def bootstrap_plan(i: BootstrapInputs) -> dict[str, Any]:
         },
         "credentials_dir": CREDENTIALS_DIR,
         "credentials": sorted(i.credential_keys),
+        "workloads": [_workload(w, i.token_period_hours) for w in i.workloads],
         "database_user": _database_user(i.database_user) if i.database_user else None,
         "kafka": None,
         "wait_seconds": 600,
         "timeout_seconds": 20,
     }
     return plan
+
+
+def _workload(w: WorkloadGrant, token_period_hours: int) -> dict[str, Any]:
+    return {
+        "policy": w.name,
+        "role": {"name": w.name, "service_accounts": [w.service_account], "namespaces": [w.namespace],
+                 "token_period": f"{token_period_hours}h"},
+        "secrets_path": w.secrets_path,
+        "credentials": sorted(w.credential_keys),
+    }
 
 
 def _database_user(d: DatabaseUser) -> dict[str, Any]:

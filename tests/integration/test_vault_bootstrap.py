@@ -184,6 +184,44 @@ def test_a_token_of_the_rasa_policy_reads_its_secret_and_nothing_else(fresh_vaul
     assert rasa.auth.token.renew_self()["auth"]["renewable"] is True
 
 
+def test_the_action_servers_role_reads_only_its_own_secret_and_rasas_cannot_read_it(fresh_vault, tmp_path):
+    actions = {"actions-env.CRM_API_KEY": "crm-" + random_password("crm")}
+    boot = make_bootstrap(fresh_vault, tmp_path, CREDENTIALS)
+    boot.plan["workloads"] = [{
+        "policy": "rasa-action-server", "secrets_path": "rasa-secrets-actions", "credentials": sorted(actions),
+        "role": {"name": "rasa-action-server", "service_accounts": ["rasa-action-server"], "namespaces": ["rasa"],
+                 "token_period": "24h"},
+    }]
+    for key, value in actions.items():
+        boot.set_credential(key, value)
+    code, out, _ = boot.run()
+    assert code == 0, out
+    assert "wrote policy rasa-action-server" in out and "secret/rasa-secrets-actions: wrote actions-env.CRM_API_KEY" in out
+    root = boot.root()
+    role = root.read("auth/kubernetes/role/rasa-action-server")["data"]
+    assert role["bound_service_account_names"] == ["rasa-action-server"] and role["token_policies"] == ["rasa-action-server"]
+    # Rasa's secret holds none of the action server's keys, and the other way round.
+    rasa_data = root.secrets.kv.v2.read_secret_version(mount_point="secret", path="rasa-secrets",
+                                                       raise_on_deleted_version=True)["data"]["data"]
+    assert not set(actions) & set(rasa_data)
+    token = root.auth.token.create(policies=["rasa-action-server"], no_default_policy=True)["auth"]["client_token"]
+    action_server = fresh_vault.client(token)
+    data = action_server.secrets.kv.v2.read_secret_version(mount_point="secret", path="rasa-secrets-actions",
+                                                           raise_on_deleted_version=True)["data"]["data"]
+    assert data == actions
+    with pytest.raises(hvac.exceptions.Forbidden):
+        action_server.secrets.kv.v2.read_secret_version(mount_point="secret", path="rasa-secrets", raise_on_deleted_version=True)
+    with pytest.raises(hvac.exceptions.Forbidden):
+        action_server.auth.token.renew_self()  # it never talks to Vault after its Agent's one login
+    rasa_token = root.auth.token.create(policies=["rasa"], no_default_policy=True)["auth"]["client_token"]
+    with pytest.raises(hvac.exceptions.Forbidden):
+        fresh_vault.client(rasa_token).secrets.kv.v2.read_secret_version(
+            mount_point="secret", path="rasa-secrets-actions", raise_on_deleted_version=True)
+    # Idempotent: a second run changes nothing for either workload.
+    code, out, report = boot.run()
+    assert code == 0 and report["policy"] == report["role"] == report["credentials"] == "unchanged", out
+
+
 def database_user_plan(postgres: PostgresServer, database: str | None = None) -> dict:
     return {
         "host": "localhost", "port": postgres.port, "database": database or postgres.database,

@@ -361,8 +361,35 @@ def rasa_policy(plan: dict) -> str:
     return "".join(lines)
 
 
+def workload_policy(plan: dict, workload: dict) -> str:
+    """Another workload (the action server): its own secret, read once by its Agent; no token
+    renewal, nothing else."""
+    return (f'# {workload["role"]["name"]} reads its own secret, nothing else.\n'
+            f'path "{plan["kv_mount"]}/data/{workload["secrets_path"]}" {{\n  capabilities = ["read"]\n}}\n')
+
+
+def grants(plan: dict) -> list[dict]:
+    """Rasa's grant (policy, role, secret) first, then each other workload's, in plan order."""
+    rasa = {"policy": plan["policy"]["name"], "policy_text": rasa_policy(plan), "role": plan["role"],
+            "secrets_path": plan["secrets_path"], "credentials": plan.get("credentials") or []}
+    others = [{"policy": w["policy"], "policy_text": workload_policy(plan, w), "role": w["role"],
+               "secrets_path": w["secrets_path"], "credentials": w.get("credentials") or []}
+              for w in plan.get("workloads") or []]
+    return [rasa, *others]
+
+
+def _combined(outcomes: list[Outcome]) -> Outcome:
+    details = "; ".join(o.detail for o in outcomes)
+    if any(o.status == "changed" for o in outcomes):
+        return changed(details)
+    return unchanged(details) if any(o.status == "unchanged" for o in outcomes) else skipped(details)
+
+
 def step_policy(run: Run) -> Outcome:
-    name, text = run.plan["policy"]["name"], rasa_policy(run.plan)
+    return _combined([_write_policy(run, g["policy"], g["policy_text"]) for g in grants(run.plan)])
+
+
+def _write_policy(run: Run, name: str, text: str) -> Outcome:
     current = run.client.sys.read_policy(name=name) if name in _policy_names(run.client) else None
     current_text = ((current or {}).get("data") or current or {}).get("rules") if current else None
     if current_text == text:
@@ -382,12 +409,15 @@ def _seconds(duration: str) -> int:
 
 
 def step_role(run: Run) -> Outcome:
-    role, auth = run.plan["role"], run.plan["kubernetes_auth"]
-    path = auth.get("path", "kubernetes")
+    return _combined([_write_role(run, g["role"], g["policy"]) for g in grants(run.plan)])
+
+
+def _write_role(run: Run, role: dict, policy: str) -> Outcome:
+    path = run.plan["kubernetes_auth"].get("path", "kubernetes")
     wanted = {
         "bound_service_account_names": sorted(role["service_accounts"]),
         "bound_service_account_namespaces": sorted(role["namespaces"]),
-        "token_policies": [run.plan["policy"]["name"]],
+        "token_policies": [policy],
         "token_no_default_policy": True,
         # Periodic: Rasa renews its token before each period ends and never hits a max TTL.
         "token_period": _seconds(role["token_period"]),
@@ -411,11 +441,14 @@ def step_role(run: Run) -> Outcome:
 
 
 def step_credentials(run: Run) -> Outcome:
-    keys = run.plan.get("credentials") or []
+    return _combined([_write_secret(run, g["secrets_path"], g["credentials"]) for g in grants(run.plan)])
+
+
+def _write_secret(run: Run, path: str, keys: list[str]) -> Outcome:
+    mount = run.plan["kv_mount"]
     if not keys:
-        return skipped("no credentials to store")
+        return skipped(f"{mount}/{path}: no credentials to store")
     wanted = {key: run.credential(key) for key in keys}
-    mount, path = run.plan["kv_mount"], run.plan["secrets_path"]
     try:
         current = run.client.secrets.kv.v2.read_secret_version(
             mount_point=mount, path=path, raise_on_deleted_version=True)["data"]["data"]
@@ -425,7 +458,7 @@ def step_credentials(run: Run) -> Outcome:
         current = None
     if current == wanted:
         return unchanged(f"{mount}/{path}: {len(wanted)} keys")
-    # One write of the whole secret: Rasa never sees a mix of old and new keys.
+    # One write of the whole secret: a workload never sees a mix of old and new keys.
     run.client.secrets.kv.v2.create_or_update_secret(mount_point=mount, path=path, secret=wanted)
     differing = sorted(k for k in wanted if (current or {}).get(k) != wanted[k])
     removed = sorted(set(current or {}) - set(wanted))
