@@ -17,6 +17,7 @@ import pulumi_kubernetes as k8s
 from components import existing
 from components.cloud import RASA_SERVICE_ACCOUNT, CloudServices
 from components.contracts import NetworkAccess, PlatformConnections
+from components.rasa import labels as rasa_labels
 from components.rasa.action_server import ACTION_SERVER_USER_ID, SERVICE_ACCOUNT as ACTION_SERVER_ACCOUNT
 from components.rasa.endpoints import CA_DIR, SECRET_AUTH_TOKEN, VAULT_KEY_SQL_PASSWORD, VAULT_KEY_SQL_USERNAME
 from components.rasa.placement import image_reference
@@ -80,6 +81,8 @@ def deploy_vault(settings: StackSettings, services: CloudServices, provider: k8s
         injector_replicas=2 if settings.is_prod else 1,
         client_service_accounts=[(settings.rasa.namespace, RASA_SERVICE_ACCOUNT),
                                  *([(settings.rasa.namespace, ACTION_SERVER_ACCOUNT)] if action_server_uses_vault(settings) else [])],
+        client_pods=[(settings.rasa.namespace, rasa_labels.selector(settings.stack, component))
+                     for component in ("server", "verify", *(["action-server"] if action_server_uses_vault(settings) else []))],
         labels=dict(labels),
         provider=provider,
         depends_on=list(services.workload_depends_on),

@@ -40,6 +40,7 @@ CONFIG_MAP = "vault-bootstrap"
 CREDENTIALS_SECRET = "vault-bootstrap-credentials"
 RASA_USER_ID = 1001  # the uid the rasa/rasa-pro image runs as
 REQUESTS = {"cpu": "100m", "memory": "256Mi"}
+POD_SELECTOR = {"app.kubernetes.io/component": "vault-bootstrap"}  # its pods (its own and Vault's NetworkPolicies)
 
 
 @dataclass
@@ -80,7 +81,7 @@ class BootstrapJob(pulumi.ComponentResource):
         super().__init__("rasa-platform:vault:BootstrapJob", name, None, opts)
         self.args = args
         script = BOOTSTRAP_SCRIPT.read_text()
-        labels = {**args.labels, "app.kubernetes.io/component": "vault-bootstrap"}
+        labels = {**args.labels, **POD_SELECTOR}
         self.generated: dict[str, pulumi.Output[str]] = {
             key: pulumi.Output.secret(random.RandomPassword(
                 f"{name}-{key}", length=48, special=False,
@@ -115,7 +116,7 @@ class BootstrapJob(pulumi.ComponentResource):
             opts=child,
         )
         access = self._init_secret_access(name, labels, child) if args.initialises else []
-        selector = {"app.kubernetes.io/component": "vault-bootstrap"}
+        selector = POD_SELECTOR
         # Nobody may reach the Job's pod; it may reach only what its steps talk to.
         self.network_policy = k8s.networking.v1.NetworkPolicy(
             f"{name}-network-policy",

@@ -116,8 +116,13 @@ def server_config(inputs: ChartInputs) -> str:
     )
 
 
+def pod_selector(component: str) -> dict[str, str]:
+    """The labels the chart gives its server (`server`) pods; the injector's are named apart."""
+    return {"app.kubernetes.io/name": CHART, "app.kubernetes.io/instance": RELEASE, "component": component}
+
+
 def _spread(component: str, strict: bool) -> list[dict[str, Any]]:
-    selector = {"app.kubernetes.io/name": CHART, "app.kubernetes.io/instance": RELEASE, "component": component}
+    selector = pod_selector(component)
     return [{
         "maxSkew": 1,
         "topologyKey": "topology.kubernetes.io/zone",
@@ -128,7 +133,7 @@ def _spread(component: str, strict: bool) -> list[dict[str, Any]]:
 
 def _anti_affinity(component: str) -> dict[str, Any]:
     # Never two servers on one node: a node loss costs at most one raft voter.
-    selector = {"app.kubernetes.io/name": CHART, "app.kubernetes.io/instance": RELEASE, "component": component}
+    selector = pod_selector(component)
     return {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
         {"labelSelector": {"matchLabels": selector}, "topologyKey": "kubernetes.io/hostname"}]}}
 

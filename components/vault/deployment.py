@@ -22,7 +22,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.contracts import NetworkAccess, VaultConnection, VaultSealConfig
-from components.vault import chart
+from components.vault import chart, network_policy
 from components.vault.tls import VaultTls, VaultTlsArgs
 
 meta = k8s.meta.v1
@@ -57,6 +57,8 @@ class VaultDeploymentArgs:
     secrets_path: str
     injector_replicas: int
     client_service_accounts: Sequence[tuple[str, str]]  # (namespace, name) that log in with Kubernetes auth
+    # (namespace, pod labels) of the pods that reach the in-cluster servers (their Agents, Rasa itself).
+    client_pods: Sequence[tuple[str, Mapping[str, str]]] = ()
     labels: Mapping[str, str] = field(default_factory=dict)
     provider: Optional[k8s.Provider] = None
     depends_on: Sequence[pulumi.Resource] = ()
@@ -107,6 +109,13 @@ class VaultDeployment(pulumi.ComponentResource):
             timeout=600,
             opts=self._options(self.namespace, *ready),
         )
+        # Who may reach the servers (in-cluster) and the injector's webhook port (both modes).
+        policy_opts = self._options(self.namespace)
+        self.server_policy = network_policy.server_policy(
+            f"{name}-server-network-policy", args.namespace, args.client_pods, args.labels, policy_opts,
+        ) if isinstance(args.mode, InClusterVault) else None
+        self.injector_policy = network_policy.injector_policy(
+            f"{name}-injector-network-policy", args.namespace, args.labels, policy_opts)
         self.address = address
         self.connection = VaultConnection(
             address=address,
