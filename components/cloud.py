@@ -124,7 +124,9 @@ class CloudServices:
     # string must reach the events hub and the DLQ hub); GCP: a service account of its own with Kafka
     # ACLs; Confluent (any cloud): a service account and API key with ACLs. None: no consumer yet.
     analytics_event_queue: Optional[KafkaConnection] = None
-    # The managed tracker server's admin login: the analytics database and roles are created with it.
+    # The managed tracker server's admin login (its `database` is where the administrator logs in):
+    # the Vault bootstrap creates Rasa's role with it, the analytics setup Job the analytics database
+    # and roles. Never handed to Rasa.
     tracker_store_admin: Optional[PostgresConnection] = None
     # The same for the analytics server of its own (analytics.database.mode managed): a second
     # instance of the cloud's tracker-store component; Rasa Pro Services' database is on it.
@@ -226,3 +228,7 @@ class CloudSpec:
     # be a type its mocks list); the offline preview's first-deploy estimate reads it via the registry.
     creation_times: Mapping[str, CreationTime] = field(default_factory=dict)
     description: str = ""
+    # Will provision hand back a `vault_seal` under these settings (the in-cluster Vault needs one),
+    # and the setting that asks for it (named when it is missing).
+    seals_vault: Callable[[Any], bool] = lambda section: False
+    vault_seal_setting: str = ""

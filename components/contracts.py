@@ -142,6 +142,9 @@ class VaultSealConfig:
     seal_type: Literal["awskms", "azurekeyvault", "gcpckms"]
     parameters: Mapping[str, pulumi.Input[str]]
     identity: WorkloadIdentity = field(default_factory=WorkloadIdentity)
+    # The Kubernetes service account `identity` is bound to: the Vault servers run as it.
+    namespace: str = "vault"
+    service_account: str = "vault"
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,6 @@ S3-compatible endpoint, an Azure account key) arrives as the cloud plan's `Exist
 from __future__ import annotations
 
 from typing import Optional
-from urllib.parse import urlparse
-
 import pulumi
 from pydantic import SecretStr
 
@@ -21,10 +19,9 @@ from components.contracts import (
     NetworkAccess,
     PostgresConnection,
     RedisConnection,
-    VaultConnection,
 )
 from components.settings.sections import (
-    EventQueueSettings, LockStoreSettings, ModelStorageSettings, TrackerStoreSettings, VaultSettings,
+    EventQueueSettings, LockStoreSettings, ModelStorageSettings, TrackerStoreSettings,
 )
 
 ANYWHERE = ("0.0.0.0/0",)
@@ -105,19 +102,3 @@ def model_storage(
         origin="existing",
         network=NetworkAccess(ports=(443,), cidrs=_cidrs(ms.egress_cidrs)),
     )
-
-
-def vault(v: VaultSettings) -> VaultConnection:
-    assert v.address is not None
-    parsed = urlparse(v.address)
-    return VaultConnection(
-        address=v.address.rstrip("/"),
-        mount_point=v.mount_point,
-        secrets_path=v.secrets_path,
-        namespace=v.namespace,
-        ca_cert_pem=v.ca_cert,
-        token=secret(v.token),
-        origin="existing",
-        network=NetworkAccess(ports=(parsed.port or 443,), cidrs=_cidrs(v.egress_cidrs)),
-    )
-

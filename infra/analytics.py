@@ -12,6 +12,7 @@ from components import existing
 from components.analytics.workload import AnalyticsWorkload, AnalyticsWorkloadArgs, DatabaseTarget
 from components.cloud import CloudServices
 from components.contracts import KafkaConnection, NetworkAccess, PlatformConnections, PostgresConnection
+from components.rasa.placement import image_reference
 from components.rasa.pod import ContainerResources
 from components.settings.errors import ConfigError
 from infra.settings import StackSettings
@@ -52,7 +53,7 @@ def analytics_args(
         license=existing.secret(rasa.license),
         vault=connections.vault.network,
         database_admin=admin,
-        setup_image=f"{rasa.image}:{rasa.tag}",
+        setup_image=image_reference(rasa.image, rasa.tag),
         region=settings.region,
         provider=provider,
         depends_on=depends_on,

@@ -10,6 +10,7 @@ commit produce the same values.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from typing import Any, Callable, Optional
 
@@ -33,9 +34,29 @@ def _random_password(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     return {"result": ("Mock" + hashlib.sha256(name.encode()).hexdigest() * 2 + "A1-")[:length]}
 
 
+def fake_pem(kind: str, name: str) -> str:
+    """A PEM block of the right type whose body is a stable digest of the name (not a real key)."""
+    body = base64.b64encode(hashlib.sha256(f"{kind}:{name}".encode()).digest() * 2).decode()
+    return f"-----BEGIN {kind}-----\n{body}\n-----END {kind}-----\n"
+
+
+def _helm_release(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    release = inputs.get("name") or name
+    return {"status": {"name": release, "namespace": inputs.get("namespace"), "chart": inputs.get("chart"),
+                       "version": inputs.get("version"), "status": "deployed", "revision": 1}}
+
+
 NEUTRAL_OUTPUTS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "random:index/randomPassword:RandomPassword": _random_password,
     "random:index/randomId:RandomId": lambda name, _: {"hex": fake_suffix(name), "b64Url": fake_suffix(name)},
+    # pulumi-tls computes keys and certificates locally (Vault's TLS).
+    "tls:index/privateKey:PrivateKey": lambda name, _: {
+        "privateKeyPem": fake_pem("PRIVATE KEY", name), "publicKeyPem": fake_pem("PUBLIC KEY", name)},
+    "tls:index/selfSignedCert:SelfSignedCert": lambda name, _: {"certPem": fake_pem("CERTIFICATE", name)},
+    "tls:index/certRequest:CertRequest": lambda name, _: {"certRequestPem": fake_pem("CERTIFICATE REQUEST", name)},
+    "tls:index/locallySignedCert:LocallySignedCert": lambda name, _: {"certPem": fake_pem("CERTIFICATE", name)},
+    # A Helm release (the Vault chart): what the provider reports once installed.
+    "kubernetes:helm.sh/v3:Release": _helm_release,
 }
 
 

@@ -7,6 +7,7 @@ line per problem and creates nothing. The cloud is reached only through its regi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Optional
@@ -26,6 +27,7 @@ from components.rasa.endpoints import (
     SECRET_KAFKA_PASSWORD,
     SECRET_LICENSE,
     SECRET_LOCK_STORE_PASSWORD,
+    SECRET_AUTH_TOKEN,
     SECRET_STORAGE_KEY,
     SECRET_VAULT_TOKEN,
     RenderedEndpoints,
@@ -36,9 +38,11 @@ from components.rasa.workload import (
     Autoscaling, ContainerResources, EgressTarget, PodPlacement, PublicIngress, RasaWorkload, RasaWorkloadArgs,
     VerifyChecks,
 )
+from components.rasa import labels as rasa_labels
 from components.settings.sections import (
     ActionServerSettings, AutoscalingSettings, EgressRule, IngressSettings, PodSchedulingSettings,
 )
+from infra import vault as vault_wiring
 from infra.analytics import deploy_analytics, export_analytics
 from infra.settings import StackPlan, StackSettings, load_stack_from_pulumi
 
@@ -76,7 +80,12 @@ def kubernetes_provider(settings: StackSettings, services: CloudServices) -> k8s
 def deploy(plan: StackPlan) -> Platform:
     settings, budget, access = plan.settings, plan.budget, plan.cloud_plan.existing
     provision = plan.cloud.provision
-    services = provision(plan.cloud_plan) if (settings.any_managed() and provision) else CloudServices()
+    # The in-cluster Vault needs the cloud's seal even when nothing else is managed.
+    wants_cloud = settings.any_managed() or settings.vault.mode == "in-cluster"
+    services = provision(plan.cloud_plan) if (wants_cloud and provision) else CloudServices()
+    provider = kubernetes_provider(settings, services)
+    labels = rasa_labels.common(settings.stack, settings.environment)
+    vault = vault_wiring.deploy_vault(settings, services, provider, labels)
 
     s = settings
     connections = PlatformConnections(
@@ -86,7 +95,7 @@ def deploy(plan: StackPlan) -> Platform:
         model_storage=services.model_storage or existing.model_storage(
             s.model_storage, plan.cloud.remote_storage, s.region, access,
         ),
-        vault=existing.vault(s.vault),
+        vault=vault.connection,
         identity=services.identity or WorkloadIdentity(),
     )
     rasa = settings.rasa
@@ -105,7 +114,19 @@ def deploy(plan: StackPlan) -> Platform:
     # The renderer sees credentials only as "present": its output holds no secret.
     rendered = resolve(redact(connections)).apply(lambda resolved: render_endpoints(resolved, options))
 
-    args = workload_args(settings, connections, rendered, budget, services)
+    secret_values = _secret_values(settings, connections)
+    if rasa.auth_token is not None:
+        secret_values[SECRET_AUTH_TOKEN] = existing.secret(rasa.auth_token)
+    bootstrap = vault_wiring.bootstrap(
+        settings, vault, vault_wiring.vault_credentials(secret_values, connections), connections, services, provider, labels,
+        action_server_credentials=_action_server_secret_values(settings))
+    api_token = secret_values.get(SECRET_AUTH_TOKEN) or bootstrap.generated[SECRET_AUTH_TOKEN]
+    args = workload_args(settings, connections, rendered, budget, services, provider)
+    # Every credential reaches Rasa and the action server from Vault, after the bootstrap Job wrote it there.
+    args = dataclasses.replace(
+        args, auth_token=api_token, vault_delivery=vault_wiring.delivery(settings, vault, bootstrap),
+        action_server_vault_delivery=vault_wiring.action_server_delivery(settings, vault, bootstrap),
+        vault_network=connections.vault.network, depends_on=[*args.depends_on, bootstrap.job])
     workload = RasaWorkload("rasa", args)
     status = model_status(settings, connections, args.await_ready)
     # In Rasa's namespace, once the event queue's topics and users exist.
@@ -142,6 +163,7 @@ def workload_args(
     rendered: pulumi.Output[RenderedEndpoints],
     budget: ConnectionBudget,
     services: CloudServices,
+    provider: Optional[k8s.Provider] = None,
 ) -> RasaWorkloadArgs:
     """The stack's settings as the workload's explicit inputs: the workload never reads settings."""
     rasa, c = settings.rasa, connections
@@ -174,11 +196,11 @@ def workload_args(
             *c.identity.network,
         ),
         rendered=rendered,
-        secret_values=_secret_values(settings, c),
+        secret_values={**_secret_values(settings, c), **_action_server_secret_values(settings)},
         auth_token=existing.secret(settings.rasa.auth_token),
         budget=budget,
         service_origins=_origins(c),
-        provider=kubernetes_provider(settings, services),
+        provider=provider or kubernetes_provider(settings, services),
         verify=VerifyChecks(require_model=rasa.verify.require_model, timeout_seconds=rasa.verify.timeout_seconds)
         if rasa.verify.enabled else None,
         depends_on=list(services.workload_depends_on),
@@ -240,6 +262,7 @@ def _action_server(a: ActionServerSettings) -> Optional[ActionServerSpec]:
         egress=_egress(a.egress),
         placement=_placement(a),
         service_account_annotations=dict(a.service_account_annotations),
+        command=tuple(a.command),
     )
 
 
@@ -251,11 +274,18 @@ def _secret_values(settings: StackSettings, c: PlatformConnections) -> dict[str,
         SECRET_LOCK_STORE_PASSWORD: c.lock_store.password,
         SECRET_KAFKA_PASSWORD: c.event_queue.password,
         SECRET_STORAGE_KEY: c.model_storage.account_key,
-        # The stack's own (LLM keys, channel tokens, the action server's API keys): the same path.
+        # The stack's own (LLM keys, channel tokens): the same path.
         **{RASA_ENV_SECRET.format(k): existing.secret(v) for k, v in settings.rasa.secret_env.items()},
-        **{ACTIONS_ENV_SECRET.format(k): existing.secret(v) for k, v in settings.rasa.action_server.secret_env.items()},
     }
     return {k: pulumi.Output.secret(v) for k, v in values.items() if v is not None}
+
+
+def _action_server_secret_values(settings: StackSettings) -> dict[str, pulumi.Input[str]]:
+    """The action server's secretEnv by logical name: a secret of its own in Vault, not Rasa's."""
+    a = settings.rasa.action_server
+    if not a.enabled:
+        return {}
+    return {ACTIONS_ENV_SECRET.format(k): pulumi.Output.secret(existing.secret(v)) for k, v in a.secret_env.items()}
 
 
 def _origins(c: PlatformConnections) -> dict[str, str]:
@@ -280,10 +310,8 @@ def export(platform: Platform) -> None:
     pulumi.export("endpointsYml", platform.rendered.apply(lambda r: r.endpoints_yml))
     pulumi.export("connectionBudget", json.loads(_budget_json(platform.budget)))
     pulumi.export("serviceOrigins", _origins(platform.connections))
-    pulumi.export(
-        "vaultSecret",
-        f"{s.vault.mount_point}/{s.vault.secrets_path} (keys sql_store_username, sql_store_password)",
-    )
+    pulumi.export("vaultSecret", f"{s.vault.mount_point}/{s.vault.secrets_path} (written by the bootstrap Job)")
+    pulumi.export("vaultAddress", platform.connections.vault.address)
     for key, value in platform.cloud_outputs.items():
         pulumi.export(key, value)
     export_analytics(s, platform.analytics)

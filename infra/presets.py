@@ -26,6 +26,7 @@ ENVIRONMENT_PRESETS: dict[str, dict[str, Any]] = {
         "lockStore": {"highAvailability": False, "snapshotDays": 0},
         "eventQueue": {"replicationFactor": 2, "retentionHours": 72},
         "modelStorage": {"noncurrentVersionDays": 7},
+        "vault": {"servers": 1},
         "analytics": {"enabled": False},
     },
     "staging": {
@@ -43,6 +44,7 @@ ENVIRONMENT_PRESETS: dict[str, dict[str, Any]] = {
         "lockStore": {"highAvailability": True, "snapshotDays": 1},
         "eventQueue": {"replicationFactor": 3, "retentionHours": 168},
         "modelStorage": {"noncurrentVersionDays": 30},
+        "vault": {"servers": 3},
         "analytics": {"enabled": True, "replicas": 2, "podDisruptionBudget": True},
     },
     "prod": {
@@ -62,6 +64,7 @@ ENVIRONMENT_PRESETS: dict[str, dict[str, Any]] = {
         "lockStore": {"highAvailability": True, "snapshotDays": 7},
         "eventQueue": {"replicationFactor": 3, "retentionHours": 168},
         "modelStorage": {"noncurrentVersionDays": 90},
+        "vault": {"servers": 3},
         # Rasa Pro Services' minimum guidance: 2 vCPU / 4 GB, requested in prod.
         "analytics": {
             "enabled": True, "replicas": 2, "podDisruptionBudget": True,

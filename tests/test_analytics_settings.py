@@ -36,7 +36,8 @@ MANAGED_EVENTS = {"eventQueue": {"mode": "managed", "partitions": 3}}
 
 def test_more_consumers_than_partitions_is_one_line():
     managed = {"cloud": "aws", "environment": "dev", "region": "eu-central-1", "rasa": {"license": "lic"},
-               "vault": {"mode": "existing", "address": "https://vault.internal:8200", "token": "t"},
+               "vault": {"mode": "external", "address": "https://vault.internal:8200", "kubernetesHost": "https://k8s.internal:6443",
+                         "adminToken": "t"},
                "eventQueue": {"partitions": 3}, "aws": {"eventQueue": {"kafkaVersion": "3.8.0"}},
                "cluster": {"nodeCountMax": 10},  # room for the pods: only the partition rule is under test
                "analytics": {"enabled": True, "replicas": 4}}

@@ -36,19 +36,30 @@ def errors(stacks, **rasa) -> list[str]:
 # -- environment: plain values, and secrets only by reference -----------------------------------------
 
 
-def test_secret_env_reaches_the_pod_only_as_a_secret_reference(stacks):
+def vault_env_template(pod_template) -> str:
+    return pod_template["metadata"]["annotations"]["vault.hashicorp.com/agent-inject-template-rasa-env"]
+
+
+def verify_job(result):
+    (job,) = [r for r in result.resources
+              if r.type == "kubernetes:batch/v1:Job" and r.inputs["metadata"]["name"].startswith("rasa-verify-")]
+    return job
+
+
+def test_secret_env_reaches_the_pod_only_from_vault(stacks):
     result = assistant(stacks, env={"RASA_DUCKLING_HTTP_URL": "http://duckling.nlp:8000"})
     env = {e["name"]: e for e in rasa_container(result)["env"]}
-    assert env["OPENAI_API_KEY"] == {"name": "OPENAI_API_KEY", "valueFrom": {"secretKeyRef": {
-        "name": "rasa-credentials", "key": "rasa-env.OPENAI_API_KEY"}}}
+    assert "OPENAI_API_KEY" not in env  # neither a literal nor a Secret reference
     assert env["RASA_DUCKLING_HTTP_URL"] == {"name": "RASA_DUCKLING_HTTP_URL", "value": "http://duckling.nlp:8000"}
-    secret = manifest(result, "Secret", "rasa-credentials")
+    template = vault_env_template(manifest(result, "Deployment", "rasa-pro")["spec"]["template"])
+    assert """export OPENAI_API_KEY='{{ index .Data.data "rasa-env.OPENAI_API_KEY" """ in template
+    # The bootstrap writes the value to Vault; its own Secret holds it, masked.
+    secret = manifest(result, "Secret", "vault-bootstrap-credentials")
     assert {"rasa-env.OPENAI_API_KEY", "rasa-env.SLACK_BOT_TOKEN", "rasa-license"} <= set(secret["stringData"])
     assert set(secret["stringData"].values()) == {"[secret]"}  # values stay Pulumi secrets
+    assert not [m for m in result_manifests(result, "Secret") if m["metadata"]["namespace"] == "rasa"]
     # The verify Job sees what Rasa sees, the same way.
-    (job,) = [r for r in result.resources if r.type == "kubernetes:batch/v1:Job"]
-    job_env = {e["name"]: e for e in job.inputs["spec"]["template"]["spec"]["containers"][0]["env"]}
-    assert job_env["OPENAI_API_KEY"] == env["OPENAI_API_KEY"]
+    assert vault_env_template(verify_job(result).inputs["spec"]["template"]) == template
 
 
 def test_telemetry_is_off_and_the_log_level_is_info_unless_set(stacks):
@@ -93,16 +104,16 @@ def test_credentials_file_is_mounted_and_passed_with_its_references_unquoted(sta
     assert "slack_token: ${SLACK_BOT_TOKEN}\n" in text  # unquoted: the only form Rasa interpolates
     assert yaml.safe_load(text)["rest"] is None and yaml.safe_load(text)["slack"]["slack_channel"] == "#bots"
     c = rasa_container(result)
-    assert c["args"][-2:] == ["--credentials", "/app/channels/credentials.yml"]
+    assert c["command"][-2:] == ["--credentials", "/app/channels/credentials.yml"]  # after Vault's env is sourced
     mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
     assert mounts["/app/channels"]["readOnly"] is True
     volumes = {v["name"]: v for v in manifest(result, "Deployment", "rasa-pro")["spec"]["template"]["spec"]["volumes"]}
     assert volumes[mounts["/app/channels"]["name"]]["configMap"] == {"name": "rasa-channels"}
     annotations = manifest(result, "Deployment", "rasa-pro")["spec"]["template"]["metadata"]["annotations"]
     assert "rasa-platform.io/channels-hash" in annotations  # a changed file rolls the pods
-    # Every variable the file names is in the container's environment, from the Secret.
-    env = env_of(c)
-    assert env["SLACK_BOT_TOKEN"]["secretKeyRef"]["key"] == "rasa-env.SLACK_BOT_TOKEN"
+    # Every variable the file names is in the container's environment, from Vault.
+    template = vault_env_template(manifest(result, "Deployment", "rasa-pro")["spec"]["template"])
+    assert """export SLACK_BOT_TOKEN='{{ index .Data.data "rasa-env.SLACK_BOT_TOKEN" """ in template
 
 
 def test_a_custom_channel_is_named_by_its_module_path(stacks):
@@ -113,7 +124,7 @@ def test_a_custom_channel_is_named_by_its_module_path(stacks):
 
 def test_without_credentials_there_is_no_channels_file():
     result = preview("byo-dev")
-    assert "--credentials" not in rasa_container(result)["args"]
+    assert "--credentials" not in rasa_container(result)["command"]
     assert all(m["metadata"]["name"] != "rasa-channels" for m in result_manifests(result, "ConfigMap"))
 
 
@@ -146,7 +157,7 @@ def test_a_digest_pins_the_image_of_rasa_its_verify_job_and_the_action_server():
     result = preview("byo-dev", rasa={"image": f"rasa/rasa-pro@{DIGEST}", "actionServer": {
         "enabled": True, "image": f"registry.acme.com:5000/bots/actions@{DIGEST}", "tag": "1.4.2"}})
     assert rasa_container(result)["image"] == f"rasa/rasa-pro:3.21.0@{DIGEST}"
-    (job,) = [r for r in result.resources if r.type == "kubernetes:batch/v1:Job"]
+    job = verify_job(result)
     assert job.inputs["spec"]["template"]["spec"]["containers"][0]["image"] == f"rasa/rasa-pro:3.21.0@{DIGEST}"
     actions = manifest(result, "Deployment", "rasa-action-server")["spec"]["template"]["spec"]["containers"][0]
     assert actions["image"] == f"registry.acme.com:5000/bots/actions:1.4.2@{DIGEST}"
@@ -177,7 +188,7 @@ def test_scheduling_fields_reach_rasa_its_verify_job_and_the_action_server():
     assert pod["tolerations"] == [{"key": "dedicated", "operator": "Equal", "value": "rasa", "effect": "NoSchedule"}]
     assert pod["affinity"] == SCHEDULING["affinity"]
     assert pod["imagePullSecrets"] == [{"name": "acme-registry"}]
-    (job,) = [r for r in result.resources if r.type == "kubernetes:batch/v1:Job"]
+    job = verify_job(result)
     job_pod = job.inputs["spec"]["template"]["spec"]
     assert {k: job_pod[k] for k in ("nodeSelector", "tolerations", "affinity", "imagePullSecrets")} == {
         k: pod[k] for k in ("nodeSelector", "tolerations", "affinity", "imagePullSecrets")}
@@ -237,12 +248,13 @@ def test_the_prod_action_server_has_its_own_account_hpa_pdb_spread_and_secret_en
     assert hpa["spec"]["scaleTargetRef"]["name"] == "rasa-action-server"
     assert manifest(result, "PodDisruptionBudget", "rasa-action-server")["spec"]["maxUnavailable"] == 1  # prod preset
     env = {e["name"]: e for e in pod["containers"][0]["env"]}
-    assert env["CRM_API_KEY"] == {"name": "CRM_API_KEY", "valueFrom": {"secretKeyRef": {
-        "name": "rasa-credentials", "key": "actions-env.CRM_API_KEY"}}}
+    assert "CRM_API_KEY" not in env  # from Vault, its own secret (tests/test_vault_action_server.py)
+    template = vault_env_template(deployment["spec"]["template"])
+    assert """export CRM_API_KEY='{{ index .Data.data "actions-env.CRM_API_KEY" """ in template
     assert env["CRM_URL"] == {"name": "CRM_URL", "value": "https://crm.acme.com"}
-    assert "actions-env.CRM_API_KEY" in manifest(result, "Secret", "rasa-credentials")["stringData"]
     # Rasa's own pod does not get the action server's key.
     assert "CRM_API_KEY" not in env_of(rasa_container(result))
+    assert "CRM_API_KEY" not in vault_env_template(manifest(result, "Deployment", "rasa-pro")["spec"]["template"])
     assert result.policy["mandatoryFailures"] == 0, result.policy["violations"]
 
 

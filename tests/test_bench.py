@@ -30,7 +30,7 @@ def test_a_quick_run_prints_one_row_per_stack_the_floor_and_the_machine():
     header = "| stack | resources | preview s | floor s | ratio | peak MiB | first deploy (critical path) | all creation times |"
     assert header in lines
     (row,) = [line for line in lines if line.startswith("| byo-dev |")]
-    assert re.fullmatch(r"\| byo-dev \| 15 \| \d+\.\d\d \| \d+\.\d\d \| \d+\.\dx \| \d+ \| \d+\.\d min \| \d+\.\d min \|", row), row
+    assert re.fullmatch(r"\| byo-dev \| 26 \| \d+\.\d\d \| \d+\.\d\d \| \d+\.\dx \| \d+ \| \d+\.\d min \| \d+\.\d min \|", row), row
     (floor,) = [line for line in lines if line.startswith("| (floor) |")]
     assert floor.startswith("| (floor) | 1 | ")
     assert "`python -m infra.preview --all`" not in run.stdout  # --skip-all

@@ -193,7 +193,7 @@ def test_every_row_names_its_source_and_what_it_shows():
 
 def test_cloud_neutral_rows_are_kubernetes_or_local_types():
     assert NEUTRAL_CREATION_TIMES and CLOUDS
-    assert all(t.startswith(("kubernetes:", "random:")) for t in NEUTRAL_CREATION_TIMES)
+    assert all(t.startswith(("kubernetes:", "random:", "tls:")) for t in NEUTRAL_CREATION_TIMES)
     assert all(not spec.creation_times.keys() & NEUTRAL_CREATION_TIMES.keys() for spec in CLOUDS.values())
 
 

@@ -103,7 +103,7 @@ def test_secrets_are_masked_in_every_artifact(tmp_path):
     stacks = stack_copy(
         tmp_path,
         rasa={"license": {"secure": "v1:AAAAencrypted"}},
-        vault={"token": {"secure": "v1:BBBBencrypted"}},
+        vault={"adminToken": {"secure": "v1:BBBBencrypted"}},
     )
     assert main(["--stack", "variant", "--stacks-dir", str(stacks), "--out", str(tmp_path / "out")]) == 0
     out = tmp_path / "out" / "variant"

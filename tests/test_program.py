@@ -23,7 +23,7 @@ def engine_config(**changes) -> dict[str, str]:
     """The byo-dev stack file as the engine hands it to the program: JSON text per key, secrets decrypted."""
     document = yaml.safe_load((REPO / "stacks" / "Pulumi.byo-dev.yaml").read_text())["config"]
     document["rasa-platform:rasa"]["license"] = "license-value"
-    document["rasa-platform:vault"]["token"] = "vault-token-value"
+    document["rasa-platform:vault"]["adminToken"] = "vault-token-value"
     document["rasa-platform:trackerStore"]["password"] = "pg-value"
     document["rasa-platform:lockStore"]["password"] = "redis-value"
     document["rasa-platform:eventQueue"]["password"] = "kafka-value"
@@ -101,7 +101,10 @@ def test_program_registers_the_workload_with_real_secret_values_kept_secret():
     dumped = json.dumps([r.inputs for r in monitor.recorded])
     for value in ("license-value", "vault-token-value", "pg-value", "redis-value", "kafka-value"):
         assert value not in dumped, f"{value} registered unmasked"
-    secret = next(r for r in monitor.recorded if r.type == "kubernetes:core/v1:Secret")
-    assert set(secret.inputs["stringData"]) == {
-        "rasa-license", "rasa-auth-token", "vault-token", "lock-store-password", "event-queue-password"
+    secrets = [r for r in monitor.recorded if r.type == "kubernetes:core/v1:Secret"]
+    # Every credential goes to the bootstrap's own Secret in Vault's namespace; Rasa's has none.
+    assert [s.inputs["metadata"]["namespace"] for s in secrets] == ["vault"]
+    assert set(secrets[0].inputs["stringData"]) == {
+        "rasa-license", "rasa-auth-token", "vault-admin-token", "lock-store-password", "event-queue-password",
+        "sql_store_username", "sql_store_password",
     }

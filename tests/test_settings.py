@@ -21,7 +21,8 @@ BYO = {
     "trackerStore": {"mode": "existing", "host": "db.internal", "maxConnections": 100, "password": "pw"},
     "lockStore": {"mode": "existing", "host": "redis.internal", "password": "pw"},
     "eventQueue": {"mode": "existing", "bootstrapServers": ["k1:9096"], "username": "rasa", "password": "pw"},
-    "vault": {"mode": "existing", "address": "https://vault.internal:8200", "token": "t"},
+    "vault": {"mode": "external", "address": "https://vault.internal:8200", "kubernetesHost": "https://k8s.internal:6443",
+              "adminToken": "t"},
     "rasa": {"license": "lic"},
     # Used where a preset turns analytics on: its consumer never borrows Rasa's producer user.
     "analytics": {"consumerUsername": "rasa-analytics", "consumerPassword": "pw"},
@@ -155,7 +156,7 @@ def test_missing_required_keys(drop, expected):
 
 
 @pytest.mark.parametrize(
-    "secret", ["rasa.license", "vault.token", "trackerStore.password", "lockStore.password", "eventQueue.password"]
+    "secret", ["rasa.license", "vault.adminToken", "trackerStore.password", "lockStore.password", "eventQueue.password"]
 )
 def test_missing_secret_is_an_error_outside_the_offline_preview(secret):
     message = error_of(drop=(secret,))
@@ -164,8 +165,8 @@ def test_missing_secret_is_an_error_outside_the_offline_preview(secret):
 
 
 def test_offline_preview_fills_missing_secrets_with_listed_placeholders():
-    s = load(drop=("rasa.license", "vault.token"), placeholder_for_missing_secrets=True)
-    assert s.placeholder_secrets == ("rasa.license", "vault.token")
+    s = load(drop=("rasa.license", "vault.adminToken"), placeholder_for_missing_secrets=True)
+    assert s.placeholder_secrets == ("rasa.license", "vault.adminToken")
     assert s.rasa.license.get_secret_value() == PLACEHOLDER_SECRET
 
 
@@ -178,7 +179,23 @@ def test_plain_text_credential_in_a_stack_file_is_rejected():
 @pytest.mark.parametrize(
     "overrides, expected",
     [
-        ({"vault": {"mode": "managed"}}, "rasa-platform:vault.mode = managed: the in-cluster Vault deployment is not built yet"),
+        ({"vault": {"mode": "existing"}},
+         "rasa-platform:vault.mode = existing: renamed to `external` (same meaning: HCP Vault or your own); "
+         "allowed: in-cluster, external"),
+        ({"vault": {"mode": "managed"}}, "rasa-platform:vault.mode = managed: allowed: in-cluster or external"),
+        ({"vault": {"mode": "in-cluster"}},
+         "rasa-platform:vault.mode = in-cluster: the in-cluster Vault auto-unseals with the cloud's key management "
+         "(set aws.vaultSeal.enabled: true), or use external"),
+        ({"vault": {"mode": "in-cluster"}, "cloud": "gcp", "region": "europe-west3"},
+         "rasa-platform:vault.mode = in-cluster: the in-cluster Vault auto-unseals with the cloud's key management "
+         "(set gcp.vaultSeal.enabled: true), or use external"),
+        ({"vault": {"mode": "in-cluster", "servers": 2}, "aws": {"vaultSeal": {"enabled": True}}},
+         "rasa-platform:vault.servers = 2: must be odd (1, 3 or 5): raft needs a majority"),
+        ({"vault": {"kubernetesHost": None}},
+         "rasa-platform:vault.kubernetesHost = (not set): is required when vault.mode is external"),
+        ({"vault": {"token": "t"}}, "rasa-platform:vault.token = [secret]: no longer read: Rasa logs in to Vault with "
+                                    "its service account (Kubernetes auth); an external Vault's bootstrap takes vault.adminToken"),
+        ({"lockStore": {"authToken": "t"}}, "rasa-platform:lockStore.authToken = [secret]: unknown key; allowed keys here: "),
         ({"region": "", "cluster": {"name": "platform"}, "lockStore": {"mode": "managed"}, "network": {"mode": "existing"},
           "aws": {"network": {"vpcId": "vpc-0123456789abcdef0",
                               "privateSubnetIds": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]}}},

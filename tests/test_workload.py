@@ -55,8 +55,9 @@ def test_container_is_non_root_read_only_without_privilege_escalation(dev):
 def test_image_command_and_resources_come_from_settings(dev):
     c = rasa_container(dev)
     assert c["image"] == "rasa/rasa-pro:3.21.0"
-    assert c["args"][:2] == ["run", "--enable-api"]
-    assert c["args"][c["args"].index("--model") + 1] == "models/assistant.tar.gz"
+    argv = c["command"][4:]  # after `/bin/sh -c <source the Vault file, exec "$@"> <$0>`
+    assert argv[:3] == ["rasa", "run", "--enable-api"] and "args" not in c
+    assert argv[argv.index("--model") + 1] == "models/assistant.tar.gz"
     assert c["resources"]["requests"] == {"cpu": "1", "memory": "2Gi"}
     assert c["resources"]["limits"] == {"cpu": "2", "memory": "4Gi"}
 
@@ -79,17 +80,15 @@ def test_budget_env_matches_the_annotation(dev):
     assert budget["maxProcesses"] * (budget["poolSize"] + budget["maxOverflow"]) < 80
 
 
-def test_credentials_reach_the_pod_only_through_secret_refs(dev):
-    env = rasa_container(dev)["env"]
-    by_name = {e["name"]: e for e in env}
-    for name in ("RASA_LICENSE", "AUTH_TOKEN", "VAULT_TOKEN", "LOCK_STORE_PASSWORD", "KAFKA_SASL_PASSWORD"):
-        assert "value" not in by_name[name]
-        assert by_name[name]["valueFrom"]["secretKeyRef"]["name"] == "rasa-credentials"
-    secret = manifest(dev, "Secret", "rasa-credentials")
-    assert set(secret["stringData"]) == {
-        "rasa-license", "rasa-auth-token", "vault-token", "lock-store-password", "event-queue-password"
-    }
-    assert set(secret["stringData"].values()) == {"[secret]"}
+def test_credentials_reach_the_pod_only_from_vault(dev):
+    env = {e["name"] for e in rasa_container(dev)["env"]}
+    assert not env & {"RASA_LICENSE", "AUTH_TOKEN", "VAULT_TOKEN", "LOCK_STORE_PASSWORD", "KAFKA_SASL_PASSWORD"}
+    assert not any(m["kind"] == "Secret" and m["metadata"].get("namespace") == "rasa" for m in kubernetes_manifests(dev.resources))
+    template = manifest(dev, "Deployment", "rasa-pro")["spec"]["template"]["metadata"]["annotations"][
+        "vault.hashicorp.com/agent-inject-template-rasa-env"]
+    for var, key in (("RASA_LICENSE", "rasa-license"), ("AUTH_TOKEN", "rasa-auth-token"),
+                     ("LOCK_STORE_PASSWORD", "lock-store-password"), ("KAFKA_SASL_PASSWORD", "event-queue-password")):
+        assert f"export {var}='{{{{ index .Data.data \"{key}\"" in template
 
 
 def test_endpoints_configmap_is_what_the_pod_mounts(dev):
@@ -117,9 +116,9 @@ def test_labels_and_selector(dev):
 def test_dev_has_fixed_replicas_and_no_hpa_or_pdb(dev):
     assert manifest(dev, "Deployment", "rasa-pro")["spec"]["replicas"] == 1
     # The whole inventory, so an absent kind cannot pass because nothing was found at all.
-    kinds = sorted(m["kind"] for m in kubernetes_manifests(dev.resources))
+    kinds = sorted(m["kind"] for m in rasa_objects(dev))
     assert kinds == ["ConfigMap", "ConfigMap", "ConfigMap", "Deployment", "Job", "Namespace", "NetworkPolicy",
-                     "NetworkPolicy", "Secret", "Service", "ServiceAccount"]  # the verify Job, its script and policy
+                     "NetworkPolicy", "Service", "ServiceAccount"]  # the verify Job, its script and policy
 
 
 def test_dev_spreads_over_zones_when_it_can(dev):
@@ -260,8 +259,14 @@ def test_the_rasa_components_read_no_settings_and_do_not_plan_the_budget():
 # -- the verify Job -------------------------------------------------------------------------------
 
 
+def rasa_objects(result):
+    """The objects of Rasa's namespace (Vault's are tests/test_vault_*.py's)."""
+    return [m for m in kubernetes_manifests(result.resources)
+            if m["metadata"].get("namespace") == "rasa" or m["metadata"]["name"] == "rasa" and m["kind"] == "Namespace"]
+
+
 def verify_job(result):
-    jobs = [m for m in kubernetes_manifests(result.resources) if m["kind"] == "Job"]
+    jobs = [m for m in rasa_objects(result) if m["kind"] == "Job"]
     assert len(jobs) == 1, [m["metadata"]["name"] for m in jobs]
     return jobs[0]
 
@@ -288,7 +293,7 @@ def test_the_verify_job_runs_the_checks_as_rasa_sees_the_services(dev):
 
 def test_the_deployment_waits_for_the_verify_job(dev):
     (deployment,) = [r for r in dev.resources if r.type == "kubernetes:apps/v1:Deployment"]
-    (job,) = [r for r in dev.resources if r.type == "kubernetes:batch/v1:Job"]
+    (job,) = [r for r in dev.resources if r.type == "kubernetes:batch/v1:Job" and r.name == "rasa-verify-job"]
     assert job.urn in deployment.dependencies
 
 
@@ -308,10 +313,10 @@ def test_a_required_model_and_a_disabled_verify_job():
     args = verify_job(strict)["spec"]["template"]["spec"]["containers"][0]["args"]
     assert "--model-optional" not in args and args[args.index("--timeout") + 1] == "45"
     off = preview("byo-dev", rasa={"verify": {"enabled": False}})
-    kinds = [m["kind"] for m in kubernetes_manifests(off.resources)]
+    kinds = [m["kind"] for m in rasa_objects(off)]
     assert "Job" not in kinds and kinds.count("NetworkPolicy") == 1
     (deployment,) = [r for r in off.resources if r.type == "kubernetes:apps/v1:Deployment"]
-    assert not any("Job" in d for d in deployment.dependencies)
+    assert not any("rasa-verify" in d for d in deployment.dependencies)
 
 
 def test_the_verify_job_runs_again_when_the_configuration_changes(dev):

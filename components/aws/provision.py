@@ -108,11 +108,11 @@ def provision(plan: AwsPlan) -> CloudServices:
         outputs["trackerStoreEndpoint"] = tracker.instance.address
         outputs["trackerStoreAdminUsername"] = tracker.admin_username
         outputs["trackerStoreAdminPassword"] = tracker.admin_password
-        # Rasa's own role: created by the in-cluster bootstrap (or by hand until it exists).
+        # Rasa's own role: created by the in-cluster bootstrap (RDS's API creates only the master user).
         outputs["trackerStoreAppUsername"] = settings.tracker_store.username
         if tracker.connection.password is not None:
             outputs["trackerStoreAppPassword"] = tracker.connection.password
-        # The analytics database and roles are created on this server with the master login.
+        # The master login: the bootstrap creates Rasa's role and the analytics setup Job its database and roles.
         services["tracker_store_admin"] = tracker.connection.admin_login(tracker.admin_username, tracker.admin_password)
     if "analytics.database" in settings.managed():
         assert network and access

@@ -61,5 +61,7 @@ class VaultSeal(pulumi.ComponentResource):
             seal_type="awskms",
             parameters={"region": ctx.region, "kms_key_id": key.key_id},
             identity=WorkloadIdentity(service_account_annotations={"eks.amazonaws.com/role-arn": unsealer.arn}),
+            namespace=seal.namespace,
+            service_account=seal.service_account,
         )
         self.register_outputs({"kmsKeyId": self.kms_key_id, "roleArn": self.role_arn, "region": self.region})

@@ -44,6 +44,8 @@ AZURE = CloudSpec(
     event_queue_providers=("event-hubs", "confluent"),
     # A namespace-level SAS rule (Listen + Send) of its own, a consumer group and a dead-letter hub.
     analytics_consumer=True,
+    seals_vault=lambda azure: azure.vault_seal.enabled,
+    vault_seal_setting="azure.vaultSeal.enabled: true",
     ingress_controller=TRAEFIK_WITH_CERT_MANAGER,
     uploads_models=True,
     secret_fields=(("modelStorage", "accountKey"),),

@@ -60,5 +60,7 @@ class VaultSeal(pulumi.ComponentResource):
             seal_type="azurekeyvault",
             parameters={"tenant_id": ctx.tenant_id, "vault_name": self.vault_name, "key_name": self.key_name},
             identity=workload_identity(identity.client_id, ctx.tenant_id, env=True),
+            namespace=args.namespace,
+            service_account=args.service_account,
         )
         self.register_outputs({"vaultName": self.vault_name, "keyName": self.key_name, "clientId": self.client_id})

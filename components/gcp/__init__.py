@@ -35,6 +35,8 @@ GCP = CloudSpec(
     event_queue_providers=EVENT_QUEUE_PROVIDERS,
     # A service account of its own (Managed Kafka) or a Confluent service account and key, with ACLs.
     analytics_consumer=True,
+    seals_vault=lambda gcp: gcp.vault_seal.enabled,
+    vault_seal_setting="gcp.vaultSeal.enabled: true",
     ingress_controller=TRAEFIK_WITH_CERT_MANAGER,
     uploads_models=True,
     plan=plan,

@@ -81,5 +81,7 @@ class VaultSeal(pulumi.ComponentResource):
                 service_account_annotations=account.email.apply(lambda email: {SERVICE_ACCOUNT_ANNOTATION: email}),
                 network=METADATA_SERVER,
             ),
+            namespace=args.namespace,
+            service_account=args.service_account,
         )
         self.register_outputs({"email": self.email, "keyId": self.key_id})

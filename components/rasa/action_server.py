@@ -1,8 +1,14 @@
 """The optional Rasa action server, fit for production: its own service account (a workload
 identity optional), a hardened Deployment spread over zones, a Service, an HPA and a PDB when
-asked for, and a NetworkPolicy that admits Rasa only and lets it reach DNS and its own `egress`
-list only. Credentials reach it exactly as they reach Rasa: `secretKeyRef` into the credentials
-Secret, never a literal value."""
+asked for, and a NetworkPolicy that admits Rasa only and lets it reach DNS, Vault (with Vault
+delivery) and its own `egress` list only.
+
+Credentials never appear as a literal value. With `vault_delivery` they come from Vault the way
+Rasa's do (components/rasa/vault_delivery.py), but under the action server's own Kubernetes auth
+role, whose policy reads only the action server's own secret: the Agent renders its `secretEnv`
+into `/vault/secrets/rasa-env` and the container's `command` (the image's entrypoint, which the
+wrapper must name to exec it) starts after that file is sourced. It gets no Vault token: it never
+talks to Vault itself. Without Vault delivery: `secretKeyRef` into the credentials Secret."""
 
 from __future__ import annotations
 
@@ -12,12 +18,16 @@ from typing import Mapping, Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.contracts import NetworkAccess
 from components.rasa import labels as rasa_labels
+from components.rasa import vault_delivery
+from components.rasa.endpoints import CA_DIR
 from components.rasa.hardening import container_security_context, pod_security_context
-from components.rasa.network_policy import EgressTarget, dns_rule, listed_rules
+from components.rasa.network_policy import EgressTarget, egress_rules
 from components.rasa.placement import PodPlacement, image_reference, pod_spec_fields
 from components.rasa.pod import ROLLING_SURGE, ContainerResources, secret_env_entries
 from components.rasa.scaling import Autoscaling, autoscaler, disruption_budget, zone_spread
+from components.rasa.vault_delivery import VaultDelivery
 
 meta = k8s.meta.v1
 core = k8s.core.v1
@@ -25,6 +35,9 @@ networking = k8s.networking.v1
 
 ACTION_SERVER_USER_ID = 1001
 NAME = "rasa-action-server"  # the Deployment, Service, service account, HPA, PDB and policy
+SERVICE_ACCOUNT = NAME  # bound to its own Vault role with Vault delivery
+# rasa/rasa-sdk's Dockerfile: WORKDIR /app, ENTRYPOINT ["./entrypoint.sh"], CMD ["start", "--actions", "actions"].
+DEFAULT_COMMAND = ("./entrypoint.sh", "start", "--actions", "actions")
 
 
 @dataclass(frozen=True)
@@ -43,6 +56,8 @@ class ActionServerSpec:
     egress: tuple[EgressTarget, ...] = ()  # where it may connect besides DNS
     placement: PodPlacement = PodPlacement()
     service_account_annotations: Mapping[str, str] = field(default_factory=dict)
+    # The image's entrypoint and arguments: with Vault delivery the wrapper execs it.
+    command: tuple[str, ...] = DEFAULT_COMMAND
 
 
 @dataclass(frozen=True)
@@ -52,7 +67,11 @@ class ActionServerArgs:
     stack: str
     environment: str  # labels only
     strict_zone_spread: bool  # prod: pods wait for a free zone rather than share one
-    credentials_secret: str  # the Secret `secret_env` names keys of
+    credentials_secret: str  # the Secret `secret_env` names keys of (without Vault delivery)
+    # Its secretEnv from Vault under its own role (then no Secret is referenced).
+    vault_delivery: Optional[VaultDelivery] = None
+    vault_network: Optional[NetworkAccess] = None  # where its Agent reaches Vault
+    ca_config_map: Optional[str] = None  # Rasa's CA ConfigMap (Vault's CA for the Agent), mounted at CA_DIR
 
 
 class ActionServer(pulumi.ComponentResource):
@@ -98,20 +117,39 @@ class ActionServer(pulumi.ComponentResource):
                 ),
                 revision_history_limit=5,
                 template=core.PodTemplateSpecArgs(
-                    metadata=meta.ObjectMetaArgs(labels=self.labels),
+                    metadata=meta.ObjectMetaArgs(labels=self.labels, annotations=self._annotations()),
                     spec=core.PodSpecArgs(
-                        service_account_name=NAME,
+                        service_account_name=SERVICE_ACCOUNT,
                         automount_service_account_token=False,
                         security_context=pod_security_context(ACTION_SERVER_USER_ID, fs_group=False),
                         topology_spread_constraints=zone_spread(self.selector, self.args.strict_zone_spread),
-                        containers=[_container(server, self.args.credentials_secret)],
-                        volumes=[core.VolumeArgs(name="tmp", empty_dir=core.EmptyDirVolumeSourceArgs(size_limit="512Mi"))],
+                        containers=[_container(server, self.args)],
+                        volumes=self._volumes(),
                         **pod_spec_fields(server.placement),
                     ),
                 ),
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service_account]),
         )
+
+    def _annotations(self) -> Optional[pulumi.Input[Mapping[str, str]]]:
+        delivery = self.args.vault_delivery
+        if delivery is None:
+            return None
+        # Its own role and secret; rolled like Rasa's when the bootstrap wrote new values.
+        return pulumi.Output.from_input(delivery.revision).apply(lambda revision: {
+            **vault_delivery.pod_annotations(delivery, self.args.server.secret_env, "action-server", token=False),
+            vault_delivery.REVISION_ANNOTATION: revision,
+        })
+
+    def _volumes(self) -> list[core.VolumeArgs]:
+        volumes = [core.VolumeArgs(name="tmp", empty_dir=core.EmptyDirVolumeSourceArgs(size_limit="512Mi"))]
+        if self.args.vault_delivery is not None:
+            volumes.append(vault_delivery.token_volume())
+            if self.args.ca_config_map:
+                volumes.append(core.VolumeArgs(name="ca-certificates",
+                                               config_map=core.ConfigMapVolumeSourceArgs(name=self.args.ca_config_map)))
+        return volumes
 
     def _service(self, name: str) -> core.Service:
         port = self.args.server.port
@@ -141,21 +179,31 @@ class ActionServer(pulumi.ComponentResource):
                         ports=[networking.NetworkPolicyPortArgs(port=self.args.server.port, protocol="TCP")],
                     )
                 ],
-                # DNS, and exactly the destinations the stack lists (your APIs).
-                egress=[dns_rule(), *listed_rules(self.args.server.egress)],
+                # DNS, Vault for its Agent (with Vault delivery), and exactly the destinations the
+                # stack lists (your APIs).
+                egress=egress_rules([self.args.vault_network] if self.args.vault_network else [], None, None,
+                                    self.args.server.egress),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
 
 
-def _container(server: ActionServerSpec, credentials_secret: str) -> core.ContainerArgs:
+def _container(server: ActionServerSpec, args: ActionServerArgs) -> core.ContainerArgs:
     health = core.HTTPGetActionArgs(path="/health", port="http")
+    delivery = args.vault_delivery
     env = [{"name": k, "value": v} for k, v in sorted(server.env.items())]
-    env += secret_env_entries(server.secret_env, credentials_secret)
+    if delivery is None:
+        env += secret_env_entries(server.secret_env, args.credentials_secret)
+    mounts = [core.VolumeMountArgs(name="tmp", mount_path="/tmp")]
+    if delivery is not None and args.ca_config_map:
+        # The Agent copies this container's mounts: it finds Vault's CA here.
+        mounts.append(core.VolumeMountArgs(name="ca-certificates", mount_path=CA_DIR, read_only=True))
     return core.ContainerArgs(
         name="action-server",
         image=image_reference(server.image, server.tag),
         image_pull_policy="IfNotPresent",
+        # With Vault: the image's entrypoint, exec'd after the Agent's rendered environment is sourced.
+        command=vault_delivery.wrap_command(server.command, token=False) if delivery else None,
         ports=[core.ContainerPortArgs(name="http", container_port=server.port, protocol="TCP")],
         env=env or None,
         resources=core.ResourceRequirementsArgs(
@@ -165,7 +213,7 @@ def _container(server: ActionServerSpec, credentials_secret: str) -> core.Contai
         liveness_probe=core.ProbeArgs(http_get=health, period_seconds=15, timeout_seconds=5, failure_threshold=4),
         readiness_probe=core.ProbeArgs(http_get=health, period_seconds=10, timeout_seconds=5),
         security_context=container_security_context(),
-        volume_mounts=[core.VolumeMountArgs(name="tmp", mount_path="/tmp")],
+        volume_mounts=mounts,
     )
 
 

@@ -71,10 +71,6 @@ def listed_rules(listed: Iterable[EgressTarget]) -> list[networking.NetworkPolic
     ]
 
 
-def dns_rule() -> networking.NetworkPolicyEgressRuleArgs:
-    return _dns()
-
-
 def _dns() -> networking.NetworkPolicyEgressRuleArgs:
     # Served by kube-system.
     return networking.NetworkPolicyEgressRuleArgs(

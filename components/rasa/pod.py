@@ -1,7 +1,8 @@
 """The Rasa Pro pod: one hardened container started with the rendered endpoints.yml.
 
-Credentials Rasa takes from the environment reach the container from the `rasa-credentials`
-Secret (env `valueFrom.secretKeyRef`), never as a literal env value.
+Credentials Rasa takes from the environment reach the container from Vault through the Agent
+injector (components/rasa/vault_delivery.py) when a `VaultDelivery` is given, else from the
+`rasa-credentials` Secret (env `valueFrom.secretKeyRef`); never as a literal env value.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from components.cloud import RASA_SERVICE_ACCOUNT
 from components.contracts import WorkloadIdentity
 from components.rasa.channels import CHANNELS_DIR, CREDENTIALS_PATH
 from components.rasa.endpoints import CA_DIR, ENDPOINTS_DIR, RASA_PORT, RenderedEndpoints
+from components.rasa import vault_delivery
 from components.rasa.hardening import container_security_context, pod_security_context
 from components.rasa.placement import PodPlacement, pod_spec_fields
 from components.rasa.scaling import zone_spread
+from components.rasa.vault_delivery import VaultDelivery
 
 meta = k8s.meta.v1
 core = k8s.core.v1
@@ -68,13 +71,18 @@ def pod_template(
     strict_zone_spread: bool,
     placement: PodPlacement,
     credentials_yml: Optional[str],
+    delivery: Optional[VaultDelivery] = None,
 ) -> core.PodTemplateSpecArgs:
-    env = container_env(rendered, identity)
+    env = container_env(rendered, identity, delivery)
     extra_args = ["--credentials", CREDENTIALS_PATH] if credentials_yml is not None else []
-    annotations: dict[str, Any] = {"rasa-platform.io/config-hash": rendered.apply(config_hash)}
-    if credentials_yml is not None:
+    channels_hash = hashlib.sha256(credentials_yml.encode()).hexdigest()[:16] if credentials_yml is not None else None
+    annotations = pulumi.Output.all(rendered, delivery.revision if delivery else "").apply(lambda p: {
+        "rasa-platform.io/config-hash": config_hash(p[0]),
         # A changed credentials.yml must roll the pods too.
-        annotations["rasa-platform.io/channels-hash"] = hashlib.sha256(credentials_yml.encode()).hexdigest()[:16]
+        **({"rasa-platform.io/channels-hash": channels_hash} if channels_hash else {}),
+        **({**vault_delivery.pod_annotations(delivery, p[0].secret_env, "rasa"), vault_delivery.REVISION_ANNOTATION: p[1]}
+           if delivery else {}),
+    })
     return core.PodTemplateSpecArgs(
         metadata=meta.ObjectMetaArgs(labels={**labels, **identity.pod_labels}, annotations=annotations),
         spec=core.PodSpecArgs(
@@ -83,16 +91,19 @@ def pod_template(
             termination_grace_period_seconds=60,
             security_context=pod_security_context(RASA_USER_ID),
             topology_spread_constraints=zone_spread(selector, strict_zone_spread),
-            containers=[_rasa_container(image, resources, rendered, env, extra_args, credentials_yml is not None)],
-            volumes=_volumes(credentials_yml is not None),
+            containers=[_rasa_container(image, resources, rendered, env, extra_args, credentials_yml is not None, delivery)],
+            volumes=[*_volumes(credentials_yml is not None), *([vault_delivery.token_volume()] if delivery else [])],
             **pod_spec_fields(placement),
         ),
     )
 
 
-def container_env(rendered: pulumi.Output[RenderedEndpoints], identity: WorkloadIdentity) -> pulumi.Output[list]:
-    """The Rasa container's environment (also the verify Job's: it must see what Rasa sees)."""
-    return pulumi.Output.all(rendered, identity.env).apply(lambda parts: _container_env(parts[0], parts[1] or {}))
+def container_env(rendered: pulumi.Output[RenderedEndpoints], identity: WorkloadIdentity,
+                  delivery: Optional[VaultDelivery] = None) -> pulumi.Output[list]:
+    """The Rasa container's environment (also the verify Job's: it must see what Rasa sees).
+    With Vault delivery, credentials are not in it: the entrypoint sources them."""
+    return pulumi.Output.all(rendered, identity.env).apply(
+        lambda parts: _container_env(parts[0], parts[1] or {}, secret_refs=delivery is None))
 
 
 def config_hash(rendered: RenderedEndpoints) -> str:
@@ -103,26 +114,28 @@ def config_hash(rendered: RenderedEndpoints) -> str:
 
 def _rasa_container(
     image: str, resources: ContainerResources, rendered: pulumi.Output[RenderedEndpoints], env: pulumi.Output[list],
-    extra_args: list[str], channels: bool,
+    extra_args: list[str], channels: bool, delivery: Optional[VaultDelivery] = None,
 ) -> core.ContainerArgs:
     return core.ContainerArgs(
         name="rasa",
         image=image,
         image_pull_policy="IfNotPresent",
-        args=rendered.apply(lambda r: [*r.args, *extra_args]),
+        # With Vault: `exec rasa run ...` after sourcing what the Agent rendered.
+        command=rendered.apply(lambda r: vault_delivery.wrap_command(["rasa", *r.args, *extra_args])) if delivery else None,
+        args=None if delivery else rendered.apply(lambda r: [*r.args, *extra_args]),
         ports=[core.ContainerPortArgs(name="http", container_port=RASA_PORT, protocol="TCP")],
         env=env,
         resources=core.ResourceRequirementsArgs(
             requests={"cpu": resources.cpu_request, "memory": resources.memory_request},
             limits={"cpu": resources.cpu_limit, "memory": resources.memory_limit},
         ),
-        **_probes(),
+        **_probes(delivery is not None),
         security_context=container_security_context(),
         volume_mounts=_volume_mounts(channels),
     )
 
 
-def _probes() -> dict[str, core.ProbeArgs]:
+def _probes(from_vault: bool = False) -> dict[str, core.ProbeArgs]:
     root = core.HTTPGetActionArgs(path="/", port="http")
     return {
         # Downloading and loading a model can take minutes: the startup probe holds liveness off
@@ -132,7 +145,8 @@ def _probes() -> dict[str, core.ProbeArgs]:
         # /status needs the API token; an exec probe reads it from the environment so it never
         # appears in the pod spec. It fails (409) until a model is loaded.
         "readiness_probe": core.ProbeArgs(
-            exec_=core.ExecActionArgs(command=READINESS_COMMAND), period_seconds=10, timeout_seconds=5, failure_threshold=3
+            exec_=core.ExecActionArgs(command=vault_delivery.wrap_command(READINESS_COMMAND) if from_vault else READINESS_COMMAND),
+            period_seconds=10, timeout_seconds=5, failure_threshold=3
         ),
     }
 
@@ -156,7 +170,7 @@ def _volumes(channels: bool) -> list[core.VolumeArgs]:
     ]
 
 
-def _container_env(rendered: RenderedEndpoints, identity_env: dict[str, str]) -> list[dict[str, Any]]:
+def _container_env(rendered: RenderedEndpoints, identity_env: dict[str, str], secret_refs: bool = True) -> list[dict[str, Any]]:
     plain = {
         **rendered.env,
         **identity_env,
@@ -164,7 +178,7 @@ def _container_env(rendered: RenderedEndpoints, identity_env: dict[str, str]) ->
         "RASA_CACHE_DIRECTORY": "/app/.rasa/cache",
     }
     env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in sorted(plain.items())]
-    return env + secret_env_entries(rendered.secret_env, CREDENTIALS_SECRET)
+    return env + (secret_env_entries(rendered.secret_env, CREDENTIALS_SECRET) if secret_refs else [])
 
 
 def secret_env_entries(secret_env: Mapping[str, str], secret: str) -> list[dict[str, Any]]:

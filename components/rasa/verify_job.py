@@ -24,9 +24,11 @@ from typing import Any, Mapping, Optional, Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.rasa import vault_delivery
 from components.rasa.endpoints import CA_DIR, ENDPOINTS_DIR, ENDPOINTS_PATH, is_credential_env_name
 from components.rasa.hardening import container_security_context, pod_security_context
 from components.rasa.placement import PodPlacement, pod_spec_fields
+from components.rasa.vault_delivery import VaultDelivery
 
 meta = k8s.meta.v1
 core = k8s.core.v1
@@ -65,6 +67,9 @@ class VerifyJobArgs:
     placement: PodPlacement = PodPlacement()  # the Rasa pods' nodes, tolerations and pull secrets
     provider: Optional[k8s.Provider] = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)
+    # Credentials from Vault as the Rasa pod gets them (env var → KV key); None: from `env`'s refs.
+    vault_delivery: Optional[VaultDelivery] = None
+    secret_env: Optional[pulumi.Input[Mapping[str, str]]] = None
 
 
 def verify_args(args: VerifyJobArgs, remote_storage: Optional[str], model: Optional[str]) -> list[str]:
@@ -126,7 +131,7 @@ class VerifyJob(pulumi.ComponentResource):
         digest = pulumi.Output.all(
             image=args.image, namespace=args.namespace, service_account=args.service_account_name,
             endpoints=args.endpoints_config_map, ca=args.ca_config_map, env=env, argv=argv,
-            config=args.config_digest,
+            config=args.config_digest, secret_env=args.secret_env,
             job={"deadline": args.active_deadline_seconds, "backoff": args.backoff_limit,
                  "ttl": args.ttl_seconds_after_finished},
         ).apply(lambda parts: job_digest(script, parts))
@@ -141,6 +146,9 @@ class VerifyJob(pulumi.ComponentResource):
                 name="ca-certificates", config_map=core.ConfigMapVolumeSourceArgs(name=args.ca_config_map))),
             "tmp": ("/tmp", core.VolumeArgs(name="tmp", empty_dir=core.EmptyDirVolumeSourceArgs(size_limit="256Mi"))),
         }
+        delivery = args.vault_delivery
+        if delivery is not None:
+            volumes["vault-token"] = (None, vault_delivery.token_volume())
         self.job = batch.Job(
             f"{name}-job",
             metadata=meta.ObjectMetaArgs(name=self.job_name, namespace=args.namespace, labels=labels),
@@ -149,7 +157,8 @@ class VerifyJob(pulumi.ComponentResource):
                 active_deadline_seconds=args.active_deadline_seconds,
                 ttl_seconds_after_finished=args.ttl_seconds_after_finished,
                 template=core.PodTemplateSpecArgs(
-                    metadata=meta.ObjectMetaArgs(labels=labels),
+                    metadata=meta.ObjectMetaArgs(labels=labels, annotations=pulumi.Output.from_input(args.secret_env).apply(
+                        lambda env: vault_delivery.pod_annotations(delivery, env or {}, "verify")) if delivery else None),
                     spec=core.PodSpecArgs(
                         restart_policy="Never",
                         service_account_name=args.service_account_name,
@@ -159,7 +168,8 @@ class VerifyJob(pulumi.ComponentResource):
                             name="verify",
                             image=args.image,
                             image_pull_policy="IfNotPresent",
-                            command=["python", f"{SCRIPT_DIR}/verify.py"],
+                            command=vault_delivery.wrap_command(["python", f"{SCRIPT_DIR}/verify.py"]) if delivery
+                            else ["python", f"{SCRIPT_DIR}/verify.py"],
                             args=argv,
                             env=env,
                             resources=core.ResourceRequirementsArgs(
@@ -168,7 +178,7 @@ class VerifyJob(pulumi.ComponentResource):
                             ),
                             security_context=container_security_context(),
                             volume_mounts=[core.VolumeMountArgs(name=v, mount_path=path, read_only=v != "tmp")
-                                           for v, (path, _) in volumes.items()],
+                                           for v, (path, _) in volumes.items() if path],
                         )],
                         volumes=[volume for _, volume in volumes.values()],
                         **pod_spec_fields(args.placement),

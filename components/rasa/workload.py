@@ -13,8 +13,10 @@ Deployment then depends on the upload) or the verify Job requires one, the Deplo
 `pulumi.com/skipAwait`: `pulumi up` finishes once Kubernetes accepted it, and says where the model
 goes (`model_hint`).
 
-Until Vault delivery is built, credentials Rasa takes from the environment reach the pod from a
-Kubernetes Secret (env `valueFrom.secretKeyRef`): never from a literal env value or a ConfigMap.
+With `vault_delivery`, credentials Rasa takes from the environment reach the pod from Vault
+through the Agent injector (components/rasa/vault_delivery.py) and the namespace holds no Secret;
+without it, from a Kubernetes Secret (env `valueFrom.secretKeyRef`). Never from a literal env
+value or a ConfigMap.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from components.rasa.pod import (
     config_hash, container_env, pod_template,
 )
 from components.rasa.scaling import Autoscaling, autoscaler, disruption_budget
+from components.rasa.vault_delivery import VaultDelivery
 from components.rasa.verify_job import VerifyJob, VerifyJobArgs
 
 __all__ = [
@@ -114,6 +117,11 @@ class RasaWorkloadArgs:
     model_object: Optional[pulumi.Resource] = None
     # Wait for Rasa's pods to be ready: only when a model is known to be in storage.
     await_ready: bool = True
+    # Credentials from Vault through the Agent injector (then no Secret in the namespace).
+    vault_delivery: Optional[VaultDelivery] = None
+    # The action server's secretEnv from Vault under its own role; where its Agent reaches Vault.
+    action_server_vault_delivery: Optional[VaultDelivery] = None
+    vault_network: Optional[NetworkAccess] = None
 
 
 class RasaWorkload(pulumi.ComponentResource):
@@ -143,8 +151,9 @@ class RasaWorkload(pulumi.ComponentResource):
 
     # -- options and metadata -----------------------------------------------------------------
 
-    def _options(self, *depends_on: pulumi.Resource) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, provider=self.args.provider, depends_on=list(depends_on) or None)
+    def _options(self, *depends_on: Optional[pulumi.Resource]) -> pulumi.ResourceOptions:
+        waits = [r for r in depends_on if r is not None]  # e.g. no credentials Secret with Vault delivery
+        return pulumi.ResourceOptions(parent=self, provider=self.args.provider, depends_on=waits or None)
 
     def _in_namespace(self) -> pulumi.ResourceOptions:
         return self._options(self.namespace)
@@ -189,11 +198,18 @@ class RasaWorkload(pulumi.ComponentResource):
         )
         return generated.result
 
-    def _secret(self, name: str) -> core.Secret:
-        secret_values = {**self.args.secret_values, SECRET_AUTH_TOKEN: pulumi.Output.secret(self._api_token(name))}
+    def _secret(self, name: str) -> Optional[core.Secret]:
+        a = self.args
+        if a.vault_delivery is not None:
+            # The bootstrap Job wrote every credential to Vault: Rasa's, and the action server's
+            # to a secret of its own.
+            assert a.action_server is None or not a.action_server.secret_env or a.action_server_vault_delivery, \
+                "the action server's secretEnv needs its own Vault delivery"
+            return None
+        secret_values = {**a.secret_values, SECRET_AUTH_TOKEN: pulumi.Output.secret(self._api_token(name))}
         # Only the credentials the rendered configuration and the action server refer to.
-        actions = set(self.args.action_server.secret_env.values()) if self.args.action_server else set()
-        needed = self.args.rendered.apply(lambda r: sorted(set(r.secret_env.values()) | actions))
+        actions = set(a.action_server.secret_env.values()) if a.action_server else set()
+        needed = a.rendered.apply(lambda r: sorted(set(r.secret_env.values()) | actions))
         return core.Secret(
             f"{name}-credentials",
             metadata=self._metadata(CREDENTIALS_SECRET),
@@ -242,9 +258,12 @@ class RasaWorkload(pulumi.ComponentResource):
                 environment=self.args.environment,
                 strict_zone_spread=self.args.strict_zone_spread,
                 credentials_secret=CREDENTIALS_SECRET,
+                vault_delivery=self.args.action_server_vault_delivery,
+                vault_network=self.args.vault_network if self.args.action_server_vault_delivery else None,
+                ca_config_map=CA_CONFIG_MAP if self.args.action_server_vault_delivery else None,
             ),
-            # Its pods reference the credentials Secret.
-            opts=self._options(self.namespace, self.credentials),
+            # Its pods reference the credentials Secret, or Vault's CA in Rasa's CA ConfigMap.
+            opts=self._options(self.namespace, self.credentials, self.ca_certificates, *self.args.depends_on),
         )
 
     def _verify_job(self, name: str) -> Optional[VerifyJob]:
@@ -272,7 +291,9 @@ class RasaWorkload(pulumi.ComponentResource):
                 service_account_name=RASA_SERVICE_ACCOUNT,
                 endpoints_config_map=ENDPOINTS_CONFIG_MAP,
                 ca_config_map=CA_CONFIG_MAP,
-                env=container_env(a.rendered, a.identity),
+                env=container_env(a.rendered, a.identity, a.vault_delivery),
+                vault_delivery=a.vault_delivery,
+                secret_env=a.rendered.apply(lambda r: r.secret_env),
                 remote_storage=a.rendered.apply(lambda r: _flag(r.args, "--remote-storage")),
                 model=a.rendered.apply(lambda r: _flag(r.args, "--model")),
                 model_required=a.verify.require_model,
@@ -282,8 +303,8 @@ class RasaWorkload(pulumi.ComponentResource):
                 placement=a.placement,
                 provider=a.provider,
                 # An uploaded model is in storage before the checks look for it.
-                depends_on=[self.service_account, self.credentials, self.endpoints_config, self.ca_certificates, policy,
-                            *([a.model_object] if a.model_object else [])],
+                depends_on=[r for r in (self.service_account, self.credentials, self.endpoints_config,
+                                        self.ca_certificates, policy, a.model_object) if r is not None],
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -296,9 +317,7 @@ class RasaWorkload(pulumi.ComponentResource):
             # waiting would only time out. Kubernetes still rolls and probes the pods.
             annotations[SKIP_AWAIT] = "true"
         waits_for = [self.service_account, self.credentials, self.endpoints_config, self.ca_certificates,
-                     *([self.channels_config] if self.channels_config else []),
-                     *([self.verify_job] if self.verify_job else []),
-                     *([a.model_object] if a.model_object else [])]
+                     self.channels_config, self.verify_job, a.model_object]
         return apps.Deployment(
             f"{name}-deployment",
             metadata=self._metadata(annotations=annotations),
@@ -322,6 +341,7 @@ class RasaWorkload(pulumi.ComponentResource):
                     strict_zone_spread=a.strict_zone_spread,
                     placement=a.placement,
                     credentials_yml=render_channels(a.channels).credentials_yml if a.channels is not None else None,
+                    delivery=a.vault_delivery,
                 ),
             ),
             # The verify Job passed first: a stack whose services Rasa cannot reach fails `pulumi up`

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import AfterValidator, Field, SecretStr
+from pydantic import AfterValidator, Field, SecretStr, field_validator
 
 from components.settings.values import (
     Cidr, DnsLabel, EnvName, HostName, HostPort, HttpsUrl, ImageRepository, ImageTag, KeyPrefix, ObjectKey,
@@ -176,23 +176,49 @@ class EventQueueSettings(Section):
     """existing: where Rasa may connect to the brokers (default: anywhere, on their ports only)."""
 
 
+VAULT_MODES = ("in-cluster", "external")
+
+
 class VaultSettings(Section):
-    mode: Literal["managed", "existing"] = "existing"
-    """`existing` Vault (HCP Vault or your own); the in-cluster deployment comes later."""
+    mode: Literal["in-cluster", "external"] = "in-cluster"
+    """`in-cluster`: the official Vault chart deployed here (raft HA, TLS, the cloud's auto-unseal), or an `external` Vault (HCP Vault Dedicated or your own); the bootstrap Job configures either."""
+    servers: Annotated[int, between(1, 5)] = 1
+    """in-cluster: Vault servers (raft voters; 3 in prod). Odd numbers keep a quorum."""
+    storage_size: Quantity = "10Gi"
+    """in-cluster: each server's raft data volume."""
+    audit_storage_size: Quantity = "10Gi"
+    """in-cluster: each server's audit log volume (a file audit device is enabled on it)."""
+    storage_class: Optional[DnsLabel] = None
+    """in-cluster: StorageClass of the data and audit volumes (default: the cluster's default)."""
+    kubernetes_namespace: DnsLabel = "vault"
+    """external: namespace of the Agent injector and the bootstrap Job (in-cluster, Vault runs where the cloud's seal identity is bound, e.g. `aws.vaultSeal.namespace`)."""
+    token_period_hours: Annotated[int, between(1, 768)] = 24
+    """Period of Rasa's Vault tokens: renewable for ever, each renewal good for this long."""
     address: Optional[HttpsUrl] = None
-    """existing: https address of Vault."""
+    """external: https address of Vault."""
     ca_cert: Optional[PemCertificate] = None
-    """existing: PEM of a private CA that signed Vault's certificate (becomes VAULT_CACERT)."""
+    """external: PEM of a private CA that signed Vault's certificate (becomes VAULT_CACERT)."""
     namespace: Optional[str] = None
-    """Vault Enterprise / HCP namespace."""
+    """external: Vault Enterprise / HCP namespace."""
+    admin_token: Optional[SecretStr] = None
+    """external: a token the bootstrap configures Vault with (mounts, auth, policies, the secret), as a secret."""
+    kubernetes_host: Optional[HttpsUrl] = None
+    """external: the cluster's API address as Vault reaches it (Vault reviews Rasa's service-account tokens there)."""
+    kubernetes_ca_cert: Optional[PemCertificate] = None
+    """external: PEM of the cluster API's CA (for Vault's token reviews)."""
     mount_point: Annotated[str, matching(r"[A-Za-z0-9_-]+", "a KV mount name")] = "secret"
     """KV v2 mount holding Rasa's secret."""
     secrets_path: Annotated[str, matching(r"[A-Za-z0-9_/-]+", "a KV path")] = "rasa-secrets"
-    """Path of the one secret holding Rasa's keys (sql_store_username, sql_store_password)."""
-    token: Optional[SecretStr] = None
-    """existing: Rasa's Vault token (read-only on that path), as a secret."""
+    """Path of the one secret holding every credential of Rasa; the action server's secretEnv is under `<this>-actions`."""
     egress_cidrs: tuple[Cidr, ...] = ()
-    """existing: where Rasa may connect to Vault (default: anywhere, on its port only)."""
+    """external: where Rasa may connect to Vault (default: anywhere, on its port only)."""
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _renamed(cls, value: object) -> object:
+        if value == "existing":
+            raise ValueError("renamed to `external` (same meaning: HCP Vault or your own); allowed: in-cluster, external")
+        return value
 
 
 class AutoscalingSettings(Section):
@@ -333,6 +359,16 @@ class ActionServerSettings(PodSchedulingSettings):
     """Where the action server may connect (your APIs): `{cidr, port, protocol: TCP|UDP}` each; nothing else but DNS."""
     service_account_annotations: dict[str, str] = Field(default_factory=dict)
     """Annotations of the action server's own service account (e.g. a workload identity made outside this stack)."""
+    command: tuple[str, ...] = ("./entrypoint.sh", "start", "--actions", "actions")
+    """The image's entrypoint and arguments, exec'd after Vault's environment is sourced (default: rasa/rasa-sdk's ENTRYPOINT + CMD)."""
+
+    @field_validator("command")
+    @classmethod
+    def _command(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value or not all(part.strip() for part in value):
+            raise ValueError("must be the image's entrypoint and arguments, a non-empty list of non-empty strings "
+                             "(rasa/rasa-sdk: [./entrypoint.sh, start, --actions, actions])")
+        return value
 
 
 class VerifySettings(Section):

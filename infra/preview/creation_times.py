@@ -34,14 +34,19 @@ NEUTRAL_CREATION_TIMES: dict[str, CreationTime] = {
         "https://www.pulumi.com/registry/packages/kubernetes/api-docs/batch/v1/job/",
         "Pulumi waits for the Job's Complete condition; image pull and the checks, an estimate",
     ),
-    # The Ingress controller, cert-manager and the cluster autoscaler: `atomic` releases, so Pulumi
-    # waits until every object of the chart is ready (image pulls, webhooks, a load balancer).
+    # Helm releases: the Ingress controller, cert-manager and the cluster autoscaler are `atomic`, so
+    # Pulumi waits until every object of the chart is ready (image pulls, webhooks, a load balancer);
+    # the Vault chart is `skipAwait` (the bootstrap Job waits for its servers) and takes less. One
+    # estimate per type: the longer one.
     "kubernetes:helm.sh/v3:Release": CreationTime(
         2,
         "https://www.pulumi.com/registry/packages/kubernetes/api-docs/helm/v3/release/",
-        "Pulumi waits for the release's resources to be ready (atomic: Helm's --wait); an estimate",
+        "Pulumi waits for the release's resources to be ready (atomic: Helm's --wait; the Vault chart skips it); an estimate",
     ),
     # Computed by the provider process itself: no API call.
+    **{f"tls:index/{t}": CreationTime(0, "https://www.pulumi.com/registry/packages/tls/", "computed locally")
+       for t in ("privateKey:PrivateKey", "selfSignedCert:SelfSignedCert", "certRequest:CertRequest",
+                 "locallySignedCert:LocallySignedCert")},
     "random:index/randomPassword:RandomPassword": CreationTime(0, "https://www.pulumi.com/registry/packages/random/", "computed locally"),
     "random:index/randomId:RandomId": CreationTime(0, "https://www.pulumi.com/registry/packages/random/", "computed locally"),
 }

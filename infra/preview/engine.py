@@ -181,10 +181,12 @@ def run_stack(
     overrides: Optional[dict[str, Any]] = None,
     stacks_dir: Path = STACKS_DIR,
     policy_config: Optional[dict[str, Any]] = None,
+    secret_overrides: Sequence[str] = (),
 ) -> StackPreview:
     """Preview one stack. `overrides` (top-level key → value, mappings merged into the stack
     file's) are how tests build insecure or broken variants of a shipped stack. `policy_config`
-    is the policy pack's config (a `--policy-config` file's values, over the stack's environment)."""
+    is the policy pack's config (a `--policy-config` file's values, over the stack's environment).
+    `secret_overrides` names override keys to hold as Pulumi secrets (as `--secret` values would be)."""
     result = StackPreview(name)
     path = stack_path(name, stacks_dir)
     if not path.is_file():
@@ -203,6 +205,7 @@ def run_stack(
         if isinstance(value, dict) and isinstance(current, dict):
             value = deep_merge(current, value)
         raw[key] = json.dumps(value) if isinstance(value, (dict, list, bool)) else str(value)
+    secret_keys = set(secret_keys) | set(secret_overrides)
     try:
         plan = load_stack(raw, secret_keys, name, placeholder_for_missing_secrets=True)
     except ConfigError as exc:

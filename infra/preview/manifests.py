@@ -38,6 +38,8 @@ def kubernetes_manifests(resources: list[RecordedResource]) -> list[dict[str, An
     for r in resources:
         if not r.type.startswith("kubernetes:") or r.type.startswith("pulumi:providers"):
             continue
+        if r.type.startswith("kubernetes:helm.sh/"):
+            continue  # a Helm release renders its objects at deploy time: its values are in resources.json
         group_version, kind = r.type.split(":")[1:3]
         group, version = group_version.split("/")
         manifest = {"apiVersion": version if group == "core" else f"{group}/{version}", "kind": kind}

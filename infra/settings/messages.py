@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
@@ -10,6 +11,13 @@ from components.settings.errors import ConfigError
 
 # Fields the program sets itself; never shown as allowed keys.
 HIDDEN_FIELDS = {"stack", "placeholder_secrets"}
+# Keys earlier releases read, and what replaced them.
+RETIRED_KEYS = {
+    "vault.token": "no longer read: Rasa logs in to Vault with its service account (Kubernetes auth); "
+                   "an external Vault's bootstrap takes vault.adminToken",
+}
+# An unknown key named like a credential: its value is never shown.
+CREDENTIAL_NAME = re.compile(r"(token|password|secret|license|key)$", re.IGNORECASE)
 
 _MESSAGES: dict[str, str] = {
     "int_parsing": "must be a whole number",
@@ -37,6 +45,10 @@ def _one(error: Any, merged: dict[str, Any], model: type[BaseModel]) -> ConfigEr
     if kind == "missing":
         return ConfigError(key, None, "is required")
     if kind == "extra_forbidden":
+        if CREDENTIAL_NAME.search(str(error["loc"][-1])):
+            value = "[secret]"
+        if key in RETIRED_KEYS:
+            return ConfigError(key, value, RETIRED_KEYS[key])
         allowed = allowed_keys(model, error["loc"][:-1])
         return ConfigError(key, value, f"unknown key; allowed keys here: {', '.join(allowed)}")
     if kind == "literal_error":

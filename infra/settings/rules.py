@@ -37,10 +37,11 @@ def _managed(s: StackSettings, spec: CloudSpec, problems: Problems) -> None:
     if s.event_queue.mode == "managed" and provider is not None:
         allowed = ", ".join(spec.event_queue_providers) or "unset (the cloud's own Kafka)"
         problems.require(provider in spec.event_queue_providers, "eventQueue.provider", provider, f"on {s.cloud} allowed: {allowed}")
-    problems.require(
-        s.vault.mode == "existing", "vault.mode", s.vault.mode,
-        "the in-cluster Vault deployment is not built yet; allowed: existing (HCP Vault or your own)",
-    )
+    section = s.cloud_section(spec.name)
+    if s.vault.mode == "in-cluster" and not spec.seals_vault(section):
+        hint = f"set {spec.vault_seal_setting}" if spec.vault_seal_setting else f"{spec.name} has no Vault seal yet"
+        problems.add("vault.mode", "in-cluster",
+                     f"the in-cluster Vault auto-unseals with the cloud's key management ({hint}), or use external")
 
 
 def _cluster(s: StackSettings, problems: Problems) -> None:
@@ -74,8 +75,12 @@ def _services(s: StackSettings, problems: Problems) -> None:
     if ms.mode == "existing":
         problems.require(ms.bucket is not None, "modelStorage.bucket", None,
                          "is required when modelStorage.mode is existing (the bucket or container name)")
-    if v.mode == "existing":
-        problems.require(v.address is not None, "vault.address", None, "is required when vault.mode is existing (https://host:8200)")
+    if v.mode == "external":
+        problems.require(v.address is not None, "vault.address", None, "is required when vault.mode is external (https://host:8200)")
+        problems.require(v.kubernetes_host is not None, "vault.kubernetesHost", None,
+                         "is required when vault.mode is external (the cluster API address Vault reviews Rasa's tokens at)")
+    else:
+        problems.require(v.servers % 2 == 1, "vault.servers", v.servers, "must be odd (1, 3 or 5): raft needs a majority")
 
 
 def _rasa(s: StackSettings, problems: Problems) -> None:

@@ -23,7 +23,7 @@ NEUTRAL_SECRET_FIELDS: tuple[tuple[str, ...], ...] = (
     ("rasa", "authToken"),
     ("rasa", "secretEnv"),
     ("rasa", "actionServer", "secretEnv"),
-    ("vault", "token"),
+    ("vault", "adminToken"),
     ("trackerStore", "password"),
     ("lockStore", "password"),
     ("eventQueue", "password"),
@@ -59,8 +59,9 @@ def required_secrets(s: StackSettings, spec: CloudSpec) -> list[tuple[Path, Opti
     """(path, current value, why) of every credential this stack needs."""
     section = s.cloud_section(spec.name)
     needed: list[tuple[Path, Optional[SecretStr], str]] = [(("rasa", "license"), s.rasa.license, "(your Rasa Pro license)")]
-    if s.vault.mode == "existing":
-        needed.append((("vault", "token"), s.vault.token, "when vault.mode is existing (Rasa's Vault token)"))
+    if s.vault.mode == "external":
+        needed.append((("vault", "adminToken"), s.vault.admin_token,
+                       "when vault.mode is external (the bootstrap's administrative token)"))
     ts, ls, eq = s.tracker_store, s.lock_store, s.event_queue
     if ts.mode == "existing" and not spec.existing_iam_auth(section):
         needed.append((("trackerStore", "password"), ts.password, "when trackerStore.mode is existing"))

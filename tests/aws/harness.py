@@ -13,7 +13,8 @@ from tests.support import engine
 from tests.support.engine import Registered, Run
 
 REGION = "eu-central-1"
-VAULT = {"mode": "existing", "address": "https://vault.example.com:8200", "egressCidrs": ["172.25.16.0/20"]}
+VAULT = {"mode": "external", "address": "https://vault.example.com:8200", "kubernetesHost": "https://k8s.example.com:443",
+         "egressCidrs": ["172.25.16.0/20"]}
 
 
 def plan_for(environment: str = "prod", stack: str = "aws-test", **sections: Any) -> StackPlan:

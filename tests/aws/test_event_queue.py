@@ -132,7 +132,7 @@ def test_min_insync_replicas_lets_a_write_survive_one_broker_down():
 def test_rasa_waits_for_the_topic_and_its_scram_user(shipped_previews):
     """The Rasa namespace (everything of Rasa's, the verify Job first) waits for what its producer needs."""
     resources = shipped_previews["aws-prod"].resources
-    (namespace,) = [r for r in resources if r.type == "kubernetes:core/v1:Namespace"]
+    (namespace,) = [r for r in resources if r.type == "kubernetes:core/v1:Namespace" and r.name == "rasa-namespace"]
     (topic,) = [r for r in resources if r.type == "aws:msk/topic:Topic" and r.name == "event-queue-topic"]
     (users,) = [r for r in resources if r.type == "aws:msk/scramSecretAssociation:ScramSecretAssociation"]
     assert {topic.urn, users.urn} <= set(namespace.dependencies)

@@ -30,15 +30,15 @@ def keys_in(value, path=""):
 
 
 @pytest.mark.parametrize("name", STACKS)
-def test_stack_files_hold_no_credentials_and_use_an_existing_https_vault(name):
+def test_stack_files_hold_no_credentials_and_run_vault_in_the_cluster(name):
     config = stack_file(name)
     keys = set(keys_in(config))
-    assert {"mode", "address", "namespace"} <= keys  # the walk reaches nested keys
+    assert {"mode", "namespace", "kafkaVersion"} <= keys  # the walk reaches nested keys
     assert not CREDENTIAL_KEYS & keys, "credentials belong in `pulumi config set --secret`"
     assert "secure" not in json.dumps(config)
     assert config["rasa-platform:cloud"] == "aws"
-    assert config["rasa-platform:vault"]["mode"] == "existing"
-    assert config["rasa-platform:vault"]["address"].startswith("https://")
+    assert config["rasa-platform:vault"]["mode"] == "in-cluster"
+    assert config["rasa-platform:aws"]["vaultSeal"]["enabled"] is True
 
 
 @pytest.mark.parametrize("name, environment, zones", [("aws-dev", "dev", 2), ("aws-prod", "prod", 3)])
@@ -47,8 +47,9 @@ def test_stack_files_load_and_provision_everything_managed(name, environment, zo
     plan = load_stack(raw, secret_keys, name, placeholder_for_missing_secrets=True)
     settings = plan.settings
     assert settings.environment == environment and settings.region == "eu-central-1"
-    assert set(settings.placeholder_secrets) == {"vault.token", "rasa.license"}  # nothing else to set by hand
+    assert set(settings.placeholder_secrets) == {"rasa.license"}  # nothing else to set by hand
     assert all(s.mode == "managed" for n, s in settings.services().items() if n != "vault")
+    assert settings.vault.mode == "in-cluster" and settings.vault.servers == (3 if environment == "prod" else 1)
     run = provision(plan)
     assert len(run.of_type("aws:ec2/subnet:Subnet")) == 3 * zones
     assert len(run.of_type("aws:msk/cluster:Cluster")) == 1 and len(run.of_type("aws:rds/instance:Instance")) == 1

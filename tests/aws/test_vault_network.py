@@ -69,11 +69,14 @@ def test_the_data_tier_gets_no_route_to_vault(peered):
 
 
 def test_cidrs_nothing_routes_are_one_warning_line():
-    result = preview("aws-prod")  # egressCidrs set, no aws.vaultNetwork
+    # The shipped aws-prod runs Vault in the cluster: here an external one, egressCidrs set, no aws.vaultNetwork.
+    external = {**VAULT, "egressCidrs": ["172.25.32.0/20"]}
+    result = preview("aws-prod", vault=external)
     (warning,) = [w for w in result.warnings if "vault.egressCidrs" in w]
     assert warning.startswith("vault.egressCidrs 172.25.32.0/20 have no route from this VPC")
     assert "aws.vaultNetwork.peeringConnectionId" in warning and "\n" not in warning
-    routed = preview("aws-prod", aws={"eventQueue": {"kafkaVersion": "3.8.0"}, "vaultNetwork": {"peeringConnectionId": PCX}})
+    routed = preview("aws-prod", vault=external,
+                     aws={"eventQueue": {"kafkaVersion": "3.8.0"}, "vaultNetwork": {"peeringConnectionId": PCX}})
     assert not [w for w in routed.warnings if "vault.egressCidrs" in w]
     routes = [r for r in routed.resources if r.type == "aws:ec2/route:Route" and r.name.startswith("network-vault-")]
     assert len(routes) == 3  # in the preview's resources.json

@@ -11,7 +11,8 @@ from tests.support.engine import Registered, Run
 
 REGION = "europe-west3"
 PROJECT = "acme-rasa-test"
-VAULT = {"mode": "existing", "address": "https://vault.example.com:8200", "egressCidrs": ["10.60.0.0/20"]}
+VAULT = {"mode": "external", "address": "https://vault.example.com:8200", "kubernetesHost": "https://k8s.example.com:443",
+         "egressCidrs": ["10.60.0.0/20"]}
 BASE: dict[str, Any] = {
     "cloud": "gcp",
     "region": REGION,

@@ -74,7 +74,10 @@ def test_an_unset_reference_fails_in_rasa_as_the_settings_check_says(rasa: RasaR
 
 def test_rasa_parses_the_deployments_arguments_with_credentials(rendered, rasa: RasaRunner) -> None:
     deployment = manifest(rendered, "Deployment", "rasa-pro")
-    args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    command = deployment["spec"]["template"]["spec"]["containers"][0]["command"]
+    # The Vault wrapper: `/bin/sh -c '<source the Agent's env> && exec "$@"' rasa rasa <args>`.
+    assert command[3:5] == ["rasa", "rasa"]
+    args = command[5:]
     (parsed,) = rasa.run(["args"], {}, extra_args=("--args", json.dumps([args])))["args"]
     assert parsed["credentials"] == "/app/channels/credentials.yml"
     assert parsed["endpoints"] == "/app/config/endpoints.yml" and parsed["enable_api"] is True

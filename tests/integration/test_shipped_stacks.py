@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from components.rasa import vault_delivery
 from infra.preview import all_stacks, endpoints_yml, kubernetes_manifests
 from tests.support.rasa_env import RasaRunner
 
@@ -16,12 +17,21 @@ LOCK_STORE_TYPES = {"concurrent_redis": "ConcurrentRedisLockStore", "redis": "Re
 
 
 def pod_environment(manifests: list[dict]) -> dict[str, str]:
-    """The Rasa container's environment: literal values as given, Secret references with stand-ins."""
+    """The Rasa container's environment: literal values as given, Secret references and what the
+    Vault Agent's template exports (plus VAULT_TOKEN, from its token file) with stand-ins."""
     deployment = next(m for m in manifests if m["kind"] == "Deployment" and m["metadata"]["name"] == "rasa-pro")
-    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    template = deployment["spec"]["template"]
+    (container,) = template["spec"]["containers"]
     env = {}
     for item in container["env"]:
         env[item["name"]] = item["value"] if "value" in item else f"stand-in-for-{item['valueFrom']['secretKeyRef']['key']}"
+    agent = (template["metadata"].get("annotations") or {}).get(f"{vault_delivery.PREFIX}agent-inject-template-{vault_delivery.ENV_FILE}")
+    if agent:
+        for line in agent.splitlines():
+            if line.startswith("export "):
+                name = line.removeprefix("export ").split("=", 1)[0]
+                env[name] = f"stand-in-for-{line.split(chr(34))[1]}"
+        env[vault_delivery.VAULT_TOKEN_ENV] = "stand-in-for-the-agent-token"
     return env
 
 

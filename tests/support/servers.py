@@ -12,6 +12,7 @@ What production has, the servers have too:
   AUTH tokens and Azure access keys are (Rasa's `redis` lock store then needs username
   `default`); on 127.0.0.2, see REDIS_HOST;
 * OpenBao (Vault's API): dev server plus a TLS listener from a config file; KV v2 at `secret/`;
+  and, for the bootstrap, a fresh server (raft storage, Shamir seal, not initialised, TLS only);
 * S3: moto's server over HTTPS with a certificate from the same private CA, and one bucket.
 """
 
@@ -371,6 +372,59 @@ def openbao_server(ca: TestCA):
 
     try:
         proc.wait_until(kv2_ready, "KV v2 mounted at secret/ over TLS")
+        yield server
+    finally:
+        proc.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@dataclass
+class FreshVaultServer:
+    """A real, uninitialised OpenBao server: raft storage on disk, Shamir seal, TLS listener only."""
+
+    address: str
+    ca_file: Path
+    storage_dir: Path
+    audit_dir: Path
+
+    def client(self, token: Optional[str] = None):
+        import hvac
+
+        return hvac.Client(url=self.address, token=token, verify=str(self.ca_file))
+
+
+@contextlib.contextmanager
+def openbao_fresh_server(ca: TestCA):
+    """`bao server` (not dev mode) as the bootstrap meets a new in-cluster Vault: not initialised,
+    sealed, storage on disk; initialising and unsealing it is the bootstrap's job."""
+    binary = _bao_binary()
+    workdir = _private_dir("bao-fresh")
+    cert, key = ca.issue_server_cert().write(workdir, "server")
+    (workdir / "ca.pem").write_text(ca.cert_pem)
+    storage, audit = workdir / "data", workdir / "audit"
+    storage.mkdir()
+    audit.mkdir()
+    port, cluster_port = free_port(), free_port()
+    # OpenBao 2 has no `file` storage any more: integrated raft, one node (production's storage).
+    (workdir / "server.hcl").write_text(
+        f'storage "raft" {{\n  path = "{storage}"\n  node_id = "bootstrap-test"\n}}\n'
+        f'listener "tcp" {{\n  address = "{LOOPBACK}:{port}"\n  cluster_address = "{LOOPBACK}:{cluster_port}"\n'
+        f'  tls_cert_file = "{cert}"\n  tls_key_file = "{key}"\n}}\n'
+        f'api_addr = "https://localhost:{port}"\ncluster_addr = "https://{LOOPBACK}:{cluster_port}"\n'
+        # OpenBao refuses audit devices created through the API unless told otherwise; Vault allows them.
+        "unsafe_allow_api_audit_creation = true\n"
+    )
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(workdir)}
+    proc = ManagedProcess("bao", [binary, "server", f"-config={workdir / 'server.hcl'}"], workdir / "bao.log",
+                          env=env, cwd=workdir)
+    server = FreshVaultServer(address=f"https://localhost:{port}", ca_file=workdir / "ca.pem",
+                              storage_dir=storage, audit_dir=audit)
+
+    def answers() -> bool:
+        return server.client().sys.is_initialized() is False
+
+    try:
+        proc.wait_until(answers, "an uninitialised server answering over TLS")
         yield server
     finally:
         proc.stop()
