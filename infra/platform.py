@@ -153,7 +153,9 @@ def model_status(settings: StackSettings, c: PlatformConnections, await_ready: b
     # Warned now, not inside an apply: a real preview does not know a created bucket's name yet.
     bucket = c.model_storage.bucket
     key = object_key(c.model_storage.model_key)
-    pulumi.warn(waiting(f"{scheme}://{bucket if isinstance(bucket, str) else '<stack output modelBucket>'}/{key}"))
+    # Azure names its container output modelContainer; S3 and GCS their bucket modelBucket.
+    output = "modelContainer" if c.model_storage.provider == "azure" else "modelBucket"
+    pulumi.warn(waiting(f"{scheme}://{bucket if isinstance(bucket, str) else f'<stack output {output}>'}/{key}"))
     return location.apply(waiting)
 
 

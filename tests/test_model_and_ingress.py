@@ -242,3 +242,10 @@ def test_every_cloud_installs_the_same_controller_and_issuer_on_its_created_clus
     assert {r.urn for r in ingress_releases(result)} <= set(resource.dependencies)
     assert {r.provider for r in ingress_releases(result)} == {deployment_of(result).provider}
     assert result.policy["mandatoryFailures"] == 0
+
+
+def test_the_waiting_warning_names_the_output_that_holds_the_container_on_azure():
+    result = preview("azure-dev")
+    assert any(w.startswith("Rasa waits for a model: upload a trained model to azure://<stack output modelContainer>/")
+               for w in result.warnings)
+    assert "modelContainer" in result.outputs
