@@ -29,7 +29,6 @@ from components.rasa.endpoints import (
     SECRET_LOCK_STORE_PASSWORD,
     SECRET_AUTH_TOKEN,
     SECRET_STORAGE_KEY,
-    SECRET_VAULT_TOKEN,
     RenderedEndpoints,
     RenderOptions,
     render_endpoints,
@@ -272,7 +271,6 @@ def _secret_values(settings: StackSettings, c: PlatformConnections) -> dict[str,
     """Every credential the pod may need, by logical name (the API token is the workload's own)."""
     values: dict[str, Optional[pulumi.Input[str]]] = {
         SECRET_LICENSE: existing.secret(settings.rasa.license),
-        SECRET_VAULT_TOKEN: c.vault.token,
         SECRET_LOCK_STORE_PASSWORD: c.lock_store.password,
         SECRET_KAFKA_PASSWORD: c.event_queue.password,
         SECRET_STORAGE_KEY: c.model_storage.account_key,
