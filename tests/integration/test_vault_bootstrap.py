@@ -156,6 +156,17 @@ def test_first_run_initialises_and_configures_and_a_second_run_changes_nothing(f
             assert value not in out
 
 
+def test_an_initialisation_whose_keys_never_reached_the_store_is_named_not_passed_over(fresh_vault, tmp_path):
+    # As when sys/init's answer was lost on the way back: Vault is initialised, the store is empty.
+    fresh_vault.client().sys.initialize(secret_shares=3, secret_threshold=2)
+    boot = make_bootstrap(fresh_vault, tmp_path, CREDENTIALS)
+    code, out, report = boot.run()
+    assert code != 0 and report["initialise"] == "failed"
+    assert "bootstrap: FAILED at step initialise: Vault is initialised but " in out
+    assert "holds no keys or root token: they were never stored" in out
+    assert "unseal" not in report  # nothing after it ran
+
+
 def test_a_token_of_the_rasa_policy_reads_its_secret_and_nothing_else(fresh_vault, tmp_path):
     boot = make_bootstrap(fresh_vault, tmp_path, CREDENTIALS)
     code, out, _ = boot.run()

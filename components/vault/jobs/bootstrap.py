@@ -180,6 +180,11 @@ class Run:
         return self.credentials[key]
 
 
+# sys/init generates and encrypts the keys (and, under auto-unseal, calls the cloud's KMS): minutes
+# under load are possible, and its answer cannot be asked for twice.
+INIT_TIMEOUT_SECONDS = 300
+
+
 def vault_client(plan: dict, token: Optional[str] = None) -> Any:
     import hvac
 
@@ -221,14 +226,26 @@ def step_initialise(run: Run) -> Outcome:
             raise StepFailed("the external Vault is not initialised: its operator initialises it")
         return skipped("external Vault")
     if health.get("initialized"):
+        if not run.stored.get(ROOT_TOKEN_KEY):
+            # Initialised, but its one answer never reached the key store (an earlier run lost it).
+            raise StepFailed(f"Vault is initialised but {run.store.where()} holds no keys or root token: they were "
+                             "never stored; restore them into it, or wipe Vault's storage (a fresh install) and re-run")
         return unchanged("already initialised")
     init = run.plan["init"]
-    if init["seal"] == "shamir":
-        result = client.sys.initialize(secret_shares=init["shares"], secret_threshold=init["threshold"])
-        keys = result["keys_base64"]
-    else:
-        result = client.sys.initialize(recovery_shares=init["shares"], recovery_threshold=init["threshold"])
-        keys = result["recovery_keys_b64"]
+    # Vault answers sys/init once, with the only copy of the keys: a slow answer must not be given
+    # up on (a retry would find Vault initialised and the keys gone), so this call waits longer and
+    # is never retried: any failure here stops the run with the step named.
+    patient = vault_client({**run.plan, "timeout_seconds": INIT_TIMEOUT_SECONDS})
+    try:
+        if init["seal"] == "shamir":
+            result = patient.sys.initialize(secret_shares=init["shares"], secret_threshold=init["threshold"])
+            keys = result["keys_base64"]
+        else:
+            result = patient.sys.initialize(recovery_shares=init["shares"], recovery_threshold=init["threshold"])
+            keys = result["recovery_keys_b64"]
+    except Exception as exc:
+        raise StepFailed(f"sys/init did not answer ({type(exc).__name__}: {first_line(exc)}); if Vault now reports "
+                         "itself initialised its keys were not received: wipe Vault's storage and re-run") from None
     values = {ROOT_TOKEN_KEY: result["root_token"], KEYS_KEY: json.dumps(keys)}
     # Vault hands these out once: store them before anything else can fail, and retry a little.
     for attempt in range(5):
