@@ -6,10 +6,17 @@ own Args add the values only it reads; nothing reads the whole stack settings.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 import pulumi
+
+
+def base_name(stack: str) -> str:
+    """`rasa-<stack>`, reduced to what every cloud's names accept (lower-case letters, digits, -)."""
+    cleaned = re.sub(r"[^a-z0-9-]+", "-", f"rasa-{stack}".lower()).strip("-")
+    return re.sub(r"-{2,}", "-", cleaned)
 
 
 @dataclass(frozen=True)
@@ -24,3 +31,8 @@ class CommonArgs:
     encryption_key: Optional[pulumi.Input[str]] = None
     # The cloud's network facts (AWS: NetworkInfo), once a network exists.
     network: Optional[Any] = None
+
+    def physical_name(self, suffix: str, max_length: int = 63) -> str:
+        """A physical name `<name>-<suffix>` that fits `max_length`, trimming the name, never the suffix."""
+        room = max_length - len(suffix) - 1
+        return f"{self.name[:room].rstrip('-')}-{suffix}"

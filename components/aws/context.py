@@ -10,7 +10,6 @@ looked them up (`mode: existing`).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
@@ -32,11 +31,6 @@ def partition_for(region: str) -> str:
 def dns_suffix_for(partition: str) -> str:
     return "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
 
-
-def base_name(stack: str) -> str:
-    """`rasa-<stack>`, reduced to what every AWS name accepts (lower-case letters, digits, -)."""
-    cleaned = re.sub(r"[^a-z0-9-]+", "-", f"rasa-{stack}".lower()).strip("-")
-    return re.sub(r"-{2,}", "-", cleaned)
 
 
 @dataclass(frozen=True)
@@ -61,8 +55,7 @@ class AwsContext:
 
     def name(self, suffix: str, max_length: int = 63) -> str:
         """A physical name `<base>-<suffix>` that fits `max_length`, trimming the base, never the suffix."""
-        room = max_length - len(suffix) - 1
-        return f"{self.base_name[:room].rstrip('-')}-{suffix}"
+        return self.common.physical_name(suffix, max_length)
 
     def tags(self, name: Optional[str] = None) -> dict[str, str]:
         return with_name(dict(self.common.tags), name)

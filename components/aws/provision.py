@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.cluster import Cluster, ClusterArgs, lookup_existing_cluster
-from components.aws.context import AwsContext, ClusterAccess, NetworkInfo, base_name, partition_for
+from components.aws.context import AwsContext, ClusterAccess, NetworkInfo, partition_for
 from components.aws.event_queue import EventQueue, EventQueueArgs
 from components.aws.identity import RasaIdentity, RasaIdentityArgs
 from components.ingress import install_if_asked
@@ -29,7 +29,7 @@ from components.aws.tags import AWS_TAGS
 from components.aws.tracker_store import TrackerStore, TrackerStoreArgs
 from components.aws.vault_seal import VaultSeal, VaultSealArgs
 from components.cloud import CloudServices
-from components.common import CommonArgs
+from components.common import CommonArgs, base_name
 from components.confluent import ConfluentEventQueue, confluent_args, uses_confluent
 from components.contracts import WorkloadIdentity
 from components.model_archive import archive_path, load_archive

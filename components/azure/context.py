@@ -44,11 +44,6 @@ PRIVATE_DNS_ZONES: Mapping[str, str] = {
 }
 
 
-def base_name(stack: str) -> str:
-    """`rasa-<stack>`, reduced to what most Azure names accept (lower-case letters, digits, -)."""
-    cleaned = re.sub(r"[^a-z0-9-]+", "-", f"rasa-{stack}".lower()).strip("-")
-    return re.sub(r"-{2,}", "-", cleaned)
-
 
 @dataclass(frozen=True)
 class AzureContext:
@@ -74,8 +69,7 @@ class AzureContext:
 
     def name(self, suffix: str, max_length: int = 63) -> str:
         """A physical name `<base>-<suffix>` that fits `max_length`, trimming the base, never the suffix."""
-        room = max_length - len(suffix) - 1
-        return f"{self.base_name[:room].rstrip('-')}-{suffix}"
+        return self.common.physical_name(suffix, max_length)
 
     def unique_name(self, purpose: str, max_length: int = 63, *, hyphens: bool = True) -> pulumi.Output[str]:
         """A globally unique name `<base>-<purpose>-<random>` (no hyphens for storage accounts)."""

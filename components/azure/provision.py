@@ -16,7 +16,7 @@ import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.provider as azure_provider
 
 from components.azure.cluster import Cluster, ClusterArgs, lookup_existing_cluster
-from components.azure.context import AzureContext, ClusterAccess, NetworkInfo, base_name
+from components.azure.context import AzureContext, ClusterAccess, NetworkInfo
 from components.azure.event_queue import EventQueue, EventQueueArgs
 from components.azure.identity import RasaIdentity, RasaIdentityArgs
 from components.azure.lock_store import LockStore, LockStoreArgs
@@ -28,7 +28,7 @@ from components.azure.tags import AZURE_TAGS
 from components.azure.tracker_store import TrackerStore, TrackerStoreArgs
 from components.azure.vault_seal import VaultSeal, VaultSealArgs
 from components.cloud import CloudServices
-from components.common import CommonArgs
+from components.common import CommonArgs, base_name
 from components.confluent import ConfluentEventQueue, confluent_args, uses_confluent
 from components.ingress import install_if_asked
 from components.model_archive import archive_path, load_archive

@@ -8,7 +8,6 @@ same whether this program created them or they were named in settings (`mode: ex
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
@@ -18,11 +17,6 @@ import pulumi_random as random
 
 from components.common import CommonArgs
 
-
-def base_name(stack: str) -> str:
-    """`rasa-<stack>`, reduced to what every GCP name accepts (lower-case letters, digits, -)."""
-    cleaned = re.sub(r"[^a-z0-9-]+", "-", f"rasa-{stack}".lower()).strip("-")
-    return re.sub(r"-{2,}", "-", cleaned)
 
 
 def pem_bundle(certs: Any) -> Optional[str]:
@@ -48,8 +42,7 @@ class GcpContext:
 
     def name(self, suffix: str, max_length: int = 63) -> str:
         """A physical name `<base>-<suffix>` that fits `max_length`, trimming the base, never the suffix."""
-        room = max_length - len(suffix) - 1
-        return f"{self.common.name[:room].rstrip('-')}-{suffix}"
+        return self.common.physical_name(suffix, max_length)
 
     def unique_name(self, logical_name: str, suffix: str, parent: pulumi.Resource, max_length: int = 63) -> pulumi.Output[str]:
         """`<base>-<suffix>-<8 hex>` for names GCP keeps after deletion (key rings forever, Cloud SQL

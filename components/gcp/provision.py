@@ -15,11 +15,11 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.cloud import CloudServices
-from components.common import CommonArgs
+from components.common import CommonArgs, base_name
 from components.confluent import ConfluentEventQueue, confluent_args
 from components.contracts import WorkloadIdentity
 from components.gcp.cluster import Cluster, ClusterArgs
-from components.gcp.context import GcpContext, NetworkInfo, base_name
+from components.gcp.context import GcpContext, NetworkInfo
 from components.gcp.event_queue import EventQueue, EventQueueArgs
 from components.gcp.identity import RasaIdentity, RasaIdentityArgs
 from components.gcp.kms import KeyRing, KeyRingArgs
