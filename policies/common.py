@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable, Optional
 from pulumi_policy import PolicyResource, ReportViolation
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, _is_unknown
 
+from .stack_keys import REGION, from_setting
 from .thresholds import DEFAULTS
 
 # Sentinels of the offline preview's resource dump (see policies/offline.py).
@@ -412,3 +413,12 @@ def percent_or_int(value: Any, base: int, round_up: bool) -> Any:
         return math.ceil(share) if round_up else math.floor(share)
     number = as_number(value)
     return int(number) if isinstance(number, (int, float)) else None
+
+
+def check_allowed_region(f: "Findings", noun: str, region: Any, allowed: Sequence[str]) -> None:
+    """Every cloud's `allowed-regions` verdict on one resource's region (AWS region, Azure location,
+    GCP region): the program gives each resource its provider's, so a known one names the stack's
+    `region` setting."""
+    message = f"{noun} {region!r} is not one of the allowed regions {allowed}"
+    f.check(UNKNOWN if is_unknown(region) else region in allowed,
+            message if is_unknown(region) else from_setting(REGION, region, message))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..checks import CheckSet
-from ..common import UNKNOWN, Findings, RuleContext, entries, get, is_unknown
-from ..stack_keys import REGION, TAGS, from_setting
+from ..common import Findings, RuleContext, check_allowed_region, entries, get, is_unknown
+from ..stack_keys import TAGS
 from .types import ANY, PROVIDER
 
 CHECKS = CheckSet(__name__)
@@ -63,10 +63,7 @@ def _region(props: Any, ctx: RuleContext, f: Findings) -> None:
     if region is None:
         f.cannot_decide("region (set on the resource or its provider)")
         return
-    message = f"region {region!r} is not one of the allowed regions {allowed}"
-    # The program gives every resource its explicit provider's region: the stack's `region`.
-    f.check(UNKNOWN if is_unknown(region) else region in allowed,
-            message if is_unknown(region) else from_setting(REGION, region, message))
+    check_allowed_region(f, "region", region, allowed)
 
 
 CHECKS.resource("allowed-regions", {ANY: _region, PROVIDER: _region})

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..checks import CheckSet
-from ..common import UNKNOWN, Findings, RuleContext, entries, get, is_unknown
-from ..stack_keys import REGION, TAGS, from_setting
+from ..common import Findings, RuleContext, check_allowed_region, entries, get, is_unknown
+from ..stack_keys import TAGS
 from .types import ANY, PROVIDER
 
 CHECKS = CheckSet(__name__)
@@ -59,10 +59,7 @@ def _location(props: Any, ctx: RuleContext, f: Findings) -> None:
         return
     if location == GLOBAL:
         return
-    message = f"location {location!r} is not one of the allowed regions {allowed}"
-    # The program gives every resource its explicit provider's location: the stack's `region`.
-    f.check(UNKNOWN if is_unknown(location) else location in allowed,
-            message if is_unknown(location) else from_setting(REGION, location, message))
+    check_allowed_region(f, "location", location, allowed)
 
 
 CHECKS.resource("allowed-regions", {ANY: _location, PROVIDER: _location})

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..checks import CheckSet
-from ..common import UNKNOWN, Findings, RuleContext, entries, get, is_unknown
-from ..stack_keys import REGION, TAGS, from_setting
+from ..common import Findings, RuleContext, check_allowed_region, entries, get, is_unknown
+from ..stack_keys import TAGS
 from .types import ANY, GKE_CLUSTER, GKE_NODE_POOL, PROVIDER, SQL_INSTANCE
 
 CHECKS = CheckSet(__name__)
@@ -63,9 +63,7 @@ def _region(props: Any, ctx: RuleContext, f: Findings) -> None:
         # A zonal location (europe-west3-a) belongs to its region.
         if region.count("-") == 2 and len(region.rsplit("-", 1)[1]) == 1:
             region = region.rsplit("-", 1)[0]
-    message = f"region {region!r} is not one of the allowed regions {allowed}"
-    f.check(UNKNOWN if is_unknown(region) else region in allowed,
-            message if is_unknown(region) else from_setting(REGION, region, message))
+    check_allowed_region(f, "region", region, allowed)
 
 
 CHECKS.resource("allowed-regions", {ANY: _region, PROVIDER: _region})
