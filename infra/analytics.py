@@ -9,36 +9,49 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import existing
-from components.analytics.workload import AnalyticsWorkload, AnalyticsWorkloadArgs, DatabaseTarget
+from components.analytics.credentials import AnalyticsCredentials, DatabaseTarget
+from components.analytics.workload import AnalyticsWorkload, AnalyticsWorkloadArgs
 from components.cloud import CloudServices
 from components.contracts import KafkaConnection, NetworkAccess, PlatformConnections, PostgresConnection
-from components.rasa.placement import image_reference
 from components.rasa.pod import ContainerResources
+from components.rasa.vault_delivery import VaultDelivery
 from components.settings.errors import ConfigError
 from infra.settings import StackSettings
+from infra.vault import AnalyticsBootstrap
+
+
+def analytics_bootstrap(settings: StackSettings, connections: PlatformConnections,
+                        services: CloudServices) -> Optional[AnalyticsBootstrap]:
+    """Rasa Pro Services' credentials and database, for the Vault bootstrap (None: analytics off)."""
+    if not settings.analytics.enabled:
+        return None
+    admin = _admin(settings, services)
+    database = _database(settings, connections, admin)
+    consumer = _consumer(settings, connections.event_queue, services)
+    return AnalyticsBootstrap(
+        credentials=AnalyticsCredentials("analytics", database, consumer, existing.secret(settings.rasa.license)),
+        database=database,
+        read_only_username=settings.analytics.database.read_only_username,
+        admin=admin,
+    )
 
 
 def deploy_analytics(
     settings: StackSettings, connections: PlatformConnections, services: CloudServices,
+    bootstrap: Optional[AnalyticsBootstrap], delivery: Optional[VaultDelivery], vault_ca_cert_pem: Optional[pulumi.Input[str]],
     provider: Optional[k8s.Provider], depends_on: list[pulumi.Resource],
 ) -> Optional[AnalyticsWorkload]:
-    if not settings.analytics.enabled:
+    if bootstrap is None:
         return None
-    return AnalyticsWorkload("analytics", analytics_args(settings, connections, services, provider, depends_on))
-
-
-def analytics_args(
-    settings: StackSettings, connections: PlatformConnections, services: CloudServices,
-    provider: Optional[k8s.Provider], depends_on: list[pulumi.Resource],
-) -> AnalyticsWorkloadArgs:
-    a, rasa = settings.analytics, settings.rasa
-    admin = _admin(settings, services)
+    assert delivery is not None  # analytics on: infra/vault.py grants it a role
+    a = settings.analytics
     r = a.resources
-    return AnalyticsWorkloadArgs(
+    return AnalyticsWorkload("analytics", AnalyticsWorkloadArgs(
         stack=settings.stack,
         environment=settings.environment,
-        namespace=rasa.namespace,
+        namespace=settings.rasa.namespace,
         image=f"{a.image}@{a.tag}" if a.tag.startswith("sha256:") else f"{a.image}:{a.tag}",
+        command=tuple(a.command),  # required by the settings rules (the offline preview's stand-in otherwise)
         replicas=a.replicas,
         resources=ContainerResources(r.cpu_request, r.memory_request, r.cpu_limit, r.memory_limit),
         pod_disruption_budget=a.pod_disruption_budget,
@@ -48,16 +61,14 @@ def analytics_args(
         dead_letter_topic=a.dead_letter_topic,
         log_level=a.log_level,
         event_queue=_consumer(settings, connections.event_queue, services),
-        database=_database(settings, connections, admin),
-        read_only_username=a.database.read_only_username,
-        license=existing.secret(rasa.license),
+        database=bootstrap.database,
+        vault_delivery=delivery,
         vault=connections.vault.network,
-        database_admin=admin,
-        setup_image=image_reference(rasa.image, rasa.tag),
+        vault_ca_cert_pem=vault_ca_cert_pem,
         region=settings.region,
         provider=provider,
         depends_on=depends_on,
-    )
+    ))
 
 
 def _consumer(settings: StackSettings, producer: KafkaConnection, services: CloudServices) -> KafkaConnection:
@@ -100,22 +111,24 @@ def _database(settings: StackSettings, c: PlatformConnections, admin: Optional[P
     )
 
 
-def export_analytics(settings: StackSettings, workload: Optional[AnalyticsWorkload]) -> None:
+def export_analytics(settings: StackSettings, workload: Optional[AnalyticsWorkload],
+                     bootstrap: Optional[AnalyticsBootstrap]) -> None:
     """Where the analytics database is and how a BI tool connects to it read-only (no password)."""
-    if workload is None:
+    if workload is None or bootstrap is None:
         return
-    db, args = settings.analytics.database, workload.args.database
+    db, args = settings.analytics.database, bootstrap.database
+    creds = bootstrap.credentials
     # libpq's `system`: the public roots; a private CA (e.g. the RDS bundle): that CA's file.
     ca = "<file with the database CA>" if args.ca_cert_pem is not None else "system"
     pulumi.export("analyticsDatabaseHost", args.host)
     pulumi.export("analyticsDatabasePort", args.port)
     pulumi.export("analyticsDatabaseName", args.name)
-    reader = db.read_only_username if workload.read_only_password is not None else args.username
+    reader = db.read_only_username if creds.read_only_password is not None else args.username
     pulumi.export("analyticsReadOnlyUsername", reader)
-    if workload.read_only_password is not None:
-        pulumi.export("analyticsReadOnlyPassword", workload.read_only_password)
-        if workload.setup_job is None:  # no admin login here: the operator runs the database script
-            pulumi.export("analyticsDatabasePassword", workload.password)
+    if creds.read_only_password is not None:
+        pulumi.export("analyticsReadOnlyPassword", creds.read_only_password)
+        if bootstrap.admin is None:  # no admin login here: the operator runs the database script
+            pulumi.export("analyticsDatabasePassword", creds.password)
     pulumi.export("analyticsPsqlHint", pulumi.Output.concat(
         "psql 'host=", args.host, f" port={args.port} dbname={args.name} user={reader} sslmode={args.ssl_mode} "
         f"sslrootcert={ca}' (password: pulumi stack output --show-secrets analyticsReadOnlyPassword)"))

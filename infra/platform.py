@@ -42,7 +42,8 @@ from components.settings.sections import (
     ActionServerSettings, AutoscalingSettings, EgressRule, IngressSettings, PodSchedulingSettings,
 )
 from infra import vault as vault_wiring
-from infra.analytics import deploy_analytics, export_analytics
+from infra.vault import AnalyticsBootstrap
+from infra.analytics import analytics_bootstrap, deploy_analytics, export_analytics
 from infra.settings import StackPlan, StackSettings, load_stack_from_pulumi
 
 
@@ -56,6 +57,7 @@ class Platform:
     cloud_outputs: dict[str, pulumi.Input]
     model_status: pulumi.Output[str]
     analytics: Optional[AnalyticsWorkload] = None
+    analytics_bootstrap: Optional[AnalyticsBootstrap] = None
 
 
 # Logical names (keys of the credentials Secret) of the stack's own secret environment values.
@@ -116,9 +118,11 @@ def deploy(plan: StackPlan) -> Platform:
     secret_values = _secret_values(settings, connections)
     if rasa.auth_token is not None:
         secret_values[SECRET_AUTH_TOKEN] = existing.secret(rasa.auth_token)
+    # Rasa Pro Services' credentials exist before the bootstrap, which writes them to its own secret.
+    analytics_inputs = analytics_bootstrap(settings, connections, services)
     bootstrap = vault_wiring.bootstrap(
         settings, vault, vault_wiring.vault_credentials(secret_values, connections), connections, services, provider, labels,
-        action_server_credentials=_action_server_secret_values(settings))
+        action_server_credentials=_action_server_secret_values(settings), analytics=analytics_inputs)
     api_token = secret_values.get(SECRET_AUTH_TOKEN) or bootstrap.generated[SECRET_AUTH_TOKEN]
     args = workload_args(settings, connections, rendered, budget, services, provider)
     # Every credential reaches Rasa and the action server from Vault, after the bootstrap Job wrote it there.
@@ -128,10 +132,13 @@ def deploy(plan: StackPlan) -> Platform:
         vault_network=connections.vault.network, depends_on=[*args.depends_on, bootstrap.job])
     workload = RasaWorkload("rasa", args)
     status = model_status(settings, connections, args.await_ready)
-    # In Rasa's namespace, once the event queue's topics and users exist.
-    analytics = deploy_analytics(settings, connections, services, workload.args.provider,
-                                 [workload.namespace, *services.workload_depends_on, *services.analytics_depends_on])
-    return Platform(settings, connections, budget, rendered, workload, dict(services.outputs), status, analytics)
+    # In Rasa's namespace, once the event queue's topics and users exist and Vault holds its secret.
+    analytics = deploy_analytics(
+        settings, connections, services, analytics_inputs, vault_wiring.analytics_delivery(settings, vault, bootstrap),
+        vault.ca_cert_pem, workload.args.provider,
+        [workload.namespace, bootstrap.job, *services.workload_depends_on, *services.analytics_depends_on])
+    return Platform(settings, connections, budget, rendered, workload, dict(services.outputs), status, analytics,
+                    analytics_inputs)
 
 
 def model_status(settings: StackSettings, c: PlatformConnections, await_ready: bool) -> pulumi.Output[str]:
@@ -314,7 +321,7 @@ def export(platform: Platform) -> None:
     pulumi.export("vaultAddress", platform.connections.vault.address)
     for key, value in platform.cloud_outputs.items():
         pulumi.export(key, value)
-    export_analytics(s, platform.analytics)
+    export_analytics(s, platform.analytics, platform.analytics_bootstrap)
 
 
 def _budget_json(b: ConnectionBudget) -> str:

@@ -24,7 +24,7 @@ from infra.preview.estimate import creation_time_table
 from infra.settings import PROJECT, StackSettings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-HIDDEN = {"stack", "placeholder_secrets"}
+HIDDEN = {"stack", "placeholder_secrets", "placeholder_values"}
 
 
 def _type_name(annotation: Any) -> str:

@@ -15,8 +15,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import existing
+from components.analytics import workload as analytics_workload
+from components.analytics.credentials import AnalyticsCredentials, DatabaseTarget
 from components.cloud import RASA_SERVICE_ACCOUNT, CloudServices
-from components.contracts import NetworkAccess, PlatformConnections
+from components.contracts import NetworkAccess, PlatformConnections, PostgresConnection
 from components.rasa import labels as rasa_labels
 from components.rasa.action_server import ACTION_SERVER_USER_ID, SERVICE_ACCOUNT as ACTION_SERVER_ACCOUNT
 from components.rasa.endpoints import CA_DIR, SECRET_AUTH_TOKEN, VAULT_KEY_SQL_PASSWORD, VAULT_KEY_SQL_USERNAME
@@ -26,8 +28,10 @@ from components.rasa.vault_delivery import VaultDelivery
 from components.vault import chart
 from components.vault.bootstrap_job import BootstrapJob, BootstrapJobArgs
 from components.vault.bootstrap_plan import (
-    ADMIN_TOKEN_KEY, DATABASE_ADMIN_PASSWORD_KEY, DATABASE_ADMIN_USERNAME_KEY, KUBERNETES_AUTH_PATH, RASA_ROLE,
-    TRACKER_CA_FILE, BootstrapInputs, DatabaseUser, WorkloadGrant, bootstrap_plan,
+    ADMIN_TOKEN_KEY, ANALYTICS_ADMIN_PASSWORD_KEY, ANALYTICS_ADMIN_USERNAME_KEY, ANALYTICS_CA_FILE,
+    ANALYTICS_PASSWORD_KEY, ANALYTICS_READ_ONLY_PASSWORD_KEY, DATABASE_ADMIN_PASSWORD_KEY, DATABASE_ADMIN_USERNAME_KEY,
+    KUBERNETES_AUTH_PATH, RASA_ROLE, TRACKER_CA_FILE, AnalyticsDatabaseSetup, BootstrapInputs, DatabaseUser,
+    WorkloadGrant, bootstrap_plan,
 )
 from components.vault.deployment import ExternalVault, InClusterVault, VaultDeployment, VaultDeploymentArgs
 from infra.settings import StackSettings
@@ -39,6 +43,24 @@ VAULT_CA_FILE = f"{CA_DIR}/vault-ca.pem"  # where the renderer puts Vault's CA i
 # cannot read it and the action server's cannot read Rasa's.
 ACTION_SERVER_ROLE = "rasa-action-server"
 ACTION_SERVER_SECRETS_SUFFIX = "-actions"
+# Rasa Pro Services likewise: its own policy, role and secret (`<vault.secretsPath>-analytics`).
+ANALYTICS_ROLE = "rasa-pro-services"
+ANALYTICS_SECRETS_SUFFIX = "-analytics"
+
+
+@dataclass(frozen=True)
+class AnalyticsBootstrap:
+    """What the bootstrap does for Rasa Pro Services: write its secret, grant it a role, and, with the
+    server's admin login at hand (`admin`), create its database and roles first."""
+
+    credentials: AnalyticsCredentials
+    database: DatabaseTarget
+    read_only_username: str
+    admin: Optional[PostgresConnection] = None
+
+
+def analytics_secrets_path(settings: StackSettings) -> str:
+    return settings.vault.secrets_path + ANALYTICS_SECRETS_SUFFIX
 
 
 def action_server_secrets_path(settings: StackSettings) -> str:
@@ -80,9 +102,11 @@ def deploy_vault(settings: StackSettings, services: CloudServices, provider: k8s
         secrets_path=v.secrets_path,
         injector_replicas=2 if settings.is_prod else 1,
         client_service_accounts=[(settings.rasa.namespace, RASA_SERVICE_ACCOUNT),
-                                 *([(settings.rasa.namespace, ACTION_SERVER_ACCOUNT)] if action_server_uses_vault(settings) else [])],
-        client_pods=[(settings.rasa.namespace, rasa_labels.selector(settings.stack, component))
-                     for component in ("server", "verify", *(["action-server"] if action_server_uses_vault(settings) else []))],
+                                 *([(settings.rasa.namespace, ACTION_SERVER_ACCOUNT)] if action_server_uses_vault(settings) else []),
+                                 *([(settings.rasa.namespace, analytics_workload.SERVICE_ACCOUNT)] if settings.analytics.enabled else [])],
+        client_pods=[*((settings.rasa.namespace, rasa_labels.selector(settings.stack, component))
+                       for component in ("server", "verify", *(["action-server"] if action_server_uses_vault(settings) else []))),
+                     *([(settings.rasa.namespace, analytics_workload.selector(settings.stack))] if settings.analytics.enabled else [])],
         labels=dict(labels),
         provider=provider,
         depends_on=list(services.workload_depends_on),
@@ -103,9 +127,11 @@ def vault_credentials(secret_values: Mapping[str, pulumi.Input[str]], c: Platfor
 def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials: Mapping[str, pulumi.Input[str]],
               connections: PlatformConnections, services: CloudServices,
               provider: k8s.Provider, labels: Mapping[str, str],
-              action_server_credentials: Mapping[str, pulumi.Input[str]] = {}) -> BootstrapJob:
+              action_server_credentials: Mapping[str, pulumi.Input[str]] = {},
+              analytics: Optional[AnalyticsBootstrap] = None) -> BootstrapJob:
     """The Job writing `credentials` (and, when the stack sets none, a generated API token under
-    SECRET_AUTH_TOKEN) to Vault, and `action_server_credentials` to the action server's own secret."""
+    SECRET_AUTH_TOKEN) to Vault, `action_server_credentials` to the action server's own secret and
+    Rasa Pro Services' credentials to its own (creating its database first when it can)."""
     v, rasa = settings.vault, settings.rasa
     in_cluster = v.mode == "in-cluster"
     assert not set(credentials) & set(action_server_credentials), "one key, one secret"
@@ -114,6 +140,14 @@ def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials:
         name=ACTION_SERVER_ROLE, namespace=rasa.namespace, service_account=ACTION_SERVER_ACCOUNT,
         secrets_path=action_server_secrets_path(settings), credential_keys=sorted(action_server_credentials),
     )] if action_server_uses_vault(settings) and action_server_credentials else []
+    analytics_database, analytics_egress, analytics_ca = None, [], {}
+    if analytics is not None:
+        assert not set(analytics.credentials.vault_values) & set(files), "one key, one secret"
+        files.update(analytics.credentials.vault_values)
+        workloads.append(WorkloadGrant(
+            name=ANALYTICS_ROLE, namespace=rasa.namespace, service_account=analytics_workload.SERVICE_ACCOUNT,
+            secrets_path=analytics_secrets_path(settings), credential_keys=sorted(analytics.credentials.vault_values)))
+        analytics_database, analytics_egress, analytics_ca = _analytics_database_setup(analytics, files)
     if not in_cluster:
         files[ADMIN_TOKEN_KEY] = existing.secret(v.admin_token)  # required by infra/settings
     ns = deployment.args.namespace
@@ -128,7 +162,7 @@ def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials:
         database_user = pulumi.Output.from_input(pg.host).apply(lambda host: DatabaseUser(
             host=host, port=pg.port, database=pg.database, admin_database=admin.database, ssl_mode=pg.ssl_mode,
             has_ca=pg.ca_cert_pem is not None, username_key=VAULT_KEY_SQL_USERNAME, password_key=VAULT_KEY_SQL_PASSWORD))
-    plan = pulumi.Output.from_input(database_user).apply(lambda db: bootstrap_plan(BootstrapInputs(
+    plan = pulumi.Output.all(database_user, analytics_database).apply(lambda dbs: bootstrap_plan(BootstrapInputs(
         address=deployment.bootstrap_address,
         has_ca=deployment.ca_cert_pem is not None,
         vault_namespace=v.namespace if not in_cluster else None,
@@ -142,8 +176,9 @@ def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials:
         kubernetes_host=IN_CLUSTER_API if in_cluster else str(v.kubernetes_host),
         kubernetes_ca_cert=None if in_cluster else v.kubernetes_ca_cert,
         audit_file=chart.AUDIT_FILE if in_cluster else None,
-        database_user=db,
+        database_user=dbs[0],
         workloads=workloads,
+        analytics_database=dbs[1],
     )))
     return BootstrapJob("vault-bootstrap", BootstrapJobArgs(
         namespace=ns,
@@ -152,15 +187,34 @@ def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials:
         credentials=files,
         generated={} if SECRET_AUTH_TOKEN in credentials else {SECRET_AUTH_TOKEN: api_token_aliases()},
         ca_cert_pem=deployment.ca_cert_pem,
-        ca_files=ca_files,
+        ca_files={**ca_files, **analytics_ca},
         initialises=in_cluster,
         egress=[deployment.connection.network,
                 *([NetworkAccess(ports=(443,))] if in_cluster else []),  # the API server, for `vault-init`
-                *([pg.network] if database_user is not None else [])],
+                *([pg.network] if database_user is not None else []), *analytics_egress],
         labels=dict(labels),
         provider=provider,
-        depends_on=[deployment.release],
+        # Its analytics-database step needs the cloud's analytics server, admin and database first.
+        depends_on=[deployment.release, *(services.analytics_depends_on if analytics is not None else ())],
     ))
+
+
+def _analytics_database_setup(
+    analytics: AnalyticsBootstrap, files: dict[str, pulumi.Input[str]],
+) -> tuple[Optional[pulumi.Output[AnalyticsDatabaseSetup]], list[NetworkAccess], dict[str, pulumi.Input[str]]]:
+    """The analytics-database step's plan, the files it reads and where it connects: only with the
+    server's admin login and passwords generated here (an existing database is its operator's)."""
+    admin, db, creds = analytics.admin, analytics.database, analytics.credentials
+    if admin is None or creds.read_only_password is None:
+        return None, [], {}
+    files[ANALYTICS_ADMIN_USERNAME_KEY] = pulumi.Output.secret(admin.username)
+    files[ANALYTICS_ADMIN_PASSWORD_KEY] = pulumi.Output.secret(admin.password)
+    files[ANALYTICS_PASSWORD_KEY] = pulumi.Output.secret(creds.password)
+    files[ANALYTICS_READ_ONLY_PASSWORD_KEY] = creds.read_only_password
+    setup = pulumi.Output.from_input(db.host).apply(lambda host: AnalyticsDatabaseSetup(
+        host=host, port=db.port, admin_database=admin.database, ssl_mode=db.ssl_mode, has_ca=db.ca_cert_pem is not None,
+        database=db.name, username=db.username, read_only_username=analytics.read_only_username))
+    return setup, [db.network], ({ANALYTICS_CA_FILE: db.ca_cert_pem} if db.ca_cert_pem is not None else {})
 
 
 def delivery(settings: StackSettings, deployment: VaultDeployment, job: BootstrapJob) -> VaultDelivery:
@@ -175,8 +229,15 @@ def action_server_delivery(settings: StackSettings, deployment: VaultDeployment,
                      ACTION_SERVER_USER_ID)
 
 
+def analytics_delivery(settings: StackSettings, deployment: VaultDeployment, job: BootstrapJob) -> Optional[VaultDelivery]:
+    if not settings.analytics.enabled:
+        return None
+    return _delivery(settings, deployment, job, ANALYTICS_ROLE, analytics_secrets_path(settings),
+                     analytics_workload.USER_ID, ca_file=analytics_workload.VAULT_CA_FILE)
+
+
 def _delivery(settings: StackSettings, deployment: VaultDeployment, job: BootstrapJob, role: str,
-              secrets_path: str, user_id: int) -> VaultDelivery:
+              secrets_path: str, user_id: int, ca_file: str = VAULT_CA_FILE) -> VaultDelivery:
     v = settings.vault
     return VaultDelivery(
         role=role,
@@ -184,7 +245,7 @@ def _delivery(settings: StackSettings, deployment: VaultDeployment, job: Bootstr
         mount_point=v.mount_point,
         secrets_path=secrets_path,
         user_id=user_id,
-        ca_file=VAULT_CA_FILE if deployment.ca_cert_pem is not None else None,
+        ca_file=ca_file if deployment.ca_cert_pem is not None else None,
         vault_namespace=v.namespace if v.mode == "external" else None,
         revision=job.job_name,
     )

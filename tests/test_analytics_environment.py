@@ -33,8 +33,9 @@ def test_scram_consumer_environment():
         "RASA_ANALYTICS_CONSUMER_ID": "rasa-analytics-group", "RASA_ANALYTICS_CONSUMER_COUNT": "2",
         "RASA_ANALYTICS_DLQ": "rasa-analytics-dlq", "LOGGING_LEVEL": "INFO", "RUN_ANALYTICS_DB_MIGRATIONS": "true",
     }
-    assert r.secret_env == {"KAFKA_SASL_PASSWORD": "kafka-sasl-password", "RASA_ANALYTICS_DB_URL": "analytics-db-url",
-                            "RASA_LICENSE": "rasa-license"}
+    # Rasa's documented RASA_LICENSE and the RASA_PRO_LICENSE Rasa's chart sets for this image: one key.
+    assert r.secret_env == {"KAFKA_SASL_PASSWORD": "analytics-kafka-sasl-password", "RASA_ANALYTICS_DB_URL": "analytics-db-url",
+                            "RASA_LICENSE": "analytics-license", "RASA_PRO_LICENSE": "analytics-license"}
     assert r.ca_files == {"event-queue-ca.pem": PEM, "database-ca.pem": PEM}
     assert r.database_ca_path == "/ca/database-ca.pem"
     assert "[secret]" not in str(r.env)

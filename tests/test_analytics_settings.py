@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from components.analytics.budget import CONNECTIONS_PER_CONSUMER, analytics_connections
-from components.analytics.rules import check_analytics
+from components.analytics.rules import COMMAND_HINT, PLACEHOLDER_COMMAND, check_analytics
 from components.capacity import platform_demands
 from components.registry import CLOUDS
 from components.settings.errors import Problems
@@ -40,7 +40,7 @@ def test_more_consumers_than_partitions_is_one_line():
                          "adminToken": "t"},
                "eventQueue": {"partitions": 3}, "aws": {"eventQueue": {"kafkaVersion": "3.8.0"}},
                "cluster": {"nodeCountMax": 10},  # room for the pods: only the partition rule is under test
-               "analytics": {"enabled": True, "replicas": 4}}
+               "analytics": {"enabled": True, "replicas": 4, "command": ["test-entrypoint"]}}
     with pytest.raises(ConfigError) as caught:
         load_stack(managed, {"rasa", "vault"}, "t")
     lines = [line for line in str(caught.value).splitlines() if line.startswith("config error: rasa-platform:analytics.")]
@@ -49,7 +49,7 @@ def test_more_consumers_than_partitions_is_one_line():
         "the extra consumers would sit idle; lower analytics.replicas or analytics.consumerCount, or raise "
         "eventQueue.partitions"
     ]
-    managed["analytics"] = {"enabled": True, "replicas": 3}
+    managed["analytics"] = {"enabled": True, "replicas": 3, "command": ["test-entrypoint"]}
     assert load_stack(managed, {"rasa", "vault"}, "t").settings.analytics.replicas == 3
 
 
@@ -103,6 +103,20 @@ def test_a_budget_analytics_leaves_too_small_names_analytics():
                      "analytics": {**BYO["analytics"], "enabled": True, "replicas": 2}})
     assert line.startswith("config error: rasa-platform:trackerStore.maxConnections = 60: connection budget:")
     assert "after 45 for Rasa Pro Services" in line and "analytics.replicas" in line
+
+
+def test_its_command_is_required_once_and_the_offline_preview_stands_in_for_it():
+    """The image's entrypoint is not public: `pulumi up` refuses without it, naming how to read it;
+    the offline preview runs with a stand-in and lists it as a value to set."""
+    config = {"environment": "prod"}
+    lines = errors_of(config, drop=("analytics.command",))
+    assert [line for line in lines if "analytics.command" in line] == [
+        "config error: rasa-platform:analytics.command = (not set): " + COMMAND_HINT]
+    assert "crane config" in COMMAND_HINT
+    previewed = load(config, drop=("analytics.command",), placeholder_for_missing_secrets=True)
+    assert previewed.analytics.command == PLACEHOLDER_COMMAND and previewed.placeholder_values == ("analytics.command",)
+    assert not load({**config, "analytics": {"enabled": False}}, drop=("analytics.command",)).analytics.enabled  # off: not needed
+    assert load(config, placeholder_for_missing_secrets=True).placeholder_values == ()  # set: nothing stands in
 
 
 def test_a_cloud_without_an_analytics_consumer_refuses_it_with_a_managed_queue():

@@ -1,5 +1,6 @@
-"""Rasa Pro Services as the program registers it (mock engine): the Deployment, its credentials,
-the setup Job, the NetworkPolicy, the disruption budget, the outputs and the policy verdict."""
+"""Rasa Pro Services as the program registers it (mock engine): the Deployment, its credentials
+from Vault (its own role and secret, written by the bootstrap, which also creates its database),
+the NetworkPolicy, the disruption budget, the outputs and the policy verdict."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import pytest
 
 from components.analytics.budget import analytics_connections
+from components.analytics.rules import PLACEHOLDER_COMMAND
 from infra.mocks import NEUTRAL_OUTPUTS
 from infra.preview import kubernetes_manifests, run_stack
 from tests.previewing import env_of, manifest, preview
@@ -17,8 +19,9 @@ PLAIN_ENV = {
     "KAFKA_SSL_CA_LOCATION", "RASA_ANALYTICS_CONSUMER_ID", "RASA_ANALYTICS_CONSUMER_COUNT", "RASA_ANALYTICS_DLQ",
     "LOGGING_LEVEL", "RUN_ANALYTICS_DB_MIGRATIONS", "HOME",
 }
-SECRET_ENV = {"KAFKA_SASL_PASSWORD": "kafka-sasl-password", "RASA_ANALYTICS_DB_URL": "analytics-db-url",
-              "RASA_LICENSE": "rasa-license"}
+SECRET_ENV = {"KAFKA_SASL_PASSWORD": "analytics-kafka-sasl-password", "RASA_ANALYTICS_DB_URL": "analytics-db-url",
+              "RASA_LICENSE": "analytics-license", "RASA_PRO_LICENSE": "analytics-license"}
+AGENT = "vault.hashicorp.com/"
 
 
 @pytest.fixture(scope="module")
@@ -62,20 +65,69 @@ def test_hardened_pinned_sized_and_probed_like_rasa_s_chart(prod):
     assert {m["mountPath"] for m in c["volumeMounts"]} == {"/etc/rasa-platform/analytics-ca", "/tmp"}
 
 
-def test_env_names_are_rasa_s_and_every_credential_is_a_secret_key_ref(prod):
+def test_env_names_are_rasa_s_and_every_credential_comes_from_its_own_vault_secret(prod):
     env = {e["name"]: e for e in container(prod)["env"]}
-    assert {n for n, e in env.items() if "value" in e} == PLAIN_ENV
-    refs = {n: e["valueFrom"]["secretKeyRef"] for n, e in env.items() if "valueFrom" in e}
-    assert refs == {n: {"name": "rasa-analytics-credentials", "key": k} for n, k in SECRET_ENV.items()}
+    assert {n for n, e in env.items() if "value" in e} == PLAIN_ENV and set(env) == PLAIN_ENV  # no secretKeyRef
     values = env_of(container(prod))
     assert values["KAFKA_TOPIC"] == "rasa-core-events" and values["RASA_ANALYTICS_DLQ"] == "rasa-analytics-dlq"
     assert values["RASA_ANALYTICS_CONSUMER_ID"] == "rasa-analytics-group"
     assert values["KAFKA_SASL_USERNAME"] == "rasa-analytics"  # its own user, not Rasa's producer
     assert values["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL" and values["KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
     assert all(s.endswith(":9096") for s in values["KAFKA_BROKER_ADDRESS"].split(",")) and values["KAFKA_BROKER_ADDRESS"].count(",") == 2
-    secret = manifest(prod, "Secret", "rasa-analytics-credentials")
-    assert set(secret["stringData"]) == set(SECRET_ENV.values())
-    assert all(v == "[secret]" for v in secret["stringData"].values())
+    # The Agent renders them from `<secretsPath>-analytics` under its own role, with no Vault token.
+    annotations = manifest(prod, "Deployment", "rasa-pro-services")["spec"]["template"]["metadata"]["annotations"]
+    assert annotations[AGENT + "role"] == "rasa-pro-services" and annotations[AGENT + "agent-inject"] == "true"
+    assert annotations[AGENT + "agent-inject-secret-rasa-env"] == "secret/data/rasa-secrets-analytics"
+    assert AGENT + "agent-inject-token" not in annotations
+    assert annotations[AGENT + "agent-copy-volume-mounts"] == "rasa-pro-services"
+    assert annotations[AGENT + "ca-cert"] == "/etc/rasa-platform/analytics-ca/vault-ca.pem"  # in-cluster Vault's CA
+    assert annotations[AGENT + "agent-run-as-user"] == "1001"
+    template = annotations[AGENT + "agent-inject-template-rasa-env"]
+    for var, key in SECRET_ENV.items():
+        assert f"export {var}='{{{{ index .Data.data \"{key}\"" in template, var
+    assert manifest(prod, "ConfigMap", "rasa-analytics-ca-certificates")["data"]["vault-ca.pem"].startswith("-----BEGIN")
+
+
+def test_its_command_sources_the_rendered_file_then_execs_the_image_entrypoint(prod):
+    result = preview("aws-prod", analytics={"command": ["/opt/analytics/start.sh", "--serve"]})
+    c = container(result)
+    assert c["command"] == ["/bin/sh", "-c", '. /vault/secrets/rasa-env && exec "$@"', "/opt/analytics/start.sh",
+                            "/opt/analytics/start.sh", "--serve"]
+    assert "VAULT_TOKEN" not in c["command"][2] and "args" not in c
+    assert not result.settings.placeholder_values
+    # The shipped stack does not know it: the offline preview stands in for it and lists it.
+    assert container(prod)["command"][3:] == [PLACEHOLDER_COMMAND[0], *PLACEHOLDER_COMMAND]
+    assert prod.settings.placeholder_values == ("analytics.command",)
+
+
+def test_no_secret_of_rasa_pro_services_is_in_rasas_namespace(prod):
+    secrets = [m["metadata"]["name"] for m in kubernetes_manifests(prod.resources)
+               if m["kind"] == "Secret" and m["metadata"].get("namespace") == "rasa"]
+    assert secrets == []
+    written = manifest(prod, "Secret", "vault-bootstrap-credentials")
+    assert written["metadata"]["namespace"] == "vault"
+    assert set(SECRET_ENV.values()) <= set(written["stringData"])
+    assert all(v == "[secret]" for v in written["stringData"].values())
+
+
+def test_the_bootstrap_grants_it_a_role_reading_its_own_secret_only(prod):
+    from components.vault.jobs.bootstrap import grants
+
+    plan = json.loads(manifest(prod, "ConfigMap", "vault-bootstrap")["data"]["plan.json"])
+    (grant,) = [g for g in grants(plan) if g["policy"] == "rasa-pro-services"]
+    assert grant["role"]["service_accounts"] == ["rasa-pro-services"] and grant["role"]["namespaces"] == ["rasa"]
+    assert grant["secrets_path"] == "rasa-secrets-analytics"
+    assert grant["credentials"] == sorted(set(SECRET_ENV.values()))
+    paths = [line.split('"')[1] for line in grant["policy_text"].splitlines() if line.startswith("path")]
+    assert paths == ["secret/data/rasa-secrets-analytics"]
+    rasa = next(g for g in grants(plan) if g["policy"] == "rasa")
+    assert "rasa-secrets-analytics" not in rasa["policy_text"] and not set(SECRET_ENV.values()) & set(rasa["credentials"])
+    # Its pods roll when the bootstrap wrote new values, and only after it did.
+    deployment = by_name(prod, "analytics-deployment")
+    job = by_name(prod, "vault-bootstrap-job")
+    assert job.urn in deployment.dependencies
+    pod_annotations = manifest(prod, "Deployment", "rasa-pro-services")["spec"]["template"]["metadata"]["annotations"]
+    assert pod_annotations["rasa-platform.io/vault-credentials"] == manifest(prod, "Job", job.inputs["metadata"]["name"])["metadata"]["name"]
 
 
 def mock_password(resource_name: str) -> str:
@@ -93,25 +145,22 @@ def test_no_credential_outside_a_secret(prod):
         assert "postgresql://" not in json.dumps(cm), cm["metadata"]["name"]
 
 
-def test_the_setup_job_creates_the_database_first_with_a_secret_only_it_reads(prod):
-    jobs = [m for m in kubernetes_manifests(prod.resources) if m["kind"] == "Job"
-            and m["metadata"]["name"].startswith("rasa-analytics-setup-")]
-    (job,) = jobs
-    (c,) = job["spec"]["template"]["spec"]["containers"]
-    assert c["image"] == "rasa/rasa-pro:3.21.0" and c["command"] == ["python", "/opt/rasa-platform/analytics/analytics_database.py"]
-    env = env_of(c)
-    assert env["ADMIN_USER"] == "rasa_admin" and env["ANALYTICS_DB"] == "rasa_analytics" and env["PGSSLMODE"] == "verify-full"
-    for var, key in (("ADMIN_PASSWORD", "admin-password"), ("ANALYTICS_PASSWORD", "analytics-password"),
-                     ("READONLY_PASSWORD", "read-only-password")):
-        assert env[var] == {"secretKeyRef": {"name": "rasa-analytics-database-setup", "key": key}}
-    script = manifest(prod, "ConfigMap", "rasa-analytics-database-script")["data"]["analytics_database.py"]
+def test_the_bootstrap_creates_its_database_first_as_the_tracker_servers_admin(prod):
+    plan = json.loads(manifest(prod, "ConfigMap", "vault-bootstrap")["data"]["plan.json"])
+    step = plan["analytics_database"]
+    assert (step["database"], step["username"], step["read_only_username"]) == ("rasa_analytics", "rasa_analytics", "rasa_analytics_readonly")
+    assert step["host"] == prod.outputs["analyticsDatabaseHost"] and step["sslmode"] == "verify-full"
+    assert step["script"] == "/opt/rasa-platform/bootstrap/analytics_database.py"
+    script = manifest(prod, "ConfigMap", "vault-bootstrap")["data"]["analytics_database.py"]
     assert "CREATE DATABASE" in script and "ALTER DEFAULT PRIVILEGES" in script
-    # The Deployment waits for the Job; the admin's Secret is the Job's alone.
-    deployment = by_name(prod, "analytics-deployment")
-    assert by_name(prod, "analytics-database-setup-job").urn in deployment.dependencies
-    assert "rasa-analytics-database-setup" not in json.dumps(manifest(prod, "Deployment", "rasa-pro-services"))
-    policy = manifest(prod, "NetworkPolicy", "rasa-analytics-setup")["spec"]
-    assert policy["ingress"] == [] and {p["port"] for rule in policy["egress"] for p in rule["ports"]} == {53, 5432}
+    (bootstrap,) = [m for m in kubernetes_manifests(prod.resources) if m["kind"] == "Job"
+                    and m["metadata"]["name"].startswith("vault-bootstrap-")]
+    (mount,) = [v for v in bootstrap["spec"]["template"]["spec"]["volumes"] if v["name"] == "bootstrap"]
+    assert {i["key"] for i in mount["configMap"]["items"]} == {"bootstrap.py", "analytics_database.py", "plan.json"}
+    # The bootstrap may reach PostgreSQL; no setup Job of its own is left in Rasa's namespace.
+    egress = manifest(prod, "NetworkPolicy", "vault-bootstrap")["spec"]["egress"]
+    assert [5432] in [[p["port"] for p in rule["ports"]] for rule in egress]
+    assert not [m for m in kubernetes_manifests(prod.resources) if m["kind"] == "Job" and "analytics" in m["metadata"]["name"]]
 
 
 def test_network_policy_admits_no_one_and_reaches_kafka_its_database_vault_and_dns(prod):
@@ -165,10 +214,16 @@ def test_outputs_say_where_the_database_is_and_how_to_connect_read_only(prod):
     assert out["connectionBudget"]["reservedForAnalytics"] == analytics_connections(2, 1)
 
 
-def test_an_existing_database_gets_no_setup_job_and_its_own_egress(byo_dev):
+def bootstrap_plan_of(result):
+    return json.loads(manifest(result, "ConfigMap", "vault-bootstrap")["data"]["plan.json"])
+
+
+def test_an_existing_database_is_not_set_up_and_gets_its_own_egress(byo_dev):
     kinds = {(m["kind"], m["metadata"]["name"]) for m in kubernetes_manifests(byo_dev.resources)}
     assert ("Deployment", "rasa-pro-services") in kinds
-    assert not [k for k in kinds if k[1].startswith("rasa-analytics-setup")]
+    plan = bootstrap_plan_of(byo_dev)
+    assert plan["analytics_database"] is None  # the operator's database and role
+    assert "rasa-pro-services" in [w["policy"] for w in plan["workloads"]]  # its credentials still come from Vault
     spec = manifest(byo_dev, "NetworkPolicy", "rasa-pro-services")["spec"]
     assert {"ports": [{"port": 5433, "protocol": "TCP"}], "to": [{"ipBlock": {"cidr": "10.30.0.0/16"}}]} in spec["egress"]
     env = env_of(container(byo_dev))
@@ -196,11 +251,11 @@ def test_dev_has_no_analytics_and_too_many_consumers_register_nothing(shipped_pr
 
 
 def test_a_shared_existing_tracker_server_leaves_the_database_script_to_the_operator():
-    """No admin login for a server the stack did not create: no setup Job, and the generated
-    passwords are outputs (secret) for running components/analytics/jobs/analytics_database.py once."""
+    """No admin login for a server the stack did not create: no analytics-database step, and the
+    generated passwords are outputs (secret) for running components/analytics/jobs/analytics_database.py once."""
     result = preview("byo-dev", analytics={"enabled": True, "consumerUsername": "rasa-analytics"})
     names = {m["metadata"]["name"] for m in kubernetes_manifests(result.resources)}
-    assert "rasa-pro-services" in names and not [n for n in names if n.startswith("rasa-analytics-setup")]
+    assert "rasa-pro-services" in names and bootstrap_plan_of(result)["analytics_database"] is None
     out = result.outputs
     assert out["analyticsDatabaseHost"] == "rasa-db.dev.acme.internal" and out["analyticsDatabaseName"] == "rasa_analytics"
     assert out["analyticsDatabasePassword"] == out["analyticsReadOnlyPassword"] == "[secret]"

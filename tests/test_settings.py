@@ -25,7 +25,7 @@ BYO = {
               "adminToken": "t"},
     "rasa": {"license": "lic"},
     # Used where a preset turns analytics on: its consumer never borrows Rasa's producer user.
-    "analytics": {"consumerUsername": "rasa-analytics", "consumerPassword": "pw"},
+    "analytics": {"consumerUsername": "rasa-analytics", "consumerPassword": "pw", "command": ["test-entrypoint"]},
 }
 SECRET_SECTIONS = {"trackerStore", "lockStore", "eventQueue", "vault", "rasa", "analytics"}
 

@@ -3,8 +3,8 @@
 The variable names are the ones Rasa documents for the Rasa Pro Services container
 (https://rasa.com/docs/reference/config/environment-variables/#rasa-pro-services) and that Rasa's
 own chart (`rasa`, templates of `rasaProServices`) sets. No credential is ever a plain value:
-the license, the SASL password and the database URL (it carries the password) come from the
-analytics Secret by `secretKeyRef`.
+the license, the SASL password and the database URL (it carries the password) are keys of Rasa Pro
+Services' own Vault secret, which the Vault Agent renders into the file its container sources.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 HEALTH_PORT = 8732  # Rasa's chart probes /healthcheck here
 HEALTH_PATH = "/healthcheck"
 
-# Keys of the analytics credentials Secret.
-SECRET_LICENSE = "rasa-license"
-SECRET_KAFKA_PASSWORD = "kafka-sasl-password"
+# Keys of Rasa Pro Services' own Vault secret (`<vault.secretsPath>-analytics`).
+SECRET_LICENSE = "analytics-license"
+SECRET_KAFKA_PASSWORD = "analytics-kafka-sasl-password"
 SECRET_DATABASE_URL = "analytics-db-url"
+DATABASE_CA_FILE = "database-ca.pem"
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class AnalyticsOptions:
 @dataclass(frozen=True)
 class AnalyticsEnvironment:
     env: dict[str, str]  # plain values
-    secret_env: dict[str, str]  # variable → key of the analytics Secret
+    secret_env: dict[str, str]  # variable → key of its Vault secret
     ca_files: dict[str, str]  # file name under ca_dir → PEM (public certificates)
     database_ca_path: str  # the sslrootcert the database URL names
 
@@ -80,7 +81,10 @@ def render_environment(kafka: KafkaConnection, database: AnalyticsDatabase, opti
         # Its schema is migrated by the image itself before it consumes (Rasa's default, written out).
         "RUN_ANALYTICS_DB_MIGRATIONS": "true",
     }
-    secret_env = {"RASA_LICENSE": SECRET_LICENSE, "RASA_ANALYTICS_DB_URL": SECRET_DATABASE_URL}
+    # RASA_LICENSE is the documented name; Rasa's chart sets RASA_PRO_LICENSE for this image (older
+    # releases read only that one): both, from the one key.
+    secret_env = {"RASA_LICENSE": SECRET_LICENSE, "RASA_PRO_LICENSE": SECRET_LICENSE,
+                  "RASA_ANALYTICS_DB_URL": SECRET_DATABASE_URL}
     if kafka.security_protocol == "SASL_SSL":
         if kafka.iam_auth:
             env.update({"KAFKA_SASL_MECHANISM": "OAUTHBEARER", "KAFKA_MSK_AWS_IAM_ENABLED": "true", "IAM_CLOUD_PROVIDER": "aws"})
@@ -96,13 +100,18 @@ def render_environment(kafka: KafkaConnection, database: AnalyticsDatabase, opti
         env=dict(sorted(env.items())),
         secret_env=dict(sorted(secret_env.items())),
         ca_files=ca_files,
-        database_ca_path=ca("database-ca.pem", database.ca_cert_pem),
+        database_ca_path=ca(DATABASE_CA_FILE, database.ca_cert_pem),
     )
+
+
+def database_ca_path(has_ca: bool, ca_dir: str = CA_DIR) -> str:
+    """The sslrootcert the database URL names: the mounted CA, else the image's bundle."""
+    return f"{ca_dir}/{DATABASE_CA_FILE}" if has_ca else SYSTEM_CA_BUNDLE
 
 
 def database_url(database: AnalyticsDatabase, password: str, ca_path: str) -> str:
     """RASA_ANALYTICS_DB_URL: TLS verified against the mounted CA, as Rasa's tracker store does.
-    A secret (it carries the password): only ever written to the analytics Secret."""
+    A secret (it carries the password): only ever written to Vault, through the bootstrap."""
     user, secret = quote(database.username, safe=""), quote(password, safe="")
     query = urlencode({"sslmode": database.ssl_mode, "sslrootcert": ca_path}, safe="/", quote_via=quote)
     return f"postgresql://{user}:{secret}@{database.host}:{database.port}/{quote(database.name, safe='')}?{query}"

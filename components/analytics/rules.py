@@ -64,6 +64,30 @@ def analytics_secrets(s: StackSettings) -> list[tuple[tuple[str, ...], Optional[
     return needed
 
 
+# What the offline preview runs in place of an unset analytics.command (listed as a value to set).
+PLACEHOLDER_COMMAND = ("offline-preview-placeholder: set analytics.command",)
+COMMAND_HINT = ("is required with analytics.enabled: Rasa Pro Services' image ENTRYPOINT and CMD, which its container "
+                "execs after sourcing the environment Vault's Agent rendered (the image is not public: read them with "
+                "`crane config <analytics.image>:<analytics.tag> | jq -c '.config.Entrypoint + .config.Cmd'`), "
+                "e.g. pulumi config set --path 'rasa-platform:analytics.command[0]' <first word>")
+
+
+def analytics_unset_values(s: StackSettings) -> list[tuple[tuple[str, ...], str]]:
+    """(path, why) of values only the operator can know that this stack still lacks."""
+    if s.analytics.enabled and not s.analytics.command:
+        return [(("analytics", "command"), COMMAND_HINT)]
+    return []
+
+
+def with_placeholder_values(s: StackSettings) -> StackSettings:
+    """The offline preview's stand-ins for analytics_unset_values (the stack file may not know them yet)."""
+    paths = analytics_unset_values(s)
+    if not paths:
+        return s
+    analytics = s.analytics.model_copy(update={"command": PLACEHOLDER_COMMAND})
+    return s.model_copy(update={"analytics": analytics, "placeholder_values": tuple(".".join(p) for p, _ in paths)})
+
+
 def _existing_sasl_password(s: StackSettings) -> bool:
     eq = s.event_queue
     return eq.mode == "existing" and eq.security_protocol == "SASL_SSL" and eq.sasl_mechanism != "OAUTHBEARER"

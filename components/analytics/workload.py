@@ -1,11 +1,15 @@
 """Rasa Pro Services on Kubernetes: consumes the event queue's topic into its own database.
 
-In the Rasa namespace (restricted pod security): its service account (no API token), the
-credentials Secret (license, SASL password, database URL: `secretKeyRef` only, never a literal or
-a ConfigMap), a CA ConfigMap, the database setup Job when an admin login for the tracker server
-is at hand (components/analytics/jobs/analytics_database.py on the Rasa image), the Deployment
-(probed on /healthcheck:8732 as Rasa's chart does), a PodDisruptionBudget and a NetworkPolicy that
-admits no one and lets it reach only Kafka, its database, Vault and DNS.
+In the Rasa namespace (restricted pod security): its service account (no API token), a CA
+ConfigMap (public certificates only), the Deployment (probed on /healthcheck:8732 as Rasa's chart
+does), a PodDisruptionBudget and a NetworkPolicy that admits no one and lets it reach only Kafka,
+its database, Vault and DNS.
+
+No credential reaches a Kubernetes object. The license, the consumer's SASL password and the
+database URL are keys of its own Vault secret (written by the Vault bootstrap, which also creates
+its database and roles): the Vault Agent injector logs in as its service account under its own
+role and renders them into `/vault/secrets/rasa-env`, and the container's command (the image's
+entrypoint, `analytics.command`) is exec'd after that file is sourced.
 """
 
 from __future__ import annotations
@@ -15,19 +19,19 @@ from typing import Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
-import pulumi_random as random
 
+from components.analytics.credentials import DatabaseTarget
 from components.analytics.environment import (
-    CA_DIR, HEALTH_PATH, HEALTH_PORT, SECRET_DATABASE_URL, SECRET_KAFKA_PASSWORD, SECRET_LICENSE, AnalyticsDatabase,
-    AnalyticsEnvironment, AnalyticsOptions, database_url, render_environment,
+    CA_DIR, HEALTH_PATH, HEALTH_PORT, AnalyticsDatabase, AnalyticsEnvironment, AnalyticsOptions, render_environment,
 )
-from components.analytics.setup_job import DatabaseSetupJob, DatabaseSetupJobArgs
-from components.contracts import KafkaConnection, NetworkAccess, PostgresConnection, redact, resolve
+from components.contracts import KafkaConnection, NetworkAccess, redact, resolve
 from components.rasa import labels as rasa_labels
+from components.rasa import vault_delivery
 from components.rasa.hardening import container_security_context, pod_security_context
 from components.rasa.network_policy import egress_rules
 from components.rasa.pod import ROLLING_SURGE, ContainerResources
 from components.rasa.scaling import disruption_budget, zone_spread  # the same as Rasa's pods
+from components.rasa.vault_delivery import VaultDelivery
 
 meta = k8s.meta.v1
 core = k8s.core.v1
@@ -36,34 +40,24 @@ networking = k8s.networking.v1
 
 NAME = "rasa-pro-services"
 COMPONENT = "analytics"
-SERVICE_ACCOUNT = "rasa-pro-services"
-CREDENTIALS_SECRET = "rasa-analytics-credentials"
+CONTAINER = "rasa-pro-services"
+SERVICE_ACCOUNT = "rasa-pro-services"  # bound to its own Vault role
 CA_CONFIG_MAP = "rasa-analytics-ca-certificates"
+VAULT_CA_FILE = f"{CA_DIR}/vault-ca.pem"  # the Agent copies the container's mounts: it finds it here
 USER_ID = 1001  # not root; the image's own user is unknown here (README: what only a cluster shows)
 
-
-@dataclass(frozen=True)
-class DatabaseTarget:
-    """The analytics database as deployed: where it is and how its role logs in."""
-
-    host: pulumi.Input[str]
-    port: int
-    name: str
-    username: str
-    ssl_mode: str
-    network: NetworkAccess  # where the pod may connect for it
-    ca_cert_pem: Optional[pulumi.Input[str]] = None
-    password: Optional[pulumi.Input[str]] = None  # existing: the role's; None: generated here
+__all__ = ["AnalyticsWorkload", "AnalyticsWorkloadArgs", "DatabaseTarget"]
 
 
 @dataclass(frozen=True)
 class AnalyticsWorkloadArgs:
-    """Every value the workload reads; infra/platform.py maps the stack's settings onto it."""
+    """Every value the workload reads; infra/analytics.py maps the stack's settings onto it."""
 
     stack: str
     environment: str  # labels only
     namespace: str
     image: str  # repository:tag or repository@sha256:...
+    command: Sequence[str]  # the image's ENTRYPOINT + CMD, exec'd by the Vault wrapper
     replicas: int
     resources: ContainerResources
     pod_disruption_budget: bool
@@ -74,16 +68,12 @@ class AnalyticsWorkloadArgs:
     log_level: str
     event_queue: KafkaConnection  # the consumer's own credentials, never Rasa's producer
     database: DatabaseTarget
-    read_only_username: str
-    license: pulumi.Input[str]  # secret
-    vault: NetworkAccess  # Vault delivery (in progress) needs the pod to reach Vault
-    # The tracker server's admin login: set (shared database), a Job creates the database and roles
-    # first; None, the database must exist (existing) or be created by hand / the bootstrap job.
-    database_admin: Optional[PostgresConnection] = None
-    setup_image: Optional[str] = None  # the Rasa Pro image (it ships psycopg2); needed with database_admin
+    vault_delivery: VaultDelivery  # its credentials, under its own Vault role and secret
+    vault: NetworkAccess  # where its Agent reaches Vault
+    vault_ca_cert_pem: Optional[pulumi.Input[str]] = None  # Vault's private CA (None: a public one)
     region: Optional[str] = None
     provider: Optional[k8s.Provider] = None
-    depends_on: Sequence[pulumi.Resource] = ()
+    depends_on: Sequence[pulumi.Resource] = ()  # the bootstrap Job among them: its values are in Vault first
 
 
 class AnalyticsWorkload(pulumi.ComponentResource):
@@ -94,18 +84,18 @@ class AnalyticsWorkload(pulumi.ComponentResource):
         self.selector = selector(args.stack)
         self.rendered = self._render()
 
-        self.password, self.read_only_password = self._passwords(name)
         self.service_account = core.ServiceAccount(
             f"{name}-service-account", metadata=self._metadata(SERVICE_ACCOUNT),
-            automount_service_account_token=False,  # it never calls the Kubernetes API
+            # Its pod projects a token for the Agent only; the container itself never calls the API.
+            automount_service_account_token=False,
             opts=self._options(*args.depends_on),
         )
-        self.credentials = self._secret(name)
         self.ca_certificates = core.ConfigMap(
             f"{name}-ca-certificates", metadata=self._metadata(CA_CONFIG_MAP),
-            data=self.rendered.apply(lambda r: dict(r.ca_files)), opts=self._options(*args.depends_on),
+            data=pulumi.Output.all(self.rendered, args.vault_ca_cert_pem).apply(
+                lambda parts: {**parts[0].ca_files, **({"vault-ca.pem": parts[1]} if parts[1] else {})}),
+            opts=self._options(*args.depends_on),
         )
-        self.setup_job = self._setup_job(name)
         self.deployment = self._deployment(name)
         self.disruption_budget = self._disruption_budget(name)
         self.network_policy = self._network_policy(name)
@@ -128,56 +118,19 @@ class AnalyticsWorkload(pulumi.ComponentResource):
 
     # -- resources ----------------------------------------------------------------------------
 
-    def _passwords(self, name: str) -> tuple[pulumi.Input[str], Optional[pulumi.Output[str]]]:
-        db = self.args.database
-        if db.password is not None:
-            return db.password, None  # an existing database: its role and password are the operator's
-
-        def generated(suffix: str) -> pulumi.Output[str]:
-            # URL-safe: the password travels inside RASA_ANALYTICS_DB_URL (quoted anyway).
-            result = random.RandomPassword(f"{name}-{suffix}", length=40, special=True, override_special="-_.~",
-                                           min_lower=4, min_upper=4, min_numeric=4, opts=pulumi.ResourceOptions(parent=self))
-            return pulumi.Output.secret(result.result)
-
-        return generated("database-password"), generated("read-only-password")
-
-    def _secret(self, name: str) -> core.Secret:
-        a = self.args
-        db = a.database
-        url = pulumi.Output.all(self.rendered, db.host, self.password).apply(
-            lambda parts: database_url(_database(db, parts[1], None), parts[2], parts[0].database_ca_path))
-        values: dict[str, pulumi.Input[str]] = {SECRET_LICENSE: a.license, SECRET_DATABASE_URL: url}
-        if a.event_queue.password is not None:
-            values[SECRET_KAFKA_PASSWORD] = a.event_queue.password
-        needed = self.rendered.apply(lambda r: sorted(set(r.secret_env.values())))
-        return core.Secret(
-            f"{name}-credentials",
-            metadata=self._metadata(CREDENTIALS_SECRET),
-            type="Opaque",
-            string_data=needed.apply(lambda keys: pulumi.Output.secret(pulumi.Output.all(**{k: values[k] for k in keys}))),
-            opts=self._options(*a.depends_on),
-        )
-
-    def _setup_job(self, name: str) -> Optional[DatabaseSetupJob]:
-        a = self.args
-        if a.database_admin is None or self.read_only_password is None:
-            return None
-        assert a.setup_image, "the setup Job runs on the Rasa Pro image"
-        return DatabaseSetupJob(
-            f"{name}-database-setup",
-            DatabaseSetupJobArgs(
-                namespace=a.namespace, image=a.setup_image, labels=self.labels, admin=a.database_admin,
-                database=a.database.name, owner=a.database.username, owner_password=self.password,
-                read_only_username=a.read_only_username, read_only_password=self.read_only_password,
-                ca_config_map=CA_CONFIG_MAP, ca_dir=CA_DIR, ca_path=self.rendered.apply(lambda r: r.database_ca_path),
-                provider=a.provider, depends_on=[*a.depends_on, self.ca_certificates],
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+    def _pod_annotations(self) -> pulumi.Output[dict[str, str]]:
+        delivery = self.args.vault_delivery
+        # Its own role and secret, no Vault token (it never talks to Vault itself); rolled when the
+        # bootstrap wrote new values.
+        return pulumi.Output.all(self.rendered, delivery.revision).apply(lambda parts: {
+            **vault_delivery.pod_annotations(delivery, parts[0].secret_env, CONTAINER, token=False),
+            vault_delivery.REVISION_ANNOTATION: parts[1],
+        })
 
     def _deployment(self, name: str) -> apps.Deployment:
         a = self.args
-        waits = [self.service_account, self.credentials, self.ca_certificates, *([self.setup_job] if self.setup_job else [])]
+        # The bootstrap Job among args.depends_on: its values are in Vault before a pod starts.
+        waits = [self.service_account, self.ca_certificates, *a.depends_on]
         return apps.Deployment(
             f"{name}-deployment",
             metadata=self._metadata(),
@@ -191,7 +144,7 @@ class AnalyticsWorkload(pulumi.ComponentResource):
                 ),
                 revision_history_limit=5,
                 template=core.PodTemplateSpecArgs(
-                    metadata=meta.ObjectMetaArgs(labels=self.labels),
+                    metadata=meta.ObjectMetaArgs(labels=self.labels, annotations=self._pod_annotations()),
                     spec=core.PodSpecArgs(
                         service_account_name=SERVICE_ACCOUNT,
                         automount_service_account_token=False,
@@ -202,6 +155,7 @@ class AnalyticsWorkload(pulumi.ComponentResource):
                         volumes=[
                             core.VolumeArgs(name="ca-certificates", config_map=core.ConfigMapVolumeSourceArgs(name=CA_CONFIG_MAP)),
                             core.VolumeArgs(name="tmp", empty_dir=core.EmptyDirVolumeSourceArgs(size_limit="1Gi")),
+                            vault_delivery.token_volume(),  # the Agent's login; the container does not mount it
                         ],
                     ),
                 ),
@@ -213,9 +167,11 @@ class AnalyticsWorkload(pulumi.ComponentResource):
         r = self.args.resources
         health = core.HTTPGetActionArgs(path=HEALTH_PATH, port="health")
         return core.ContainerArgs(
-            name="rasa-pro-services",
+            name=CONTAINER,
             image=self.args.image,
             image_pull_policy="IfNotPresent",
+            # The image's entrypoint, exec'd (PID 1) after the Agent's rendered environment is sourced.
+            command=vault_delivery.wrap_command(self.args.command, token=False),
             ports=[core.ContainerPortArgs(name="health", container_port=HEALTH_PORT, protocol="TCP")],
             env=self.rendered.apply(container_env),
             resources=core.ResourceRequirementsArgs(
@@ -259,10 +215,8 @@ def selector(stack: str) -> dict[str, str]:
 
 
 def container_env(rendered: AnalyticsEnvironment) -> list[dict]:
-    env: list[dict] = [{"name": k, "value": v} for k, v in rendered.env.items()]
-    env += [{"name": var, "valueFrom": {"secretKeyRef": {"name": CREDENTIALS_SECRET, "key": key}}}
-            for var, key in rendered.secret_env.items()]
-    return env + [{"name": "HOME", "value": "/tmp"}]
+    """Plain values only: every credential comes from the file the Agent renders."""
+    return [*({"name": k, "value": v} for k, v in rendered.env.items()), {"name": "HOME", "value": "/tmp"}]
 
 
 def _database(target: DatabaseTarget, host: str, ca_cert_pem: Optional[str]) -> AnalyticsDatabase:

@@ -497,3 +497,12 @@ class AnalyticsSettings(Section):
     """existing event queue: the consumer's own SASL user (read on the topic and group, write on the dead-letter topic)."""
     consumer_password: Optional[SecretStr] = None
     """existing event queue: that user's SASL password, as a secret."""
+    command: tuple[str, ...] = ()
+    """The image's ENTRYPOINT and CMD, exec'd after Vault's environment is sourced; required with analytics.enabled (not public: `crane config <image>` shows them)."""
+
+    @field_validator("command")
+    @classmethod
+    def _command(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if value and not all(part.strip() for part in value):
+            raise ValueError("must be the image's entrypoint and arguments, a list of non-empty strings")
+        return value

@@ -47,6 +47,8 @@ class StackSettings(Section):
     analytics: AnalyticsSettings = AnalyticsSettings()
     # Secrets the offline preview filled in because the stack file could not hold them.
     placeholder_secrets: tuple[str, ...] = ()
+    # Other values only the operator can know (e.g. an image's entrypoint), filled in the same way.
+    placeholder_values: tuple[str, ...] = ()
 
     @property
     def is_prod(self) -> bool:

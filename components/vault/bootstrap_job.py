@@ -28,7 +28,9 @@ from components.contracts import NetworkAccess
 from components.rasa.hardening import container_security_context, pod_security_context
 from components.rasa.network_policy import egress_rules
 from components.rasa.verify_job import job_digest  # the same naming rule as the verify Job
-from components.vault.bootstrap_plan import BOOTSTRAP_SCRIPT, CA_DIR, CREDENTIALS_DIR, INIT_SECRET, SCRIPT_DIR
+from components.vault.bootstrap_plan import (
+    ANALYTICS_DATABASE_SCRIPT, BOOTSTRAP_SCRIPT, CA_DIR, CREDENTIALS_DIR, INIT_SECRET, SCRIPT_DIR,
+)
 
 meta = k8s.meta.v1
 core = k8s.core.v1
@@ -81,6 +83,8 @@ class BootstrapJob(pulumi.ComponentResource):
         super().__init__("rasa-platform:vault:BootstrapJob", name, None, opts)
         self.args = args
         script = BOOTSTRAP_SCRIPT.read_text()
+        # Beside it, the analytics database script its analytics-database step runs.
+        analytics_script = ANALYTICS_DATABASE_SCRIPT.read_text()
         labels = {**args.labels, **POD_SELECTOR}
         self.generated: dict[str, pulumi.Output[str]] = {
             key: pulumi.Output.secret(random.RandomPassword(
@@ -109,6 +113,7 @@ class BootstrapJob(pulumi.ComponentResource):
             metadata=meta.ObjectMetaArgs(name=CONFIG_MAP, namespace=args.namespace, labels=labels),
             data=pulumi.Output.all(args.plan, args.ca_cert_pem, _mapping(args.ca_files)).apply(lambda p: {
                 "bootstrap.py": script,
+                ANALYTICS_DATABASE_SCRIPT.name: analytics_script,
                 "plan.json": json.dumps(p[0], indent=2, sort_keys=True),
                 **({"ca.crt": p[1]} if p[1] else {}),
                 **p[2],
@@ -139,7 +144,7 @@ class BootstrapJob(pulumi.ComponentResource):
             plan=args.plan, image=args.image, namespace=args.namespace, ca=args.ca_cert_pem,
             ca_files=_mapping(args.ca_files),
             job={"deadline": args.active_deadline_seconds, "backoff": args.backoff_limit},
-        ).apply(lambda parts: job_digest(script, parts))
+        ).apply(lambda parts: job_digest(script + analytics_script, parts))
         self.job_name = digest.apply(lambda d: f"vault-bootstrap-{d}")
         self.job = batch.Job(
             f"{name}-job",
@@ -193,7 +198,8 @@ class BootstrapJob(pulumi.ComponentResource):
         a = self.args
         volumes = {
             "bootstrap": (SCRIPT_DIR, core.VolumeArgs(name="bootstrap", config_map=core.ConfigMapVolumeSourceArgs(
-                name=CONFIG_MAP, items=[core.KeyToPathArgs(key=k, path=k) for k in ("bootstrap.py", "plan.json")]))),
+                name=CONFIG_MAP, items=[core.KeyToPathArgs(key=k, path=k)
+                                        for k in ("bootstrap.py", ANALYTICS_DATABASE_SCRIPT.name, "plan.json")]))),
             "credentials": (CREDENTIALS_DIR, core.VolumeArgs(name="credentials", secret=core.SecretVolumeSourceArgs(
                 secret_name=CREDENTIALS_SECRET, default_mode=0o400))),
             "tmp": ("/tmp", core.VolumeArgs(name="tmp", empty_dir=core.EmptyDirVolumeSourceArgs(size_limit="64Mi"))),

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 BOOTSTRAP_SCRIPT = Path(__file__).resolve().parent / "jobs" / "bootstrap.py"
+# Rasa Pro Services' database script: the analytics-database step runs it (one implementation,
+# also run by hand against a server the program has no admin login for).
+ANALYTICS_DATABASE_SCRIPT = Path(__file__).resolve().parents[1] / "analytics" / "jobs" / "analytics_database.py"
 SCRIPT_DIR = "/opt/rasa-platform/bootstrap"
 CREDENTIALS_DIR = "/var/run/rasa-platform/credentials"
 CA_DIR = "/etc/rasa-platform/vault-ca"
@@ -23,6 +26,12 @@ KUBERNETES_AUTH_PATH = "kubernetes"
 DATABASE_ADMIN_USERNAME_KEY = "database-admin-username"
 DATABASE_ADMIN_PASSWORD_KEY = "database-admin-password"
 TRACKER_CA_FILE = "tracker-store-ca.pem"  # in the bootstrap ConfigMap, beside Vault's CA
+# The analytics server's admin login and the two analytics roles' passwords (bootstrap Secret only).
+ANALYTICS_ADMIN_USERNAME_KEY = "analytics-admin-username"
+ANALYTICS_ADMIN_PASSWORD_KEY = "analytics-admin-password"
+ANALYTICS_PASSWORD_KEY = "analytics-database-password"
+ANALYTICS_READ_ONLY_PASSWORD_KEY = "analytics-read-only-password"
+ANALYTICS_CA_FILE = "analytics-database-ca.pem"
 SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 # auto-unseal: recovery keys (needed for generate-root, never to unseal); 5 shares, any 3
 RECOVERY_SHARES, RECOVERY_THRESHOLD = 5, 3
@@ -40,6 +49,21 @@ class DatabaseUser:
     has_ca: bool  # the server's CA is TRACKER_CA_FILE; else the image's bundle
     username_key: str
     password_key: str
+
+
+@dataclass(frozen=True)
+class AnalyticsDatabaseSetup:
+    """Create Rasa Pro Services' database, its role and the BI role (analytics_database.py), logged
+    in as the server's administrator; the passwords are the bootstrap Secret's keys above."""
+
+    host: str
+    port: int
+    admin_database: str
+    ssl_mode: str
+    has_ca: bool  # the server's CA is ANALYTICS_CA_FILE; else the image's bundle
+    database: str
+    username: str
+    read_only_username: str
 
 
 @dataclass(frozen=True)
@@ -71,6 +95,7 @@ class BootstrapInputs:
     audit_file: Optional[str] = None
     database_user: Optional[DatabaseUser] = None
     workloads: Sequence[WorkloadGrant] = ()
+    analytics_database: Optional[AnalyticsDatabaseSetup] = None
 
 
 def bootstrap_plan(i: BootstrapInputs) -> dict[str, Any]:
@@ -103,6 +128,7 @@ def bootstrap_plan(i: BootstrapInputs) -> dict[str, Any]:
         "credentials": sorted(i.credential_keys),
         "workloads": [_workload(w, i.token_period_hours) for w in i.workloads],
         "database_user": _database_user(i.database_user) if i.database_user else None,
+        "analytics_database": _analytics_database(i.analytics_database) if i.analytics_database else None,
         "kafka": None,
         "wait_seconds": 600,
         "timeout_seconds": 20,
@@ -126,4 +152,15 @@ def _database_user(d: DatabaseUser) -> dict[str, Any]:
         "sslmode": d.ssl_mode, "sslrootcert": f"{CA_DIR}/{TRACKER_CA_FILE}" if d.has_ca else SYSTEM_CA_BUNDLE,
         "admin_username_key": DATABASE_ADMIN_USERNAME_KEY, "admin_password_key": DATABASE_ADMIN_PASSWORD_KEY,
         "username_key": d.username_key, "password_key": d.password_key,
+    }
+
+
+def _analytics_database(d: AnalyticsDatabaseSetup) -> dict[str, Any]:
+    return {
+        "script": f"{SCRIPT_DIR}/{ANALYTICS_DATABASE_SCRIPT.name}",
+        "host": d.host, "port": d.port, "admin_database": d.admin_database, "sslmode": d.ssl_mode,
+        "sslrootcert": f"{CA_DIR}/{ANALYTICS_CA_FILE}" if d.has_ca else SYSTEM_CA_BUNDLE,
+        "admin_username_key": ANALYTICS_ADMIN_USERNAME_KEY, "admin_password_key": ANALYTICS_ADMIN_PASSWORD_KEY,
+        "database": d.database, "username": d.username, "password_key": ANALYTICS_PASSWORD_KEY,
+        "read_only_username": d.read_only_username, "read_only_password_key": ANALYTICS_READ_ONLY_PASSWORD_KEY,
     }

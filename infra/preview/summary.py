@@ -38,6 +38,8 @@ def summary_rows(p: StackPreview) -> list[tuple[str, str]]:
     ]
     if s.placeholder_secrets:
         rows.append(("secrets to set before `pulumi up`", ", ".join(s.placeholder_secrets)))
+    if s.placeholder_values:
+        rows.append(("values to set before `pulumi up`", ", ".join(s.placeholder_values)))
     for warning in p.warnings:
         rows.append(("warning", warning))
     return rows

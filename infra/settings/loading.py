@@ -16,6 +16,7 @@ from pulumi.runtime import config as runtime_config
 from pydantic import ValidationError
 
 from components.analytics.budget import own_server_problem, reserved_on_tracker_server
+from components.analytics.rules import analytics_unset_values, with_placeholder_values
 from components.cloud import CloudPlan, CloudSpec
 from components.rasa.budget import BudgetError, ConnectionBudget, max_processes, plan_budget
 from components.rasa.workload import ROLLING_SURGE
@@ -73,6 +74,12 @@ def load_stack(
     else:
         for path, why in missing:
             problems.add(".".join(path), None, secrets.missing_secret_message(path, why))
+    unset = analytics_unset_values(settings)
+    if unset and placeholder_for_missing_secrets:
+        settings = with_placeholder_values(settings)
+    else:
+        for path, why in unset:
+            problems.add(".".join(path), None, why)
 
     _region_and_tags(settings, spec, problems)
     cloud_plan = spec.plan(settings, settings.cloud_section(spec.name), problems)
@@ -100,7 +107,7 @@ def _cloud_and_environment(values: dict[str, Any]) -> CloudSpec:
         problems.add("environment", None, f"is required; allowed: {', '.join(ENVIRONMENTS)}")
     elif environment not in ENVIRONMENTS:
         problems.add("environment", environment, f"allowed: {', '.join(ENVIRONMENTS)}")
-    for internal in ("stack", "placeholderSecrets", "placeholder_secrets"):
+    for internal in ("stack", "placeholderSecrets", "placeholder_secrets", "placeholderValues", "placeholder_values"):
         if internal in values:  # set by the program, never by config
             problems.add(internal, values[internal], "unknown key; allowed keys here: " + ", ".join(allowed_keys(StackSettings, ())))
     problems.raise_if_any()

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 from components.settings.errors import ConfigError
 
 # Fields the program sets itself; never shown as allowed keys.
-HIDDEN_FIELDS = {"stack", "placeholder_secrets"}
+HIDDEN_FIELDS = {"stack", "placeholder_secrets", "placeholder_values"}
 # Keys earlier releases read, and what replaced them.
 RETIRED_KEYS = {
     "vault.token": "no longer read: Rasa logs in to Vault with its service account (Kubernetes auth); "

@@ -10,7 +10,7 @@ from components.aws.tracker_store import CA_CERT_IDENTIFIER, MASTER_USERNAME
 from tests.aws.harness import REGION, plan_for, provision
 from tests.previewing import preview
 from tests.support.analytics_database import (
-    MANAGED, assert_policies_check_it, assert_reached_as_the_tracker_store, assert_setup_job_logs_in_as, config_lines,
+    MANAGED, assert_policies_check_it, assert_reached_as_the_tracker_store, assert_bootstrap_sets_it_up, config_lines,
 )
 
 
@@ -83,8 +83,8 @@ def test_its_admin_login_is_handed_over_with_the_rds_ca_and_no_app_password_is_g
     assert prod.secret_outputs["analyticsDatabaseAdminPassword"] is True
 
 
-def test_the_setup_job_logs_in_to_it_with_the_password_from_a_secret_only(program):
-    host = assert_setup_job_logs_in_as(program, MASTER_USERNAME, root_ca_pem(CA_CERT_IDENTIFIER, "eu-central-1"))
+def test_the_bootstrap_sets_it_up_with_the_admin_login_from_its_own_secret_only(program):
+    host = assert_bootstrap_sets_it_up(program, root_ca_pem(CA_CERT_IDENTIFIER, "eu-central-1"))
     assert host.startswith("rasa-aws-prod-analytics.")
 
 

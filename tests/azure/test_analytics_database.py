@@ -10,7 +10,7 @@ from components.azure.tracker_store import ADMIN_USERNAME, AZURE_RESERVED_CONNEC
 from tests.azure.harness import plan_for, provision
 from tests.previewing import preview
 from tests.support.analytics_database import (
-    MANAGED, assert_policies_check_it, assert_reached_as_the_tracker_store, assert_setup_job_logs_in_as, config_lines,
+    MANAGED, assert_policies_check_it, assert_reached_as_the_tracker_store, assert_bootstrap_sets_it_up, config_lines,
 )
 
 SERVER = "azure-native:dbforpostgresql:Server"
@@ -79,11 +79,11 @@ def test_its_administrator_login_is_handed_over_and_no_app_password_is_generated
     assert prod.secret_outputs["analyticsDatabaseAdminPassword"] is True
 
 
-def test_the_setup_job_logs_in_to_it_after_its_database_exists(program):
-    host = assert_setup_job_logs_in_as(program, ADMIN_USERNAME, None)  # public roots, as the tracker store's
+def test_the_bootstrap_sets_it_up_after_its_database_exists(program):
+    host = assert_bootstrap_sets_it_up(program, None)  # public roots, as the tracker store's
     assert "-analytics-pg-" in host
     resources = {r.name: r for r in program.resources}
-    assert resources["analytics-database-database"].urn in resources["analytics-service-account"].dependencies
+    assert resources["analytics-database-database"].urn in resources["vault-bootstrap-job"].dependencies
 
 
 def test_rasa_pro_services_may_reach_it_as_rasa_reaches_the_tracker_store(program):

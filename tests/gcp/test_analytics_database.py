@@ -10,7 +10,7 @@ from components.gcp.tracker_store import ADMIN_USERNAME
 from tests.gcp.harness import plan_for, provision
 from tests.previewing import preview
 from tests.support.analytics_database import (
-    MANAGED, assert_policies_check_it, assert_reached_as_the_tracker_store, assert_setup_job_logs_in_as, config_lines,
+    MANAGED, assert_policies_check_it, assert_reached_as_the_tracker_store, assert_bootstrap_sets_it_up, config_lines,
 )
 
 INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
@@ -79,12 +79,12 @@ def test_its_admin_login_is_handed_over_with_its_own_ca_and_no_app_user_is_creat
     assert prod.secret_outputs["analyticsDatabaseAdminPassword"] is True
 
 
-def test_the_setup_job_logs_in_to_it_after_its_admin_user_exists(program, prod):
+def test_the_bootstrap_sets_it_up_after_its_admin_user_exists(program, prod):
     # verify-ca against the instance's own CA, as the tracker store (its certificate names the instance, not the IP)
-    host = assert_setup_job_logs_in_as(program, ADMIN_USERNAME, prod.resolved["analytics_database_admin"].ca_cert_pem, "verify-ca")
+    host = assert_bootstrap_sets_it_up(program, prod.resolved["analytics_database_admin"].ca_cert_pem, "verify-ca")
     assert host != program.outputs["trackerStorePrivateIp"]
     resources = {r.name: r for r in program.resources}
-    waits = set(resources["analytics-service-account"].dependencies)
+    waits = set(resources["vault-bootstrap-job"].dependencies)
     assert {resources["analytics-database-admin"].urn, resources["analytics-database-database"].urn} <= waits
 
 

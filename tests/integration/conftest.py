@@ -71,3 +71,13 @@ def rasa(tmp_path_factory: pytest.TempPathFactory) -> RasaRunner:
     except ServerError as exc:
         pytest.fail(str(exc), pytrace=False)
     return RasaRunner(python, tmp_path_factory.mktemp("rasa-runs"))
+
+
+@pytest.fixture
+def fresh_vault(test_ca: TestCA) -> Iterator[servers.FreshVaultServer]:
+    """A new OpenBao server per test (server mode, file storage, Shamir seal): initialisation really happens."""
+    try:
+        with servers.openbao_fresh_server(test_ca) as server:
+            yield server
+    except ServerError as exc:
+        pytest.fail(str(exc), pytrace=False)

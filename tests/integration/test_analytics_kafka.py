@@ -150,7 +150,7 @@ def test_the_scram_consumer_reaches_the_broker_s_scram_exchange(test_ca: TestCA,
         with kafka_server(test_ca, authentication=True) as broker:
             consumer_conn = broker_connection(broker, test_ca.cert_pem, security_protocol="SASL_SSL",
                                               sasl_mechanism="SCRAM-SHA-512", username="rasa-analytics", password="[secret]")
-            env = analytics_env(consumer_conn, tmp_path, {"kafka-sasl-password": "the-consumer-password"})
+            env = analytics_env(consumer_conn, tmp_path, {"analytics-kafka-sasl-password": "the-consumer-password"})
             assert (env["KAFKA_SASL_MECHANISM"], env["KAFKA_SASL_USERNAME"]) == ("SCRAM-SHA-512", "rasa-analytics")
             errors: list[KafkaError] = []
             consumer = Consumer({**librdkafka_config(env), "error_cb": errors.append})

@@ -17,7 +17,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import hvac
 import pytest
@@ -31,7 +30,7 @@ from components.rasa import vault_delivery
 from components.rasa.endpoints import VAULT_KEY_SQL_PASSWORD, VAULT_KEY_SQL_USERNAME
 from components.rasa.vault_delivery import VaultDelivery
 from components.vault.bootstrap_plan import BOOTSTRAP_SCRIPT
-from tests.support import servers, variants
+from tests.support import variants, vault_agent
 from tests.support.kafka import kafka_server
 from tests.support.pod import render_pod
 from tests.support.servers import FreshVaultServer, PostgresServer, ServerError, random_password
@@ -40,15 +39,6 @@ from tests.support.tls import TestCA
 pytestmark = pytest.mark.integration
 
 RASA_USER = "rasa_boot"  # the role the bootstrap creates (the server's own app role is another)
-
-
-@pytest.fixture
-def fresh_vault(test_ca: TestCA) -> Iterator[FreshVaultServer]:
-    try:
-        with servers.openbao_fresh_server(test_ca) as server:
-            yield server
-    except ServerError as exc:
-        pytest.fail(str(exc), pytrace=False)
 
 
 @dataclass
@@ -374,21 +364,8 @@ def test_the_agent_renders_the_env_file_rasa_sources(fresh_vault, tmp_path):
     secret_env = {"AUTH_TOKEN": endpoints_module.SECRET_AUTH_TOKEN, "RASA_LICENSE": endpoints_module.SECRET_LICENSE,
                   "LOCK_STORE_PASSWORD": endpoints_module.SECRET_LOCK_STORE_PASSWORD, "VAULT_TOKEN": "vault-token"}
     secrets_dir = tmp_path / "vault-secrets"
-    secrets_dir.mkdir()
-    (tmp_path / "token-in").write_text(token)
-    (tmp_path / "rasa-env.tpl").write_text(vault_delivery.env_template(delivery, secret_env))
-    (tmp_path / "agent.hcl").write_text(
-        f'vault {{\n  address = "{fresh_vault.address}"\n  ca_cert = "{fresh_vault.ca_file}"\n}}\n'
-        "exit_after_auth = true\n"
-        'auto_auth {\n  method "token_file" {\n    config = {\n'
-        f'      token_file_path = "{tmp_path / "token-in"}"\n    }}\n  }}\n'
-        f'  sink "file" {{\n    config = {{\n      path = "{secrets_dir / "token"}"\n    }}\n  }}\n}}\n'
-        f'template {{\n  source = "{tmp_path / "rasa-env.tpl"}"\n  destination = "{secrets_dir / vault_delivery.ENV_FILE}"\n'
-        '  perms = "0400"\n}\n'
-    )
-    done = subprocess.run([servers._bao_binary(), "agent", f"-config={tmp_path / 'agent.hcl'}"],
-                          capture_output=True, text=True, timeout=60, env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)})
-    assert done.returncode == 0 and (secrets_dir / vault_delivery.ENV_FILE).exists(), done.stdout + done.stderr
+    vault_agent.render_once(fresh_vault, tmp_path, token, vault_delivery.env_template(delivery, secret_env),
+                            secrets_dir / vault_delivery.ENV_FILE)
 
     script = "import json, os; print(json.dumps({k: os.environ.get(k) for k in %r}))" % sorted(secret_env)
     argv = vault_delivery.wrap_command([sys.executable, "-c", script], secrets_dir=str(secrets_dir))

@@ -1,47 +1,52 @@
 """What every cloud's analytics.database.mode managed must show in the whole program (mock
-engine): the setup Job logs in to the analytics server as its admin with the password from a
-Secret only, Rasa Pro Services may reach the server as Rasa reaches the tracker store, the stack
+engine): the Vault bootstrap logs in to the analytics server as its admin with credentials from its
+own Secret only, Rasa Pro Services may reach the server as Rasa reaches the tracker store, the stack
 outputs say where it is, and the policy pack's database rules check the second server."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any, Mapping, Optional
 
 import pytest
 
-from components.analytics.environment import CA_DIR, SYSTEM_CA_BUNDLE
-from infra.preview import StackPreview, kubernetes_manifests
+from components.analytics.environment import SYSTEM_CA_BUNDLE
+from components.vault.bootstrap_plan import ANALYTICS_CA_FILE, CA_DIR as BOOTSTRAP_CA_DIR
+from infra.preview import StackPreview
 from infra.preview.engine import evaluate_recorded
 from infra.settings import ConfigError, ConfigErrors
-from tests.previewing import manifest
+from tests.previewing import manifest, manifests_of_kind
 
 MANAGED = {"enabled": True, "database": {"mode": "managed"}}
 
 
-def setup_job_env(program: StackPreview) -> dict[str, dict[str, Any]]:
-    job = next(m for m in kubernetes_manifests(program.resources)
-               if m["kind"] == "Job" and m["metadata"]["name"].startswith("rasa-analytics-setup-"))
-    (container,) = job["spec"]["template"]["spec"]["containers"]
-    return {e["name"]: e for e in container["env"]}
+def bootstrap_analytics_plan(program: StackPreview) -> dict[str, Any]:
+    plan = json.loads(manifest(program, "ConfigMap", "vault-bootstrap")["data"]["plan.json"])
+    assert plan["analytics_database"], "the bootstrap has no analytics-database step"
+    return plan["analytics_database"]
 
 
-def assert_setup_job_logs_in_as(program: StackPreview, admin_user: str, ca_pem: Optional[str],
-                                ssl_mode: str = "verify-full") -> str:
-    """The Job's admin login is the analytics server's (host, user, TLS, CA); its password only a
-    secretKeyRef into a Secret whose data is secret. Returns the server's host."""
-    env = setup_job_env(program)
+def assert_bootstrap_sets_it_up(program: StackPreview, ca_pem: Optional[str], ssl_mode: str = "verify-full") -> str:
+    """The bootstrap's analytics-database step logs in to the analytics server (host, TLS, CA) as
+    its admin, whose login is only in the bootstrap's Secret (Vault's namespace), never in Rasa's.
+    Returns the server's host."""
+    step = bootstrap_analytics_plan(program)
     host = program.outputs["analyticsDatabaseHost"]
-    assert env["ADMIN_HOST"]["value"] == host and env["ADMIN_USER"]["value"] == admin_user
-    assert env["PGSSLMODE"]["value"] == ssl_mode  # the tracker store's on this cloud
-    assert env["ADMIN_PASSWORD"] == {"name": "ADMIN_PASSWORD", "valueFrom": {"secretKeyRef": {
-        "name": "rasa-analytics-database-setup", "key": "admin-password"}}}
-    assert manifest(program, "Secret", "rasa-analytics-database-setup")["stringData"]["admin-password"] == "[secret]"
-    files = manifest(program, "ConfigMap", "rasa-analytics-ca-certificates").get("data") or {}
+    assert step["host"] == host and step["sslmode"] == ssl_mode  # the tracker store's TLS on this cloud
+    credentials = manifest(program, "Secret", "vault-bootstrap-credentials")
+    assert credentials["metadata"]["namespace"] == "vault"
+    for key in ("admin_username_key", "admin_password_key", "password_key", "read_only_password_key"):
+        assert credentials["stringData"][step[key]] == "[secret]"
+    files = manifest(program, "ConfigMap", "vault-bootstrap").get("data") or {}
     if ca_pem is None:  # public roots: the image's bundle, as the tracker store's on this cloud
-        assert env["PGSSLROOTCERT"]["value"] == SYSTEM_CA_BUNDLE and "database-ca.pem" not in files
+        assert step["sslrootcert"] == SYSTEM_CA_BUNDLE and ANALYTICS_CA_FILE not in files
     else:
-        assert env["PGSSLROOTCERT"]["value"] == f"{CA_DIR}/database-ca.pem" and files["database-ca.pem"] == ca_pem
+        assert step["sslrootcert"] == f"{BOOTSTRAP_CA_DIR}/{ANALYTICS_CA_FILE}" and files[ANALYTICS_CA_FILE] == ca_pem
+    # Rasa Pro Services verifies the same server with the same CA.
+    analytics_files = manifest(program, "ConfigMap", "rasa-analytics-ca-certificates").get("data") or {}
+    assert (analytics_files.get("database-ca.pem") == ca_pem) if ca_pem else "database-ca.pem" not in analytics_files
+    assert not [s for s in manifests_of_kind(program, "Secret") if s["metadata"]["namespace"] == "rasa"]
     assert (program.outputs["analyticsDatabasePort"], program.outputs["analyticsDatabaseName"]) == (5432, "rasa_analytics")
     return host
 

@@ -23,6 +23,8 @@ env. Steps, in order, each skipped when the plan does not ask for it:
   role              Rasa's role: its service account and namespace, periodic tokens
   credentials       every credential as a key of the one KV v2 secret Rasa reads
   database-user     Rasa's PostgreSQL role and its password, where the cloud API cannot
+  analytics-database  Rasa Pro Services' database, its role and the BI role (the plan names the
+                    analytics_database.py script mounted beside this one)
   kafka-topics      Rasa's topic with partitions and replication, where the cloud API cannot
   kafka-acls        the ACLs Rasa and its consumers need when the brokers deny by default
 
@@ -47,7 +49,7 @@ from typing import Any, Callable, Optional
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 STEPS = (
     "key-store", "initialise", "unseal", "authenticate", "audit", "kv", "kubernetes-auth", "policy", "role",
-    "credentials", "database-user", "kafka-topics", "kafka-acls",
+    "credentials", "database-user", "analytics-database", "kafka-topics", "kafka-acls",
 )
 ATTEMPTS, RETRY_SECONDS = 3, 3
 ROOT_TOKEN_KEY = "root-token"
@@ -547,6 +549,40 @@ def _can_log_in(connect: Callable[..., Any], user: str, password: str, database:
         return False
 
 
+def step_analytics_database(run: Run) -> Outcome:
+    db = run.plan.get("analytics_database")
+    if not db:
+        return skipped("no analytics database to set up here (analytics off, or a database its operator runs)")
+    import importlib.util
+
+    import psycopg2
+
+    spec = importlib.util.spec_from_file_location("analytics_database", db["script"])
+    if spec is None or spec.loader is None or not Path(db["script"]).is_file():
+        raise StepFailed(f"the analytics database script {db['script']} is not mounted")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    env = {
+        "ADMIN_HOST": db["host"], "ADMIN_PORT": str(db["port"]), "ADMIN_DB": db["admin_database"],
+        "ADMIN_USER": run.credential(db["admin_username_key"]), "ADMIN_PASSWORD": run.credential(db["admin_password_key"]),
+        "ANALYTICS_DB": db["database"], "ANALYTICS_USER": db["username"],
+        "ANALYTICS_PASSWORD": run.credential(db["password_key"]),
+        "READONLY_USER": db["read_only_username"], "READONLY_PASSWORD": run.credential(db["read_only_password_key"]),
+        "PGSSLMODE": db["sslmode"], "PGSSLROOTCERT": db["sslrootcert"],
+    }
+    lines: list[str] = []
+    try:
+        script.setup(env, log=lines.append)
+    except psycopg2.Error as exc:
+        # psycopg2's messages name the server and the role, never the password.
+        raise StepFailed(f"on {db['host']}:{db['port']}: {first_line(exc)}") from None
+    did = [line for line in lines if "created" in line or "changed" in line]
+    if did:
+        return changed("; ".join(did))
+    return unchanged(f"database {db['database']} and roles {db['username']}, {db['read_only_username']} exist "
+                     "(passwords set again)")
+
+
 def _kafka_config(run: Run, kafka: dict) -> dict:
     config = {"bootstrap.servers": ",".join(kafka["bootstrap_servers"]), "security.protocol": kafka["security_protocol"],
               "socket.timeout.ms": run.plan.get("timeout_seconds", 20) * 1000}
@@ -645,6 +681,7 @@ STEP_FUNCTIONS: dict[str, Callable[[Run], Outcome]] = {
     "role": step_role,
     "credentials": step_credentials,
     "database-user": step_database_user,
+    "analytics-database": step_analytics_database,
     "kafka-topics": step_kafka_topics,
     "kafka-acls": step_kafka_acls,
 }
