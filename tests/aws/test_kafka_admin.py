@@ -98,3 +98,8 @@ def test_the_plan_of_aws_dev_grants_rasa_its_topic_through_the_iam_listener(aws_
     assert kafka["acl_topics"] == ["rasa-core-events"] and kafka["topics"] == []  # MSK creates the topic
     assert kafka["acls"] == {"producer": "User:rasa", "consumers": []}  # aws-dev has no analytics
     assert kafka["username"] is kafka["password_key"] is None  # nothing secret: IRSA signs the login
+
+
+def test_the_pack_finds_the_role_scoped_to_the_cluster(aws_dev):
+    (rule,) = [r for r in aws_dev.policy["rules"] if r["rule"] == "kafka-admin-scoped-to-cluster"]
+    assert rule["status"] == "pass", rule  # decided on this role's policy, not "not-applicable"
