@@ -172,3 +172,89 @@ def test_acls_are_deduplicated_and_need_a_topic():
                       "acls": {"producer": "User:a"}}, "timeout_seconds": 1}
     with pytest.raises(bootstrap.StepFailed, match="names no topic"):
         bootstrap.step_kafka_acls(bootstrap.Run(plan))
+
+
+# -- the kafka-acls step's bookkeeping (a broker that enforces ACLs is not available here) --------
+
+
+class Done:
+    def __init__(self, value=None, error: Exception | None = None) -> None:
+        self.value, self.error = value, error
+
+    def result(self, timeout=None):
+        if self.error:
+            raise self.error
+        return self.value
+
+
+class FakeAdmin:
+    """AdminClient's describe_acls / create_acls, answering the filter it is given like a broker."""
+
+    def __init__(self, bindings=(), refuse_describe: Exception | None = None, refuse: set[str] = frozenset()) -> None:
+        self.bindings, self.refuse_describe, self.refuse = list(bindings), refuse_describe, refuse
+        self.created: list = []
+
+    def describe_acls(self, acl_filter, request_timeout=None):
+        from confluent_kafka.admin import AclPermissionType, ResourcePatternType
+
+        if self.refuse_describe:
+            return Done(error=self.refuse_describe)
+        return Done([b for b in self.bindings
+                     if acl_filter.permission_type in (AclPermissionType.ANY, b.permission_type)
+                     and acl_filter.resource_pattern_type in (ResourcePatternType.ANY, b.resource_pattern_type)])
+
+    def create_acls(self, bindings, request_timeout=None):
+        out = {}
+        for b in bindings:
+            if b.principal in self.refuse:
+                out[b] = Done(error=RuntimeError("CLUSTER_AUTHORIZATION_FAILED"))
+            else:
+                self.bindings.append(b)
+                self.created.append(b)
+                out[b] = Done()
+        return out
+
+
+def binding(principal, op, name="events", restype="TOPIC", *, host="*", allow=True, literal=True):
+    from confluent_kafka.admin import AclBinding, AclOperation, AclPermissionType, ResourcePatternType, ResourceType
+
+    return AclBinding(getattr(ResourceType, restype), name,
+                      ResourcePatternType.LITERAL if literal else ResourcePatternType.PREFIXED, principal, host,
+                      getattr(AclOperation, op), AclPermissionType.ALLOW if allow else AclPermissionType.DENY)
+
+
+def acl_run(monkeypatch, admin: FakeAdmin) -> bootstrap.Run:
+    monkeypatch.setattr(bootstrap, "_admin", lambda run, kafka: admin)
+    return bootstrap.Run({"timeout_seconds": 1, "kafka": _kafka(msk())})
+
+
+def test_only_exact_literal_allow_grants_count_and_a_second_run_is_unchanged(monkeypatch):
+    admin = FakeAdmin([
+        binding("User:rasa", "WRITE"),  # already granted
+        binding("User:rasa", "DESCRIBE", allow=False),  # a DENY is no grant
+        binding("User:rasa-analytics", "READ", host="10.0.0.7"),  # one host only
+        binding("User:rasa-analytics", "READ", "rasa-analytics", "GROUP", literal=False),  # prefixed
+    ])
+    run = acl_run(monkeypatch, admin)
+    outcome = bootstrap.step_kafka_acls(run)
+    assert outcome.status == "changed"
+    created = {(b.restype.name, b.name, b.principal, b.operation.name) for b in admin.created}
+    assert created == set(bootstrap.wanted_acls(run.plan["kafka"])) - {("TOPIC", "events", "User:rasa", "WRITE")}
+    assert all(b.host == "*" and b.resource_pattern_type.name == "LITERAL" and b.permission_type.name == "ALLOW"
+               for b in admin.created)
+    assert "User:rasa-analytics WRITE topic dlq" in outcome.detail
+    again = bootstrap.step_kafka_acls(run)
+    assert (again.status, again.detail) == ("unchanged", "7 ACLs present")
+
+
+def test_a_refused_describe_or_grant_fails_the_step_naming_what_and_the_iam_actions(monkeypatch):
+    run = acl_run(monkeypatch, FakeAdmin(refuse_describe=RuntimeError("CLUSTER_AUTHORIZATION_FAILED: denied")))
+    with pytest.raises(bootstrap.StepFailed) as failed:
+        bootstrap.step_kafka_acls(run)
+    assert "cannot describe the ACLs on b-1:9098, b-2:9098" in failed.value.message
+    assert "kafka-cluster:Connect, DescribeCluster and AlterCluster" in failed.value.message
+    admin = FakeAdmin(refuse={"User:rasa-analytics"})
+    with pytest.raises(bootstrap.StepFailed) as failed:
+        bootstrap.step_kafka_acls(acl_run(monkeypatch, admin))
+    assert "User:rasa-analytics READ group group: CLUSTER_AUTHORIZATION_FAILED" in failed.value.message
+    assert {b.principal for b in admin.created} == {"User:rasa"}  # what could be granted was; a re-run completes
