@@ -167,11 +167,17 @@ def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials:
                           *([pg.network] if database_user is not None else []),
                           *([kafka_admin.network, *kafka_admin.identity.network] if kafka_admin is not None else [])]),
         service_account_annotations=kafka_admin.identity.service_account_annotations if kafka_admin is not None else {},
-        env=dict(kafka_admin.identity.env) if kafka_admin is not None else {},  # type: ignore[arg-type]
+        env=_plain(kafka_admin.identity.env) if kafka_admin is not None else {},
         labels=dict(labels),
         provider=provider,
         depends_on=[deployment.release, *(kafka_admin.ready if kafka_admin is not None else ())],
     ))
+
+
+def _plain(env: pulumi.Input[dict[str, str]]) -> dict[str, str]:
+    # A Job's pod spec is immutable: its environment is known when the program runs, never an Output.
+    assert isinstance(env, dict), "the bootstrap's environment must be plain values"
+    return dict(env)
 
 
 def _distinct(accesses: list[NetworkAccess]) -> list[NetworkAccess]:
