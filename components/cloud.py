@@ -23,6 +23,7 @@ import pulumi
 from pydantic import SecretStr
 
 from components.contracts import (
+    KafkaAdminAccess,
     KafkaConnection,
     ModelStorageConnection,
     PostgresConnection,
@@ -39,6 +40,14 @@ if TYPE_CHECKING:
 
 # The Kubernetes service account Rasa runs as; clouds bind workload identities to it.
 RASA_SERVICE_ACCOUNT = "rasa-pro"
+# The Vault bootstrap Job's, in Vault's namespace; a cloud binds its Kafka administrator to it.
+VAULT_BOOTSTRAP_SERVICE_ACCOUNT = "vault-bootstrap"
+
+
+def vault_namespace(settings: StackSettings, seal_namespace: str) -> str:
+    """Where Vault's bootstrap Job runs (infra/vault.py): in-cluster, the namespace the cloud's seal
+    identity is bound to; with an external Vault, `vault.kubernetesNamespace`."""
+    return seal_namespace if settings.vault.mode == "in-cluster" else settings.vault.kubernetes_namespace
 
 
 @dataclass(frozen=True)
@@ -131,6 +140,10 @@ class CloudServices:
     # The same for the analytics server of its own (analytics.database.mode managed): a second
     # instance of the cloud's tracker-store component; Rasa Pro Services' database is on it.
     analytics_database_admin: Optional[PostgresConnection] = None
+    # The Kafka administrator the Vault bootstrap logs in as, to grant the ACLs of the event queue's
+    # SCRAM users (Rasa's producer, the analytics consumer) that the cloud's API cannot grant (MSK:
+    # an IAM role for the bootstrap's service account). None: no ACL for the bootstrap to grant.
+    kafka_admin: Optional[KafkaAdminAccess] = None
     # Stack outputs an operator needs next (cluster name, bucket, seal key, ...).
     outputs: dict[str, pulumi.Input] = field(default_factory=dict)
     # Resources the Rasa workload must wait for (e.g. node groups, add-ons).

@@ -131,6 +131,28 @@ class WorkloadIdentity:
 
 
 @dataclass(frozen=True)
+class KafkaAdminAccess:
+    """How the Vault bootstrap Job logs in to a managed Kafka as its administrator, to grant the
+    ACLs its SCRAM users need where the cloud's API cannot (MSK: an IAM role, through the
+    brokers' IAM listener). Handed to cloud-neutral code, which builds the bootstrap's plan."""
+
+    bootstrap_servers: pulumi.Input[list[str]]
+    network: NetworkAccess  # the administrator's port on the brokers
+    # The bootstrap's service account, which `identity` is bound to (the cloud trusts that one only).
+    namespace: str
+    service_account: str
+    # What that service account and its pod carry (annotations, env), and where the pod must
+    # connect to obtain its credentials (e.g. AWS STS).
+    identity: WorkloadIdentity
+    security_protocol: KafkaSecurityProtocol = "SASL_SSL"
+    sasl_mechanism: str = "AWS_MSK_IAM"  # OAUTHBEARER with a token signed for `region`
+    region: Optional[str] = None
+    ca_cert_pem: Optional[pulumi.Input[str]] = None  # None: a public CA (the image's bundle)
+    # What must exist before the Job logs in (the identity's permissions).
+    ready: tuple[pulumi.Resource, ...] = ()
+
+
+@dataclass(frozen=True)
 class VaultSealConfig:
     """How an in-cluster Vault auto-unseals on one cloud; the Vault component stays cloud-neutral.
 

@@ -26,12 +26,12 @@ from components.rasa.placement import image_reference
 from components.rasa.pod import RASA_USER_ID
 from components.rasa.vault_delivery import VaultDelivery
 from components.vault import chart
-from components.vault.bootstrap_job import BootstrapJob, BootstrapJobArgs
+from components.vault.bootstrap_job import SERVICE_ACCOUNT as BOOTSTRAP_SERVICE_ACCOUNT, BootstrapJob, BootstrapJobArgs
 from components.vault.bootstrap_plan import (
     ADMIN_TOKEN_KEY, ANALYTICS_ADMIN_PASSWORD_KEY, ANALYTICS_ADMIN_USERNAME_KEY, ANALYTICS_CA_FILE,
     ANALYTICS_PASSWORD_KEY, ANALYTICS_READ_ONLY_PASSWORD_KEY, DATABASE_ADMIN_PASSWORD_KEY, DATABASE_ADMIN_USERNAME_KEY,
-    KUBERNETES_AUTH_PATH, RASA_ROLE, TRACKER_CA_FILE, AnalyticsDatabaseSetup, BootstrapInputs, DatabaseUser,
-    WorkloadGrant, bootstrap_plan,
+    KAFKA_CA_FILE, KUBERNETES_AUTH_PATH, RASA_ROLE, TRACKER_CA_FILE, AnalyticsDatabaseSetup, BootstrapInputs, DatabaseUser,
+    KafkaAdministration, KafkaConsumer, WorkloadGrant, bootstrap_plan,
 )
 from components.vault.deployment import ExternalVault, InClusterVault, VaultDeployment, VaultDeploymentArgs
 from infra.settings import StackSettings
@@ -162,7 +162,13 @@ def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials:
         database_user = pulumi.Output.from_input(pg.host).apply(lambda host: DatabaseUser(
             host=host, port=pg.port, database=pg.database, admin_database=admin.database, ssl_mode=pg.ssl_mode,
             has_ca=pg.ca_cert_pem is not None, username_key=VAULT_KEY_SQL_USERNAME, password_key=VAULT_KEY_SQL_PASSWORD))
-    plan = pulumi.Output.all(database_user, analytics_database).apply(lambda dbs: bootstrap_plan(BootstrapInputs(
+    kafka, kafka_admin = kafka_administration(settings, services), services.kafka_admin
+    if kafka_admin is not None:
+        assert (kafka_admin.namespace, kafka_admin.service_account) == (ns, BOOTSTRAP_SERVICE_ACCOUNT), \
+            "the cloud bound its Kafka administrator to another service account than the bootstrap's"
+        if kafka_admin.ca_cert_pem is not None:
+            ca_files[KAFKA_CA_FILE] = kafka_admin.ca_cert_pem
+    plan = pulumi.Output.all(database_user, analytics_database, kafka).apply(lambda inputs: bootstrap_plan(BootstrapInputs(
         address=deployment.bootstrap_address,
         has_ca=deployment.ca_cert_pem is not None,
         vault_namespace=v.namespace if not in_cluster else None,
@@ -176,9 +182,10 @@ def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials:
         kubernetes_host=IN_CLUSTER_API if in_cluster else str(v.kubernetes_host),
         kubernetes_ca_cert=None if in_cluster else v.kubernetes_ca_cert,
         audit_file=chart.AUDIT_FILE if in_cluster else None,
-        database_user=dbs[0],
+        database_user=inputs[0],
         workloads=workloads,
-        analytics_database=dbs[1],
+        analytics_database=inputs[1],
+        kafka=inputs[2],
     )))
     return BootstrapJob("vault-bootstrap", BootstrapJobArgs(
         namespace=ns,
@@ -189,13 +196,53 @@ def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials:
         ca_cert_pem=deployment.ca_cert_pem,
         ca_files={**ca_files, **analytics_ca},
         initialises=in_cluster,
-        egress=[deployment.connection.network,
-                *([NetworkAccess(ports=(443,))] if in_cluster else []),  # the API server, for `vault-init`
-                *([pg.network] if database_user is not None else []), *analytics_egress],
+        egress=_distinct([deployment.connection.network,
+                          *([NetworkAccess(ports=(443,))] if in_cluster else []),  # the API server, for `vault-init`
+                          *([pg.network] if database_user is not None else []), *analytics_egress,
+                          *([kafka_admin.network, *kafka_admin.identity.network] if kafka_admin is not None else [])]),
+        service_account_annotations=kafka_admin.identity.service_account_annotations if kafka_admin is not None else {},
+        env=_plain(kafka_admin.identity.env) if kafka_admin is not None else {},
         labels=dict(labels),
         provider=provider,
         # Its analytics-database step needs the cloud's analytics server, admin and database first.
-        depends_on=[deployment.release, *(services.analytics_depends_on if analytics is not None else ())],
+        depends_on=[deployment.release, *(kafka_admin.ready if kafka_admin is not None else ()),
+                    *(services.analytics_depends_on if analytics is not None else ())],
+    ))
+
+
+def _plain(env: pulumi.Input[dict[str, str]]) -> dict[str, str]:
+    # A Job's pod spec is immutable: its environment is known when the program runs, never an Output.
+    assert isinstance(env, dict), "the bootstrap's environment must be plain values"
+    return dict(env)
+
+
+def _distinct(accesses: list[NetworkAccess]) -> list[NetworkAccess]:
+    """One egress rule per destination (the API server and AWS STS are both 443 anywhere)."""
+    return [a for i, a in enumerate(accesses) if a not in accesses[:i]]
+
+
+def kafka_administration(settings: StackSettings, services: CloudServices) -> pulumi.Output[Optional[KafkaAdministration]]:
+    """The bootstrap's kafka-acls step where the cloud hands over a Kafka administrator: Rasa's SCRAM
+    user writes the topic; with analytics, Rasa Pro Services' user reads it with its group and
+    writes its dead-letter topic. The cloud creates the topics themselves as resources."""
+    admin, producer, consumer = services.kafka_admin, services.event_queue, services.analytics_event_queue
+    if admin is None:
+        return pulumi.Output.from_input(None)
+    assert producer is not None and producer.username is not None, "a Kafka administrator without a SCRAM producer"
+    analytics = settings.analytics
+    with_consumer = analytics.enabled and consumer is not None
+    return pulumi.Output.all(
+        admin.bootstrap_servers, producer.topic, producer.username, consumer.username if with_consumer else None,
+    ).apply(lambda v: KafkaAdministration(
+        bootstrap_servers=v[0],
+        security_protocol=admin.security_protocol,
+        sasl_mechanism=admin.sasl_mechanism,
+        region=admin.region,
+        has_ca=admin.ca_cert_pem is not None,
+        topic=v[1],
+        producer=f"User:{v[2]}",
+        consumers=[KafkaConsumer(principal=f"User:{v[3]}", group=analytics.consumer_group,
+                                 dead_letter_topic=analytics.dead_letter_topic)] if v[3] else [],
     ))
 
 

@@ -164,7 +164,8 @@ def test_the_bootstrap_job_runs_the_script_on_the_rasa_image_as_its_own_account(
     assert policy["spec"]["ingress"] == [] and policy["spec"]["podSelector"]["matchLabels"].items() <= \
         job["spec"]["template"]["metadata"]["labels"].items()
     ports = {p["port"] for rule in policy["spec"]["egress"] for p in rule["ports"]}
-    assert ports == ({53, 8200, 443, 5432} if stack == "aws-dev" else {53, 8200})
+    # aws-dev: the API server and AWS STS (443), RDS, and MSK's IAM listener for the kafka-acls step.
+    assert ports == ({53, 8200, 443, 5432, 9098} if stack == "aws-dev" else {53, 8200})
     # Only the in-cluster bootstrap holds (and may read) the recovery keys.
     if stack == "aws-dev":
         role = manifest(result, "Role", "vault-bootstrap")

@@ -7,9 +7,9 @@ be encrypted with a customer key (MSK refuses the AWS-managed one).
 With `allow.everyone.if.no.acl.found=false` a SCRAM user may only do what Kafka ACLs grant, and
 MSK has no super users: a SCRAM-only cluster could never get its first ACL. So IAM client
 authentication is on in SCRAM mode too (it admits only principals an IAM policy allows, none by
-default): the in-cluster bootstrap (a later issue) connects with an IAM role allowed
-`kafka-cluster:AlterCluster` and grants the Rasa user WRITE and DESCRIBE on the topic. Rasa
-itself uses SCRAM; with aws.iamAuth it uses IAM and needs no ACL.
+default): the Vault bootstrap Job connects with the IAM role components/aws/kafka_admin.py creates
+(`kafka-cluster:AlterCluster` on this cluster) and grants the Rasa user WRITE and DESCRIBE on the
+topic. Rasa itself uses SCRAM; with aws.iamAuth it uses IAM and needs no ACL.
 
 Rasa Pro Services (analytics) gets a SCRAM user of its own and its dead-letter topic: the same
 bootstrap grants it READ on the topic and its consumer group and WRITE on the dead-letter topic.

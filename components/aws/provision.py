@@ -18,6 +18,7 @@ from components.aws.cluster import Cluster, ClusterArgs, lookup_existing_cluster
 from components.aws.context import AwsContext, ClusterAccess, NetworkInfo, partition_for
 from components.aws.event_queue import EventQueue, EventQueueArgs
 from components.aws.identity import RasaIdentity, RasaIdentityArgs
+from components.aws.kafka_admin import KafkaAdmin, KafkaAdminArgs
 from components.ingress import install_if_asked
 from components.aws.kms import CustomerKey, CustomerKeyArgs, logs_statement
 from components.aws.lock_store import LockStore, LockStoreArgs
@@ -28,7 +29,7 @@ from components.aws.plan import AwsPlan
 from components.aws.tags import AWS_TAGS
 from components.aws.tracker_store import TrackerStore, TrackerStoreArgs
 from components.aws.vault_seal import VaultSeal, VaultSealArgs
-from components.cloud import CloudServices
+from components.cloud import VAULT_BOOTSTRAP_SERVICE_ACCOUNT, CloudServices, vault_namespace
 from components.common import CommonArgs, base_name
 from components.confluent import ConfluentEventQueue, confluent_args, uses_confluent
 from components.contracts import WorkloadIdentity
@@ -145,6 +146,17 @@ def provision(plan: AwsPlan) -> CloudServices:
         outputs["eventQueueIamBootstrapServers"] = events.iam_bootstrap_servers
         if events.analytics_connection is not None:
             services["analytics_event_queue"] = events.analytics_connection
+        if not plan.aws.iam_auth:
+            # SCRAM users get only what ACLs grant: the Vault bootstrap grants them as MSK's IAM admin.
+            admin = KafkaAdmin("event-queue-admin", KafkaAdminArgs(
+                ctx, access, network.info,
+                namespace=vault_namespace(settings, cfg.vault_seal.namespace),
+                service_account=VAULT_BOOTSTRAP_SERVICE_ACCOUNT,
+                msk_cluster_arn=events.cluster.arn,
+                iam_bootstrap_servers=events.iam_bootstrap_servers,
+            ), opts=ctx.options())
+            services["kafka_admin"] = admin.access
+            outputs["eventQueueAdminRoleArn"] = admin.role_arn
 
     identity = WorkloadIdentity()
     if need.identity and access is not None:

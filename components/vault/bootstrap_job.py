@@ -24,6 +24,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from components.cloud import VAULT_BOOTSTRAP_SERVICE_ACCOUNT
 from components.contracts import NetworkAccess
 from components.rasa.hardening import container_security_context, pod_security_context
 from components.rasa.network_policy import egress_rules
@@ -37,7 +38,7 @@ core = k8s.core.v1
 batch = k8s.batch.v1
 rbac = k8s.rbac.v1
 
-SERVICE_ACCOUNT = "vault-bootstrap"
+SERVICE_ACCOUNT = VAULT_BOOTSTRAP_SERVICE_ACCOUNT
 CONFIG_MAP = "vault-bootstrap"
 CREDENTIALS_SECRET = "vault-bootstrap-credentials"
 RASA_USER_ID = 1001  # the uid the rasa/rasa-pro image runs as
@@ -59,6 +60,10 @@ class BootstrapJobArgs:
     generated: Mapping[str, Sequence[pulumi.Alias]] = field(default_factory=dict)
     # More public CA files the steps verify servers with (file name → PEM), beside Vault's at CA_DIR.
     ca_files: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # A cloud identity for its service account (e.g. MSK's Kafka administrator: an IRSA role
+    # annotation) and the environment its SDK needs beside it.
+    service_account_annotations: pulumi.Input[Mapping[str, str]] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict)
     active_deadline_seconds: int = 900  # a new cluster's Vault pods start first
     backoff_limit: int = 2
     ttl_seconds_after_finished: int = 7 * 24 * 3600
@@ -97,7 +102,8 @@ class BootstrapJob(pulumi.ComponentResource):
 
         self.service_account = core.ServiceAccount(
             f"{name}-service-account",
-            metadata=meta.ObjectMetaArgs(name=SERVICE_ACCOUNT, namespace=args.namespace, labels=labels),
+            metadata=meta.ObjectMetaArgs(name=SERVICE_ACCOUNT, namespace=args.namespace, labels=labels,
+                                         annotations=args.service_account_annotations or None),
             automount_service_account_token=False,  # projected below, only where the API is needed
             opts=child,
         )
@@ -228,7 +234,8 @@ class BootstrapJob(pulumi.ComponentResource):
                 image_pull_policy="IfNotPresent",
                 command=["python", f"{SCRIPT_DIR}/bootstrap.py"],
                 args=["--plan", f"{SCRIPT_DIR}/plan.json"],
-                env=[core.EnvVarArgs(name="HOME", value="/tmp"), core.EnvVarArgs(name="PYTHONDONTWRITEBYTECODE", value="1")],
+                env=[core.EnvVarArgs(name="HOME", value="/tmp"), core.EnvVarArgs(name="PYTHONDONTWRITEBYTECODE", value="1"),
+                     *(core.EnvVarArgs(name=k, value=v) for k, v in sorted(a.env.items()))],
                 resources=core.ResourceRequirementsArgs(requests=REQUESTS, limits={"cpu": "500m", "memory": "512Mi"}),
                 security_context=container_security_context(),
                 volume_mounts=[core.VolumeMountArgs(name=v, mount_path=path, read_only=v != "tmp")

@@ -6,9 +6,9 @@ mounted at CREDENTIALS_DIR, and the script reads the value from that file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 BOOTSTRAP_SCRIPT = Path(__file__).resolve().parent / "jobs" / "bootstrap.py"
 # Rasa Pro Services' database script: the analytics-database step runs it (one implementation,
@@ -35,6 +35,11 @@ ANALYTICS_CA_FILE = "analytics-database-ca.pem"
 SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 # auto-unseal: recovery keys (needed for generate-root, never to unseal); 5 shares, any 3
 RECOVERY_SHARES, RECOVERY_THRESHOLD = 5, 3
+KAFKA_CA_FILE = "event-queue-ca.pem"  # a private Kafka CA, in the bootstrap ConfigMap beside Vault's
+# The bootstrap's own SASL mechanism for MSK's IAM listener: OAUTHBEARER with a token the pod's AWS
+# identity signs for the cluster's region (aws-msk-iam-sasl-signer, shipped by the Rasa Pro image).
+KAFKA_MSK_IAM = "AWS_MSK_IAM"
+KAFKA_SASL_MECHANISMS = (KAFKA_MSK_IAM, "SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN")
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,64 @@ class WorkloadGrant:
 
 
 @dataclass(frozen=True)
+class KafkaTopic:
+    """A topic the kafka-topics step creates (where the cloud API cannot)."""
+
+    name: str
+    partitions: int
+    replication_factor: int
+    config: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class KafkaConsumer:
+    """A consumer of the events topic: READ and DESCRIBE on it, READ on its group, and WRITE and
+    DESCRIBE on its dead-letter topic when it has one."""
+
+    principal: str  # `User:<SCRAM user>`
+    group: str
+    dead_letter_topic: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class KafkaAdministration:
+    """The kafka-topics and kafka-acls steps: how the bootstrap logs in to the brokers as their
+    administrator, and what it grants. The producer (Rasa) gets WRITE and DESCRIBE on the topic."""
+
+    bootstrap_servers: Sequence[str]
+    security_protocol: str  # SASL_SSL | SSL
+    sasl_mechanism: Optional[str]  # one of KAFKA_SASL_MECHANISMS; None with SSL
+    topic: str  # the events topic the ACLs name
+    producer: Optional[str]  # `User:<SCRAM user>`
+    consumers: Sequence[KafkaConsumer] = ()
+    region: Optional[str] = None  # KAFKA_MSK_IAM: the cluster's region, which the token is signed for
+    username: Optional[str] = None  # SCRAM / PLAIN administrator; its password is a key of the bootstrap's Secret
+    password_key: Optional[str] = None
+    has_ca: bool = False  # the brokers' CA is KAFKA_CA_FILE; else the image's system bundle
+    topics: Sequence[KafkaTopic] = ()  # to create; empty: the cloud creates them as resources
+
+    def __post_init__(self) -> None:
+        # Built by the program, never typed by a user: a wrong one is a defect, said plainly.
+        if self.security_protocol not in ("SASL_SSL", "SSL"):
+            raise ValueError(f"the bootstrap administers Kafka over TLS only, not {self.security_protocol}")
+        if (self.security_protocol == "SSL") != (self.sasl_mechanism is None):
+            raise ValueError(f"{self.security_protocol} with SASL mechanism {self.sasl_mechanism}")
+        if self.sasl_mechanism is not None and self.sasl_mechanism not in KAFKA_SASL_MECHANISMS:
+            raise ValueError(f"unknown SASL mechanism {self.sasl_mechanism} (one of {', '.join(KAFKA_SASL_MECHANISMS)})")
+        if self.sasl_mechanism == KAFKA_MSK_IAM and not self.region:
+            raise ValueError(f"{KAFKA_MSK_IAM} signs its token for a region: none given")
+        if self.sasl_mechanism not in (None, KAFKA_MSK_IAM) and not (self.username and self.password_key):
+            raise ValueError(f"{self.sasl_mechanism} needs the administrator's username and password key")
+        principals = [self.producer] if self.producer else []
+        principals += [c.principal for c in self.consumers]
+        for principal in principals:
+            if not principal.startswith("User:") or principal == "User:":
+                raise ValueError(f"Kafka principal {principal!r} is not User:<name>")
+        if not self.bootstrap_servers:
+            raise ValueError("no bootstrap servers to administer")
+
+
+@dataclass(frozen=True)
 class BootstrapInputs:
     address: str  # where the Job reaches Vault
     has_ca: bool  # Vault's certificate is from a private CA (mounted at CA_DIR/ca.crt)
@@ -96,6 +159,7 @@ class BootstrapInputs:
     database_user: Optional[DatabaseUser] = None
     workloads: Sequence[WorkloadGrant] = ()
     analytics_database: Optional[AnalyticsDatabaseSetup] = None
+    kafka: Optional[KafkaAdministration] = None
 
 
 def bootstrap_plan(i: BootstrapInputs) -> dict[str, Any]:
@@ -129,7 +193,7 @@ def bootstrap_plan(i: BootstrapInputs) -> dict[str, Any]:
         "workloads": [_workload(w, i.token_period_hours) for w in i.workloads],
         "database_user": _database_user(i.database_user) if i.database_user else None,
         "analytics_database": _analytics_database(i.analytics_database) if i.analytics_database else None,
-        "kafka": None,
+        "kafka": _kafka(i.kafka) if i.kafka else None,
         "wait_seconds": 600,
         "timeout_seconds": 20,
     }
@@ -163,4 +227,24 @@ def _analytics_database(d: AnalyticsDatabaseSetup) -> dict[str, Any]:
         "admin_username_key": ANALYTICS_ADMIN_USERNAME_KEY, "admin_password_key": ANALYTICS_ADMIN_PASSWORD_KEY,
         "database": d.database, "username": d.username, "password_key": ANALYTICS_PASSWORD_KEY,
         "read_only_username": d.read_only_username, "read_only_password_key": ANALYTICS_READ_ONLY_PASSWORD_KEY,
+    }
+
+
+def _kafka(k: KafkaAdministration) -> dict[str, Any]:
+    return {
+        "bootstrap_servers": sorted(k.bootstrap_servers),
+        "security_protocol": k.security_protocol,
+        "sasl_mechanism": k.sasl_mechanism,
+        "region": k.region,
+        "username": k.username,
+        "password_key": k.password_key,
+        "ca_file": f"{CA_DIR}/{KAFKA_CA_FILE}" if k.has_ca else SYSTEM_CA_BUNDLE,
+        "topics": [{"name": t.name, "partitions": t.partitions, "replication_factor": t.replication_factor,
+                    "config": dict(t.config)} for t in k.topics],
+        "acl_topics": [k.topic],
+        "acls": {
+            "producer": k.producer,
+            "consumers": [{"principal": c.principal, "group": c.group, "dead_letter_topic": c.dead_letter_topic}
+                          for c in k.consumers],
+        } if k.producer or k.consumers else None,
     }

@@ -3,6 +3,8 @@ check joins cluster and configuration."""
 
 from __future__ import annotations
 
+import fnmatch
+import json
 import re
 from typing import Any
 
@@ -12,7 +14,7 @@ from ..common import (
     not_false, not_true, present, truth,
 )
 from ..stack_keys import AWS_MSK_BROKERS_PER_ZONE, NETWORK_ZONES, from_setting
-from .types import MSK_CLUSTER, MSK_CONFIGURATION
+from .types import MSK_CLUSTER, MSK_CONFIGURATION, ROLE_POLICY
 
 CHECKS = CheckSet(__name__)
 
@@ -128,3 +130,55 @@ def _auto_create(stack: StackIndex, ctx: RuleContext, f: Findings) -> None:
 
 
 CHECKS.stack("kafka-no-auto-create-topics", _auto_create, (MSK_CLUSTER, MSK_CONFIGURATION))
+
+
+# -- who may administer the cluster (IAM role policies) --------------------------------------------
+
+# MSK IAM actions that administer a cluster: ACLs (AlterCluster: CreateAcls, DeleteAcls) and its
+# dynamic configuration. A wildcard action matching any of them counts too.
+ADMIN_ACTIONS = ("kafka-cluster:altercluster", "kafka-cluster:alterclusterdynamicconfiguration")
+# arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>, nothing wildcarded.
+_CLUSTER_ARN = re.compile(r"arn:aws(-[a-z]+)*:kafka:[a-z0-9-]+:\d{12}:cluster/[A-Za-z0-9-]+/[A-Za-z0-9-]+")
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _admin_scope(props: Any, ctx: RuleContext, f: Findings) -> None:
+    text = get(props, "policy")
+    if is_unknown(text):
+        f.cannot_decide("policy")
+        return
+    try:
+        document = json.loads(str(text))
+    except ValueError:
+        f.cannot_decide("policy (not JSON)")
+        return
+    for statement in _as_list(get(document, "Statement", default=[])):
+        if get(statement, "Effect") != "Allow":
+            continue
+        not_action = get(statement, "NotAction") is not None
+        # Allow + NotAction allows every action it does not list, administration included.
+        actions = ["*"] if not_action else _as_list(get(statement, "Action", default=[]))
+        administers = [a for a in actions if isinstance(a, str)
+                       and any(fnmatch.fnmatchcase(admin, a.lower()) for admin in ADMIN_ACTIONS)]
+        if not administers:
+            continue
+        where = get(statement, "Sid") or "a statement"
+        if not_action:
+            f.violation(f"{where} allows everything but its NotAction, Kafka administration included")
+            continue
+        if get(statement, "NotResource") is not None:
+            f.violation(f"{where} grants {', '.join(administers)} with NotResource: name the cluster's ARN instead")
+            continue
+        for resource in _as_list(get(statement, "Resource")):
+            if is_unknown(resource):
+                f.cannot_decide(f"Resource of {where}")
+            else:
+                f.check(isinstance(resource, str) and _CLUSTER_ARN.fullmatch(resource) is not None,
+                        f"{where} grants {', '.join(administers)} on {resource!r}: name one MSK cluster's ARN, "
+                        "never a wildcard")
+
+
+CHECKS.resource("kafka-admin-scoped-to-cluster", {ROLE_POLICY: _admin_scope})

@@ -21,6 +21,7 @@ DB_PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
 MSK_CLUSTER = "aws:msk/cluster:Cluster"
 MSK_SERVERLESS_CLUSTER = "aws:msk/serverlessCluster:ServerlessCluster"
 MSK_CONFIGURATION = "aws:msk/configuration:Configuration"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"

@@ -46,6 +46,13 @@ RULES = (
         level=ADVISORY,
         severity=Severity.LOW,
     ),
+    resource_rule(
+        "kafka-admin-scoped-to-cluster",
+        "Administering the event queue (creating ACLs, altering the cluster) is granted on this stack's cluster "
+        "only, never on every cluster.",
+        always_set("The Kafka administrator's IAM role names the cluster's ARN", "components/aws/kafka_admin.py"),
+        severity=Severity.CRITICAL,
+    ),
     # A stack rule: on AWS the broker configuration is a separate resource.
     stack_rule(
         "kafka-no-auto-create-topics",

@@ -122,6 +122,7 @@ def test_components_have_typed_tokens_and_every_cloud_resource_has_one_as_parent
         "rasa-platform:aws:Network", "rasa-platform:aws:Cluster", "rasa-platform:aws:ModelStorage",
         "rasa-platform:aws:TrackerStore", "rasa-platform:aws:LockStore", "rasa-platform:aws:EventQueue",
         "rasa-platform:aws:RasaIdentity", "rasa-platform:aws:CustomerKey", "rasa-platform:aws:ClusterAutoscaler",
+        "rasa-platform:aws:KafkaAdmin",
     }
     component_urns = {c.urn for c in components}
     cloud_resources = [r for r in prod_run.resources if r.custom and not r.type.startswith("pulumi:providers:")]

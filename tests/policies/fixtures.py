@@ -29,6 +29,7 @@ T_RDS = aws.DB_INSTANCE
 T_PG = aws.DB_PARAMETER_GROUP
 T_MSK = aws.MSK_CLUSTER
 T_MSK_CONFIG = aws.MSK_CONFIGURATION
+T_ROLE_POLICY = aws.ROLE_POLICY
 T_EKS = aws.EKS_CLUSTER
 T_NODE_GROUP = aws.EKS_NODE_GROUP
 T_LT = aws.LAUNCH_TEMPLATE
@@ -67,6 +68,16 @@ SSE = {"bucket": "models", "rules": [{"applyServerSideEncryptionByDefault": {"ss
 VERSIONING = {"bucket": "models", "versioningConfiguration": {"status": "Enabled"}}
 OWNERSHIP = {"bucket": "models", "rule": {"objectOwnership": "BucketOwnerEnforced"}}
 BUCKET_POLICY = {"bucket": "models", "policy": tls_policy()}
+
+MSK_CLUSTER_ARN = "arn:aws:kafka:eu-central-1:111122223333:cluster/rasa-prod-events/0b1c2d3e-4f56-7890-abcd-ef0123456789-3"
+
+
+def kafka_admin_policy(resource: object = MSK_CLUSTER_ARN, **statement: object) -> dict:
+    """The Vault bootstrap's Kafka administrator (components/aws/kafka_admin.py)."""
+    return {"role": "kafka-admin", "policy": json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "GrantAclsOnThisClusterOnly", "Effect": "Allow",
+        "Action": ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:AlterCluster"],
+        "Resource": resource, **statement}]})}
 
 REDIS = {
     "description": "Rasa lock store", "engine": "redis", "nodeType": "cache.t4g.medium",
@@ -260,6 +271,7 @@ def secure_stack() -> list[R]:
         R(T_RDS, "tracker-store", RDS, ("platform-key", "tracker-pg16"), {"parameterGroupName": ["tracker-pg16"]}),
         R(T_MSK_CONFIG, "kafka-config", MSK_CONFIG),
         R(T_MSK, "event-queue", MSK, ("platform-key", "kafka-config"), {"configurationInfo": ["kafka-config"]}),
+        R(T_ROLE_POLICY, "kafka-admin-policy", kafka_admin_policy()),
         R(T_EKS, "cluster", EKS, ("platform-key",)),
         R(T_OIDC, "cluster-oidc", OIDC, ("cluster",), {"url": ["cluster"]}),
         R(T_LT, "nodes-lt", LAUNCH_TEMPLATE),

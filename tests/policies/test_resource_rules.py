@@ -189,3 +189,56 @@ def test_database_monitoring_is_advisory_and_backups_mandatory():
     levels = {p.name: p.enforcement_level.value for p in ALL_POLICIES}
     assert levels["database-monitoring"] == "advisory"
     assert levels["database-backup-retention"] == "mandatory"
+
+
+# -- kafka-admin-scoped-to-cluster: the IAM policy is one JSON string, so cases build it whole ------
+
+ADMIN = "kafka-admin-scoped-to-cluster"
+
+
+@pytest.mark.parametrize("policy, expected", [
+    (fx.kafka_admin_policy("*"), "on '*'"),
+    (fx.kafka_admin_policy("arn:aws:kafka:eu-central-1:111122223333:cluster/*"), "never a wildcard"),
+    (fx.kafka_admin_policy("arn:aws:kafka:*:111122223333:cluster/rasa-prod-events/0b1c"), "never a wildcard"),
+    (fx.kafka_admin_policy([fx.MSK_CLUSTER_ARN, "*"]), "on '*'"),
+    (fx.kafka_admin_policy(Action="kafka-cluster:*"), None),  # same cluster ARN: passes, see below
+    (fx.kafka_admin_policy("*", Action="kafka-cluster:Alter*"), "kafka-cluster:Alter*"),
+    (fx.kafka_admin_policy("*", Action="*"), "on '*'"),
+    (fx.kafka_admin_policy("*", Action="kafka-cluster:AlterClusterDynamicConfiguration"), "on '*'"),
+])
+def test_administering_every_cluster_is_refused(policy, expected):
+    outcome = run_resource(ADMIN, fx.T_ROLE_POLICY, policy)
+    if expected is None:
+        assert outcome.ok, outcome.messages
+    else:
+        assert outcome.violations and outcome.has(expected), outcome.messages
+
+
+def test_allow_with_not_action_or_not_resource_is_refused():
+    import json
+
+    def statement(**fields):
+        return {"policy": json.dumps({"Statement": [{"Sid": "Broad", "Effect": "Allow", **fields}]})}
+
+    assert run_resource(ADMIN, fx.T_ROLE_POLICY, statement(NotAction="s3:*", Resource="*")).has("NotAction")
+    assert run_resource(ADMIN, fx.T_ROLE_POLICY, statement(Action="kafka-cluster:AlterCluster",
+                                                              NotResource=fx.MSK_CLUSTER_ARN)).has("NotResource")
+
+
+def test_producers_and_other_roles_are_not_administrators():
+    # Rasa's IAM producer (Connect, DescribeCluster, WriteDataIdempotently on the cluster, writes on
+    # the topic) and a Deny of everything are no grant of administration.
+    import json
+
+    producer = {"policy": json.dumps({"Statement": [
+        {"Effect": "Allow", "Action": ["kafka-cluster:Connect", "kafka-cluster:WriteDataIdempotently"], "Resource": "*"},
+        {"Effect": "Allow", "Action": ["kafka-cluster:WriteData"], "Resource": "arn:aws:kafka:eu-central-1:1:topic/*"},
+        {"Effect": "Deny", "Action": "*", "Resource": "*"}]})}
+    assert run_resource(ADMIN, fx.T_ROLE_POLICY, producer).ok
+    assert run_resource(ADMIN, fx.T_ROLE_POLICY, fx.kafka_admin_policy()).ok
+
+
+def test_an_unknown_policy_or_resource_is_undecided():
+    assert run_resource(ADMIN, fx.T_ROLE_POLICY, {"policy": U}).undecided
+    outcome = run_resource(ADMIN, fx.T_ROLE_POLICY, fx.kafka_admin_policy())
+    assert outcome.ok and not outcome.undecided

@@ -82,6 +82,7 @@ VARIANTS = {
     "kafka-multi-az-in-prod": change("event-queue", "numberOfBrokerNodes", 2),
     "kafka-broker-logs": change("event-queue", "loggingInfo.brokerLogs.cloudwatchLogs.enabled", False),
     "kafka-no-auto-create-topics": change("kafka-config", "serverProperties", "auto.create.topics.enable=true\n"),
+    "kafka-admin-scoped-to-cluster": change("kafka-admin-policy", "policy", fx.kafka_admin_policy("*")["policy"]),
     "cluster-private-endpoint": change("cluster", "vpcConfig.endpointPrivateAccess", False),
     "cluster-secrets-encryption": change("cluster", "encryptionConfig", DELETE),
     "cluster-audit-logs": change("cluster", "enabledClusterLogTypes", ["api"]),

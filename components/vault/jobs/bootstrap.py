@@ -1,8 +1,8 @@
 """Bootstrap Vault for Rasa Pro: idempotent, step by step, from one JSON plan.
 
 One self-contained file: it runs on the Rasa Pro image (mounted into the bootstrap Job from a
-ConfigMap; the image ships hvac, psycopg2 and confluent-kafka) or on any Python with those
-libraries, and imports nothing from the rasa-platform repository.
+ConfigMap; the image ships hvac, psycopg2, confluent-kafka and aws-msk-iam-sasl-signer-python) or
+on any Python with those libraries, and imports nothing from the rasa-platform repository.
 
     python bootstrap.py --plan /opt/rasa-platform/bootstrap/plan.json [--report FILE]
 
@@ -26,7 +26,8 @@ env. Steps, in order, each skipped when the plan does not ask for it:
   analytics-database  Rasa Pro Services' database, its role and the BI role (the plan names the
                     analytics_database.py script mounted beside this one)
   kafka-topics      Rasa's topic with partitions and replication, where the cloud API cannot
-  kafka-acls        the ACLs Rasa and its consumers need when the brokers deny by default
+  kafka-acls        the ACLs Rasa and its consumers need when the brokers deny by default,
+                    granted as the brokers' administrator (MSK: an IAM role, OAUTHBEARER)
 
 Each step prints `bootstrap: <step>: changed|unchanged|skipped: <what>`; a failure prints
 `bootstrap: FAILED at step <step>: <why>` and exits 1. A step only writes what a re-run can write
@@ -583,15 +584,57 @@ def step_analytics_database(run: Run) -> Outcome:
                      "(passwords set again)")
 
 
+MSK_IAM = "AWS_MSK_IAM"  # the plan's name for OAUTHBEARER with an MSK IAM token
+
+
 def _kafka_config(run: Run, kafka: dict) -> dict:
     config = {"bootstrap.servers": ",".join(kafka["bootstrap_servers"]), "security.protocol": kafka["security_protocol"],
               "socket.timeout.ms": run.plan.get("timeout_seconds", 20) * 1000}
     if kafka.get("ca_file"):
         config["ssl.ca.location"] = kafka["ca_file"]
-    if kafka["security_protocol"].startswith("SASL"):
+    if not kafka["security_protocol"].startswith("SASL"):
+        return config
+    if kafka["sasl_mechanism"] == MSK_IAM:
+        config.update({"sasl.mechanism": "OAUTHBEARER", "oauth_cb": msk_iam_token_callback(kafka["region"])})
+    else:
         config.update({"sasl.mechanism": kafka["sasl_mechanism"], "sasl.username": kafka["username"],
                        "sasl.password": run.credential(kafka["password_key"])})
     return config
+
+
+def msk_iam_token_callback(region: str, signer: Any = None) -> Callable[[Any], tuple[str, float]]:
+    """librdkafka's `oauth_cb` for MSK's IAM listener: a token signed for `region` with the pod's AWS
+    credentials (IRSA: the web identity EKS injects for the annotated service account).
+
+    The first token is signed here, so missing or refused credentials fail the step with their
+    cause (librdkafka would only say no token was set). MSK tokens expire in 15 minutes; the
+    signer gives the expiry in milliseconds, librdkafka wants seconds since the epoch."""
+    if signer is None:
+        try:
+            from aws_msk_iam_sasl_signer import MSKAuthTokenProvider as signer
+        except ImportError:
+            raise StepFailed("the image has no aws-msk-iam-sasl-signer-python (Rasa Pro ships it): "
+                             "cannot log in to MSK with IAM") from None
+
+    def sign() -> tuple[str, float]:
+        token, expiry_ms = signer.generate_auth_token(region)
+        return token, expiry_ms / 1000
+
+    try:
+        signed: Optional[tuple[str, float]] = sign()
+    except Exception as exc:
+        raise StepFailed(f"cannot sign an MSK IAM token for {region} with the pod's AWS credentials "
+                         f"(IRSA: its service account's eks.amazonaws.com/role-arn): {type(exc).__name__}: "
+                         f"{first_line(exc)}") from None
+
+    def callback(_config: Any) -> tuple[str, float]:
+        nonlocal signed
+        if signed is not None:  # librdkafka asks once at start: the token just checked
+            token, signed = signed, None
+            return token
+        return sign()
+
+    return callback
 
 
 def _admin(run: Run, kafka: dict) -> Any:
@@ -633,8 +676,9 @@ def step_kafka_topics(run: Run) -> Outcome:
 
 
 def wanted_acls(kafka: dict) -> list[tuple[str, str, str, str]]:
-    """(resource type, resource name, principal, operation): Rasa writes and describes its topic;
-    each consumer reads it and uses its group."""
+    """(resource type, resource name, principal, operation), each a literal ALLOW from any host:
+    Rasa writes and describes its topic; each consumer reads and describes it, reads with its
+    group, and writes and describes its dead-letter topic."""
     acls = kafka.get("acls") or {}
     out = []
     for topic in kafka.get("acl_topics") or [t["name"] for t in kafka.get("topics") or []]:
@@ -643,7 +687,9 @@ def wanted_acls(kafka: dict) -> list[tuple[str, str, str, str]]:
         for consumer in acls.get("consumers") or []:
             out += [("TOPIC", topic, consumer["principal"], op) for op in ("READ", "DESCRIBE")]
             out.append(("GROUP", consumer["group"], consumer["principal"], "READ"))
-    return out
+            if consumer.get("dead_letter_topic"):
+                out += [("TOPIC", consumer["dead_letter_topic"], consumer["principal"], op) for op in ("WRITE", "DESCRIBE")]
+    return list(dict.fromkeys(out))
 
 
 def step_kafka_acls(run: Run) -> Outcome:
@@ -654,19 +700,42 @@ def step_kafka_acls(run: Run) -> Outcome:
         AclBinding, AclBindingFilter, AclOperation, AclPermissionType, ResourcePatternType, ResourceType,
     )
 
+    wanted = wanted_acls(kafka)
+    if not wanted:
+        raise StepFailed("the plan asks for ACLs but names no topic to grant them on")
     admin, timeout = _admin(run, kafka), run.plan.get("timeout_seconds", 20)
-    present = set()
-    for binding in admin.describe_acls(AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None,
-                                                        AclOperation.ANY, AclPermissionType.ANY)).result(timeout):
-        present.add((binding.restype.name, binding.name, binding.principal, binding.operation.name))
-    missing = [acl for acl in wanted_acls(kafka) if acl not in present]
+    where = ", ".join(kafka["bootstrap_servers"])
+    # Only literal ALLOW bindings from any host count: a DENY, a prefixed pattern or a single host
+    # is not the grant the plan asks for.
+    try:
+        bindings = admin.describe_acls(AclBindingFilter(
+            ResourceType.ANY, None, ResourcePatternType.LITERAL, None, None, AclOperation.ANY, AclPermissionType.ALLOW,
+        ), request_timeout=timeout).result(timeout)
+    except Exception as exc:
+        raise StepFailed(f"cannot describe the ACLs on {where} as the administrator ({_admin_hint(kafka)}): "
+                         f"{first_line(exc)}") from None
+    present = {(b.restype.name, b.name, b.principal, b.operation.name) for b in bindings if b.host == "*"}
+    missing = [acl for acl in wanted if acl not in present]
     if not missing:
-        return unchanged(f"{len(wanted_acls(kafka))} ACLs present")
-    bindings = [AclBinding(getattr(ResourceType, r), name, ResourcePatternType.LITERAL, principal, "*",
-                           getattr(AclOperation, op), AclPermissionType.ALLOW) for r, name, principal, op in missing]
-    for future in admin.create_acls(bindings).values():
-        future.result(timeout)
+        return unchanged(f"{len(wanted)} ACLs present")
+    new = [AclBinding(getattr(ResourceType, r), name, ResourcePatternType.LITERAL, principal, "*",
+                      getattr(AclOperation, op), AclPermissionType.ALLOW) for r, name, principal, op in missing]
+    failed = []
+    for binding, future in admin.create_acls(new, request_timeout=timeout).items():
+        try:
+            future.result(timeout)
+        except Exception as exc:
+            failed.append(f"{binding.principal} {binding.operation.name} {binding.restype.name.lower()} "
+                          f"{binding.name}: {first_line(exc)}")
+    if failed:
+        raise StepFailed(f"creating ACLs on {where} as the administrator ({_admin_hint(kafka)}): {'; '.join(failed)}")
     return changed("granted " + ", ".join(f"{p} {op} {r.lower()} {n}" for r, n, p, op in missing))
+
+
+def _admin_hint(kafka: dict) -> str:
+    if kafka.get("sasl_mechanism") == MSK_IAM:
+        return "MSK IAM: its role needs kafka-cluster:Connect, DescribeCluster and AlterCluster on the cluster"
+    return f"user {kafka.get('username')}" if kafka.get("username") else "TLS client"
 
 
 STEP_FUNCTIONS: dict[str, Callable[[Run], Outcome]] = {
