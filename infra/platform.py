@@ -316,7 +316,9 @@ def export(platform: Platform) -> None:
     pulumi.export("rasaModel", platform.model_status)
     pulumi.export("endpointsYml", platform.rendered.apply(lambda r: r.endpoints_yml))
     pulumi.export("connectionBudget", json.loads(_budget_json(platform.budget)))
-    pulumi.export("serviceOrigins", _origins(platform.connections))
+    # Rasa Pro Services' database beside the five services (shared: on the tracker store's server).
+    analytics = {"analytics_database": s.analytics.database.mode} if s.analytics.enabled else {}
+    pulumi.export("serviceOrigins", {**_origins(platform.connections), **analytics})
     pulumi.export("vaultSecret", f"{s.vault.mount_point}/{s.vault.secrets_path} (written by the bootstrap Job)")
     pulumi.export("vaultAddress", platform.connections.vault.address)
     for key, value in platform.cloud_outputs.items():

@@ -11,7 +11,7 @@ import pytest
 from components.analytics.budget import analytics_connections
 from components.analytics.rules import PLACEHOLDER_COMMAND
 from infra.mocks import NEUTRAL_OUTPUTS
-from infra.preview import kubernetes_manifests, run_stack
+from infra.preview import kubernetes_manifests, run_stack, summary_rows
 from tests.previewing import env_of, manifest, preview
 
 PLAIN_ENV = {
@@ -212,6 +212,8 @@ def test_outputs_say_where_the_database_is_and_how_to_connect_read_only(prod):
                            "user=rasa_analytics_readonly sslmode=verify-full")
     assert "password=" not in hint and mock_password("analytics-read-only-password") not in hint
     assert out["connectionBudget"]["reservedForAnalytics"] == analytics_connections(2, 1)
+    assert out["serviceOrigins"]["analytics_database"] == "shared"  # the summary's services line names it
+    assert "analytics_database=shared" in dict(summary_rows(prod))["services"]
 
 
 def bootstrap_plan_of(result):
@@ -241,7 +243,7 @@ def test_an_existing_database_is_not_set_up_and_gets_its_own_egress(byo_dev):
 def test_dev_has_no_analytics_and_too_many_consumers_register_nothing(shipped_previews):
     dev = shipped_previews["aws-dev"]
     assert not [r for r in dev.resources if r.name.startswith("analytics")]
-    assert "analyticsDatabaseHost" not in dev.outputs
+    assert "analyticsDatabaseHost" not in dev.outputs and "analytics_database" not in dev.outputs["serviceOrigins"]
     too_many = run_stack("aws-prod", overrides={"analytics": {"replicas": 7}})
     assert too_many.resources == []
     assert too_many.config_errors == [

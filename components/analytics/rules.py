@@ -33,6 +33,11 @@ def check_analytics(s: StackSettings, spec: CloudSpec, problems: Problems) -> No
                          f"must differ from trackerStore.database ({ts.database}): analytics has a database of its own")
         problems.require(db.username != ts.username, "analytics.database.username", db.username,
                          f"must differ from trackerStore.username ({ts.username}): analytics has a role of its own")
+    if db.mode == "managed":
+        size, ceiling = db.storage(s.tracker_store.storage_gb, s.tracker_store.max_storage_gb)
+        problems.require(size <= ceiling, "analytics.database.storageGb", size,
+                         f"must not exceed the analytics server's storage ceiling ({ceiling}, analytics.database.maxStorageGb "
+                         "or else trackerStore.maxStorageGb)")
     problems.require(db.read_only_username != db.username, "analytics.database.readOnlyUsername", db.read_only_username,
                      f"must differ from analytics.database.username ({db.username})")
     consumers = a.replicas * a.consumer_count

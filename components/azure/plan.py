@@ -55,6 +55,7 @@ class AzurePlan(CloudPlan):
     zones: tuple[str, ...] = ()  # availability zones of node pools and zone-redundant services
     dns_zones: tuple[str, ...] = field(default_factory=tuple)  # private DNS zones the services need
     tracker_storage_gb: int = 32
+    analytics_storage_gb: int = 32  # analytics.database.mode managed: its server's (Azure's fixed sizes)
 
 
 def needs(settings: StackSettings, azure: AzureSettings) -> Needs:
@@ -139,6 +140,7 @@ def plan(settings: StackSettings, azure: AzureSettings, problems: Problems) -> A
         zones=zones(settings),
         dns_zones=wanted_zones,
         tracker_storage_gb=storage_size_gb(settings.tracker_store.storage_gb),
+        analytics_storage_gb=storage_size_gb(settings.analytics.database.storage_gb or settings.tracker_store.storage_gb),
     )
 
 

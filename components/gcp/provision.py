@@ -270,10 +270,11 @@ def _tracker_store_args(plan: GcpPlan, ctx: GcpContext, network: NetworkInfo, ke
 def _analytics_database_args(plan: GcpPlan, ctx: GcpContext, network: NetworkInfo, keys: KeyRing) -> TrackerStoreArgs:
     """The analytics instance: its own name, key, tier and database; no application user (the setup
     Job creates Rasa Pro Services' role with the workload's password)."""
-    db = plan.settings.analytics.database
+    db, ts = plan.settings.analytics.database, plan.settings.tracker_store
+    storage_gb, max_storage_gb = db.storage(ts.storage_gb, ts.max_storage_gb)
     return _cloud_sql_args(plan, ctx, network, keys, plan.gcp.analytics_database.tier, plan.analytics_database_max_connections,
                            database=db.name, username=db.username, identifier="analytics", purpose="analytics-database",
-                           app_user=False)
+                           app_user=False, storage_gb=storage_gb, max_storage_gb=max_storage_gb)
 
 
 def _cloud_sql_args(plan: GcpPlan, ctx: GcpContext, network: NetworkInfo, keys: KeyRing, tier: Optional[str],
@@ -282,13 +283,12 @@ def _cloud_sql_args(plan: GcpPlan, ctx: GcpContext, network: NetworkInfo, keys: 
     storage, backups and availability."""
     ts = plan.settings.tracker_store
     assert tier and max_connections and plan.database_version  # required by the plan
+    own = {"storage_gb": ts.storage_gb, "max_storage_gb": ts.max_storage_gb, **own}
     return TrackerStoreArgs(
         ctx, network, keys,
         tier=tier,
         max_connections=max_connections,
         database_version=plan.database_version,
-        storage_gb=ts.storage_gb,
-        max_storage_gb=ts.max_storage_gb,
         backup_days=ts.backup_days,
         high_availability=ts.high_availability,
         **own,

@@ -459,6 +459,14 @@ class AnalyticsDatabaseSettings(Section):
     """existing: libpq sslmode (shared, managed: the tracker store's)."""
     egress_cidrs: tuple[Cidr, ...] = ()
     """existing: where Rasa Pro Services may connect to PostgreSQL (default: anywhere, on its port only)."""
+    storage_gb: Optional[Annotated[int, between(20, 65536)]] = None
+    """managed: the analytics server's allocated storage (unset: trackerStore.storageGb)."""
+    max_storage_gb: Optional[Annotated[int, between(20, 65536)]] = None
+    """managed: its storage autoscaling ceiling (unset: trackerStore.maxStorageGb; Azure grows in its fixed steps)."""
+
+    def storage(self, tracker_storage_gb: int, tracker_max_storage_gb: int) -> tuple[int, int]:
+        """(allocated, ceiling) of a managed analytics server: its own sizes, else the tracker store's."""
+        return self.storage_gb or tracker_storage_gb, self.max_storage_gb or tracker_max_storage_gb
 
 
 class AnalyticsResourceSettings(ResourceSettings):

@@ -129,3 +129,16 @@ def test_its_connections_must_fit_its_own_server_not_the_tracker_budget():
         "choose a larger size")
     plan_for("prod", analytics={**MANAGED, "replicas": 2, "consumerCount": 1},
              aws={"analyticsDatabase": {"instanceClass": "db.t4g.micro"}})  # 45 fit
+
+
+def test_its_storage_is_the_tracker_stores_unless_it_has_its_own(prod):
+    tracker, analytics = instance(prod, "tracker-store"), instance(prod, "analytics-database")
+    storage = lambda r: (r.inputs["allocatedStorage"], r.inputs["maxAllocatedStorage"])  # noqa: E731
+    assert storage(analytics) == storage(tracker)
+    own = provision(plan_for("prod", analytics={**MANAGED, "database": {"mode": "managed", "storageGb": 400,
+                                                                        "maxStorageGb": 2000}}))
+    assert storage(instance(own, "analytics-database")) == (400, 2000)
+    assert storage(instance(own, "tracker-store")) == storage(tracker)  # Rasa's server keeps its own
+    (line,) = errors(analytics={**MANAGED, "database": {"mode": "managed", "storageGb": 900}})
+    assert line.startswith("config error: rasa-platform:analytics.database.storageGb = 900: must not exceed the "
+                           "analytics server's storage ceiling")

@@ -122,3 +122,11 @@ def test_its_connections_must_fit_its_own_server():
     assert line.startswith("config error: rasa-platform:azure.analyticsDatabase.sku = Standard_B1ms: connection budget: "
                            "Rasa Pro Services holds up to 45 connections ((2 pods + 1 surge) × 1 consumers × 15)")
     assert "max_connections 35 only 27 are available" in line
+
+
+def test_its_storage_is_the_tracker_stores_unless_it_has_its_own_rounded_up_to_azures_sizes(prod):
+    size = lambda run, name: run.one(SERVER, name).inputs["storage"]["storageSizeGB"]  # noqa: E731
+    assert size(prod, "analytics-database-server") == size(prod, "tracker-store-server")
+    own = provision(plan_for("prod", analytics={**MANAGED, "database": {"mode": "managed", "storageGb": 300, "maxStorageGb": 1000}}))
+    assert size(own, "analytics-database-server") == 512  # the next size Flexible Server offers
+    assert size(own, "tracker-store-server") == size(prod, "tracker-store-server")

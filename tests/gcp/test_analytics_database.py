@@ -122,3 +122,12 @@ def test_its_connections_must_fit_its_own_server():
     assert line.startswith("config error: rasa-platform:gcp.analyticsDatabase.tier = db-custom-1-3840: connection budget: "
                            "Rasa Pro Services holds up to 90 connections ((2 pods + 1 surge) × 2 consumers × 15)")
     assert "max_connections 100 only 79 are available" in line
+
+
+def test_its_disk_is_the_tracker_stores_unless_it_has_its_own(prod):
+    disk = lambda s: (s["diskSize"], s["diskAutoresizeLimit"])  # noqa: E731
+    assert disk(settings_of(prod, "analytics-database")) == disk(settings_of(prod, "tracker-store"))
+    own = provision(plan_for("prod", analytics={**MANAGED, "database": {"mode": "managed", "storageGb": 300,
+                                                                        "maxStorageGb": 1000}}))
+    assert disk(settings_of(own, "analytics-database")) == (300, 1000)
+    assert disk(settings_of(own, "tracker-store")) == disk(settings_of(prod, "tracker-store"))
