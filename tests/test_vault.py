@@ -332,3 +332,26 @@ def test_rds_gets_rasas_role_from_the_bootstrap_with_the_admin_login_kept_out_of
     # Bring-your-own PostgreSQL already has Rasa's role.
     assert json.loads(manifest(shipped_previews["byo-dev"], "ConfigMap", "vault-bootstrap")["data"]["plan.json"])[
         "database_user"] is None
+
+
+def test_rasa_pro_services_credentials_reach_no_artifact_either():
+    """byo-dev with analytics on an existing database: its password (inside RASA_ANALYTICS_DB_URL)
+    and its consumer's SASL password as canaries, and the BI role's generated one."""
+    from infra.preview.artifacts import render_artifacts
+
+    canaries = {"database": "CANARY-analytics-db-" + hashlib.sha256(b"db").hexdigest()[:12],
+                "consumer": "CANARY-analytics-kafka-" + hashlib.sha256(b"kafka").hexdigest()[:12]}
+    result = run_stack("byo-dev", overrides={"analytics": {
+        "enabled": True, "command": ["start-analytics"], "consumerUsername": "rasa-analytics",
+        "consumerPassword": canaries["consumer"],
+        "database": {"mode": "existing", "host": "bi-db.dev.acme.internal", "password": canaries["database"]},
+    }}, secret_overrides=["analytics"])
+    assert result.config_error is None, result.config_error
+    assert not [p for p in result.settings.placeholder_secrets if p.startswith("analytics.")]  # the canaries are set
+    assert not result.settings.placeholder_values
+    for name, text in render_artifacts(result).items():
+        for value in [*canaries.values(), *generated_values(result)]:
+            assert value not in text, f"{name} holds a credential value ({value[:20]}...)"
+    credentials = manifest(result, "Secret", "vault-bootstrap-credentials")
+    assert credentials["metadata"]["namespace"] == "vault"
+    assert {"analytics-license", "analytics-kafka-sasl-password", "analytics-db-url"} <= set(credentials["stringData"])
