@@ -13,6 +13,7 @@ from components.analytics.credentials import AnalyticsCredentials, DatabaseTarge
 from components.analytics.workload import AnalyticsWorkload, AnalyticsWorkloadArgs
 from components.cloud import CloudServices
 from components.contracts import KafkaConnection, NetworkAccess, PlatformConnections, PostgresConnection
+from components.rasa.placement import PodPlacement
 from components.rasa.pod import ContainerResources
 from components.rasa.vault_delivery import VaultDelivery
 from components.settings.errors import ConfigError
@@ -39,7 +40,7 @@ def analytics_bootstrap(settings: StackSettings, connections: PlatformConnection
 def deploy_analytics(
     settings: StackSettings, connections: PlatformConnections, services: CloudServices,
     bootstrap: Optional[AnalyticsBootstrap], delivery: Optional[VaultDelivery], vault_ca_cert_pem: Optional[pulumi.Input[str]],
-    provider: Optional[k8s.Provider], depends_on: list[pulumi.Resource],
+    placement: PodPlacement, provider: Optional[k8s.Provider], depends_on: list[pulumi.Resource],
 ) -> Optional[AnalyticsWorkload]:
     if bootstrap is None:
         return None
@@ -65,6 +66,7 @@ def deploy_analytics(
         vault_delivery=delivery,
         vault=connections.vault.network,
         vault_ca_cert_pem=vault_ca_cert_pem,
+        placement=placement,
         region=settings.region,
         provider=provider,
         depends_on=depends_on,

@@ -23,6 +23,7 @@ from components.model_archive import object_key
 from components.rasa.action_server import ActionServerSpec, action_server_url
 from components.rasa.channels import public_paths
 from components.rasa.budget import ConnectionBudget
+from components.rasa.placement import on_the_same_nodes
 from components.rasa.endpoints import (
     SECRET_KAFKA_PASSWORD,
     SECRET_LICENSE,
@@ -122,7 +123,8 @@ def deploy(plan: StackPlan) -> Platform:
     analytics_inputs = analytics_bootstrap(settings, connections, services)
     bootstrap = vault_wiring.bootstrap(
         settings, vault, vault_wiring.vault_credentials(secret_values, connections), connections, services, provider, labels,
-        action_server_credentials=_action_server_secret_values(settings), analytics=analytics_inputs)
+        action_server_credentials=_action_server_secret_values(settings), analytics=analytics_inputs,
+        placement=_placement(rasa))
     api_token = secret_values.get(SECRET_AUTH_TOKEN) or bootstrap.generated[SECRET_AUTH_TOKEN]
     args = workload_args(settings, connections, rendered, budget, services, provider)
     # Every credential reaches Rasa and the action server from Vault, after the bootstrap Job wrote it there.
@@ -135,7 +137,7 @@ def deploy(plan: StackPlan) -> Platform:
     # In Rasa's namespace, once the event queue's topics and users exist and Vault holds its secret.
     analytics = deploy_analytics(
         settings, connections, services, analytics_inputs, vault_wiring.analytics_delivery(settings, vault, bootstrap),
-        vault.ca_cert_pem, workload.args.provider,
+        vault.ca_cert_pem, on_the_same_nodes(_placement(rasa), pull_secrets=True), workload.args.provider,
         [workload.namespace, bootstrap.job, *services.workload_depends_on, *services.analytics_depends_on])
     return Platform(settings, connections, budget, rendered, workload, dict(services.outputs), status, analytics,
                     analytics_inputs)

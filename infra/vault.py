@@ -22,7 +22,7 @@ from components.contracts import NetworkAccess, PlatformConnections, PostgresCon
 from components.rasa import labels as rasa_labels
 from components.rasa.action_server import ACTION_SERVER_USER_ID, SERVICE_ACCOUNT as ACTION_SERVER_ACCOUNT
 from components.rasa.endpoints import CA_DIR, SECRET_AUTH_TOKEN, VAULT_KEY_SQL_PASSWORD, VAULT_KEY_SQL_USERNAME
-from components.rasa.placement import image_reference
+from components.rasa.placement import PodPlacement, image_reference, on_the_same_nodes
 from components.rasa.pod import RASA_USER_ID
 from components.rasa.vault_delivery import VaultDelivery
 from components.vault import chart
@@ -128,7 +128,7 @@ def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials:
               connections: PlatformConnections, services: CloudServices,
               provider: k8s.Provider, labels: Mapping[str, str],
               action_server_credentials: Mapping[str, pulumi.Input[str]] = {},
-              analytics: Optional[AnalyticsBootstrap] = None) -> BootstrapJob:
+              analytics: Optional[AnalyticsBootstrap] = None, placement: PodPlacement = PodPlacement()) -> BootstrapJob:
     """The Job writing `credentials` (and, when the stack sets none, a generated API token under
     SECRET_AUTH_TOKEN) to Vault, `action_server_credentials` to the action server's own secret and
     Rasa Pro Services' credentials to its own (creating its database first when it can)."""
@@ -203,6 +203,7 @@ def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials:
         service_account_annotations=kafka_admin.identity.service_account_annotations if kafka_admin is not None else {},
         env=_plain(kafka_admin.identity.env) if kafka_admin is not None else {},
         labels=dict(labels),
+        placement=on_the_same_nodes(placement, pull_secrets=False),  # Rasa's nodes, as it runs Rasa's image
         provider=provider,
         # Its analytics-database step needs the cloud's analytics server, admin and database first.
         depends_on=[deployment.release, *(kafka_admin.ready if kafka_admin is not None else ()),

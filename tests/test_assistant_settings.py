@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from infra.preview import run_stack
-from tests.previewing import env_of, manifest, preview, rasa_container
+from tests.previewing import env_of, manifest, manifests_of_kind, preview, rasa_container
 from tests.support.assistant import SECURE, secret_stack
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
@@ -195,6 +195,22 @@ def test_scheduling_fields_reach_rasa_its_verify_job_and_the_action_server():
     actions = manifest(result, "Deployment", "rasa-action-server")["spec"]["template"]["spec"]
     assert actions["nodeSelector"] == {"workload": "actions"} and actions["imagePullSecrets"] == [{"name": "actions-registry"}]
     assert "tolerations" not in actions and "affinity" not in actions
+
+
+def test_the_bootstrap_and_rasa_pro_services_run_on_rasas_nodes():
+    """A tainted node group for Rasa: the bootstrap (Rasa's image) and Rasa Pro Services go there
+    too; Rasa's affinity (it may name Rasa's own pods) stays Rasa's; pull secrets only in Rasa's
+    namespace, where they exist."""
+    result = preview("byo-dev", rasa=SCHEDULING, analytics={
+        "enabled": True, "command": ["start-analytics"], "consumerUsername": "rasa-analytics"})
+    node = {"nodeSelector": {"workload": "rasa"},
+            "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "rasa", "effect": "NoSchedule"}]}
+    (bootstrap,) = [m for m in manifests_of_kind(result, "Job") if m["metadata"]["name"].startswith("vault-bootstrap-")]
+    pod = bootstrap["spec"]["template"]["spec"]
+    assert {k: pod.get(k) for k in node} == node and "affinity" not in pod and "imagePullSecrets" not in pod
+    services = manifest(result, "Deployment", "rasa-pro-services")["spec"]["template"]["spec"]
+    assert {k: services.get(k) for k in node} == node and "affinity" not in services
+    assert services["imagePullSecrets"] == [{"name": "acme-registry"}]
 
 
 def test_an_unknown_affinity_kind_is_refused():

@@ -29,6 +29,7 @@ from components.rasa import labels as rasa_labels
 from components.rasa import vault_delivery
 from components.rasa.hardening import container_security_context, pod_security_context
 from components.rasa.network_policy import egress_rules
+from components.rasa.placement import PodPlacement, pod_spec_fields
 from components.rasa.pod import ROLLING_SURGE, ContainerResources
 from components.rasa.scaling import disruption_budget, zone_spread  # the same as Rasa's pods
 from components.rasa.vault_delivery import VaultDelivery
@@ -71,6 +72,7 @@ class AnalyticsWorkloadArgs:
     vault_delivery: VaultDelivery  # its credentials, under its own Vault role and secret
     vault: NetworkAccess  # where its Agent reaches Vault
     vault_ca_cert_pem: Optional[pulumi.Input[str]] = None  # Vault's private CA (None: a public one)
+    placement: PodPlacement = PodPlacement()  # Rasa's nodes and pull secrets (components/rasa/placement.py)
     region: Optional[str] = None
     provider: Optional[k8s.Provider] = None
     depends_on: Sequence[pulumi.Resource] = ()  # the bootstrap Job among them: its values are in Vault first
@@ -151,6 +153,7 @@ class AnalyticsWorkload(pulumi.ComponentResource):
                         termination_grace_period_seconds=60,  # consumers commit their offsets on the way out
                         security_context=pod_security_context(USER_ID),
                         topology_spread_constraints=zone_spread(self.selector, a.strict_zone_spread),
+                        **pod_spec_fields(a.placement),
                         containers=[self._container()],
                         volumes=[
                             core.VolumeArgs(name="ca-certificates", config_map=core.ConfigMapVolumeSourceArgs(name=CA_CONFIG_MAP)),

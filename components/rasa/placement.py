@@ -41,6 +41,13 @@ def pod_spec_fields(placement: PodPlacement) -> dict[str, Any]:
     return fields
 
 
+def on_the_same_nodes(placement: PodPlacement, pull_secrets: bool) -> PodPlacement:
+    """Rasa's node selector and tolerations for another pod (its affinity names Rasa's own pods, so
+    it stays Rasa's); its pull secrets only in Rasa's namespace, where those Secrets exist."""
+    return PodPlacement(node_selector=placement.node_selector, tolerations=placement.tolerations,
+                        image_pull_secrets=placement.image_pull_secrets if pull_secrets else ())
+
+
 def image_reference(image: str, tag: str) -> str:
     """`repo:tag`, or `repo:tag@sha256:...` when the image pins a digest: the digest decides what
     runs, the tag keeps the version readable (and is what the model check reads)."""

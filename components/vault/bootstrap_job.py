@@ -28,6 +28,7 @@ from components.cloud import VAULT_BOOTSTRAP_SERVICE_ACCOUNT
 from components.contracts import NetworkAccess
 from components.rasa.hardening import container_security_context, pod_security_context
 from components.rasa.network_policy import egress_rules
+from components.rasa.placement import PodPlacement, pod_spec_fields
 from components.rasa.verify_job import job_digest  # the same naming rule as the verify Job
 from components.vault.bootstrap_plan import (
     ANALYTICS_DATABASE_SCRIPT, BOOTSTRAP_SCRIPT, CA_DIR, CREDENTIALS_DIR, INIT_SECRET, SCRIPT_DIR,
@@ -68,6 +69,8 @@ class BootstrapJobArgs:
     backoff_limit: int = 2
     ttl_seconds_after_finished: int = 7 * 24 * 3600
     labels: Mapping[str, str] = field(default_factory=dict)
+    # Where it may run: Rasa's nodes (selector, tolerations); no pull secrets (Vault's namespace has none).
+    placement: PodPlacement = field(default_factory=PodPlacement)
     provider: Optional[k8s.Provider] = None
     depends_on: Sequence[pulumi.Resource] = ()
 
@@ -228,6 +231,7 @@ class BootstrapJob(pulumi.ComponentResource):
             service_account_name=SERVICE_ACCOUNT,
             automount_service_account_token=False,
             security_context=pod_security_context(RASA_USER_ID),
+            **pod_spec_fields(a.placement),
             containers=[core.ContainerArgs(
                 name="bootstrap",
                 image=a.image,
