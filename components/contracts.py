@@ -34,6 +34,9 @@ class NetworkAccess:
 
     ports: tuple[int, ...]
     cidrs: pulumi.Input[list[str]] = ("0.0.0.0/0",)
+    # A service that runs in this cluster: these pods of that namespace (labels as sorted pairs),
+    # instead of `cidrs` (NetworkPolicies see the pod behind a Service's cluster IP).
+    in_cluster: Optional[tuple[str, tuple[tuple[str, str], ...]]] = None
 
 
 @dataclass(frozen=True)

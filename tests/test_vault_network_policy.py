@@ -79,3 +79,18 @@ def test_an_action_server_without_secret_env_is_not_a_client():
     clients, _ = manifest(result, "NetworkPolicy", "vault-server")["spec"]["ingress"]
     action_server = pod_labels(result, "Deployment", "rasa-action-server")
     assert not any(matches(sel, action_server) for _, sel in peers(clients))
+
+
+@pytest.mark.parametrize("stack", ["aws-prod", "azure-prod", "gcp-prod"])
+def test_every_client_reaches_only_the_in_cluster_vault_servers(shipped_previews, stack):
+    """Egress to an in-cluster Vault names its server pods, never the port anywhere (0.0.0.0/0)."""
+    result = shipped_previews[stack]
+    vault_pods = [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "vault"}},
+                   "podSelector": {"matchLabels": SERVER_PODS}}]
+    for name in ("rasa-pro", "rasa-pro-services", "vault-bootstrap"):
+        egress = manifest(result, "NetworkPolicy", name)["spec"]["egress"]
+        to_vault = [rule for rule in egress if [p["port"] for p in rule["ports"]] == [8200]]
+        assert [rule["to"] for rule in to_vault] == [vault_pods], name
+    # An external Vault is reached by address: its CIDRs (byo-dev: anywhere on its port).
+    byo = manifest(shipped_previews["byo-dev"], "NetworkPolicy", "rasa-pro")["spec"]["egress"]
+    assert any("ipBlock" in peer for rule in byo for peer in rule["to"] if [p["port"] for p in rule["ports"]] == [8200])

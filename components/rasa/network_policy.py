@@ -89,6 +89,14 @@ def _namespace_peer(namespace: str) -> networking.NetworkPolicyPeerArgs:
 
 
 def _egress(access: NetworkAccess) -> networking.NetworkPolicyEgressRuleArgs:
+    if access.in_cluster is not None:
+        namespace, labels = access.in_cluster
+        return networking.NetworkPolicyEgressRuleArgs(
+            to=[networking.NetworkPolicyPeerArgs(
+                namespace_selector=meta.LabelSelectorArgs(match_labels={"kubernetes.io/metadata.name": namespace}),
+                pod_selector=meta.LabelSelectorArgs(match_labels=dict(labels)))],
+            ports=[networking.NetworkPolicyPortArgs(port=p, protocol="TCP") for p in access.ports],
+        )
     return networking.NetworkPolicyEgressRuleArgs(
         to=pulumi.Output.from_input(access.cidrs).apply(
             lambda cidrs: [networking.NetworkPolicyPeerArgs(ip_block=networking.IPBlockArgs(cidr=c)) for c in cidrs]

@@ -82,7 +82,9 @@ class VaultDeployment(pulumi.ComponentResource):
         if isinstance(args.mode, InClusterVault):
             self.ca_cert_pem, values, ready = self._in_cluster(name, args.mode)
             address = f"https://{chart.RELEASE}.{args.namespace}.svc:{chart.API_PORT}"
-            network = NetworkAccess(ports=(chart.API_PORT,))
+            # Only Vault's server pods, not the API port of anything anywhere.
+            network = NetworkAccess(ports=(chart.API_PORT,), in_cluster=(
+                args.namespace, tuple(sorted(network_policy.SERVER_PODS.items()))))
             vault_namespace = None
             self.bootstrap_address = f"https://{chart.internal_host(args.namespace, 0)}:{chart.API_PORT}"
         else:
