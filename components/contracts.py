@@ -119,7 +119,9 @@ class VaultConnection:
     secrets_path: str = "rasa-secrets"  # one secret holding every key of the deployment
     namespace: Optional[str] = None
     ca_cert_pem: Optional[pulumi.Input[str]] = None
-    token: Optional[pulumi.Input[str]] = None  # secret: Rasa's Vault token (token auth only)
+    # Never set by the program: Rasa's token is the Agent's (components/rasa/vault_delivery.py). Only
+    # the test harness, which plays the Agent, hands Rasa a token through it (tests/support/pod.py).
+    token: Optional[pulumi.Input[str]] = None
 
 
 @dataclass(frozen=True)
