@@ -268,3 +268,16 @@ def test_a_shared_existing_tracker_server_leaves_the_database_script_to_the_oper
 
 def test_the_managed_setup_job_keeps_the_owner_password_out_of_the_outputs(prod):
     assert "analyticsDatabasePassword" not in prod.outputs
+
+
+def test_with_an_external_vault_its_service_account_token_is_reviewable():
+    """An external Vault (HCP: namespace `admin`) reviews the Agent's token with that token itself:
+    its account needs the TokenReview grant Rasa's has; its Agent logs in in Vault's namespace."""
+    result = preview("byo-dev", vault={"namespace": "admin"},
+                     analytics={"enabled": True, "command": ["start-analytics"], "consumerUsername": "rasa-analytics"})
+    subjects = manifest(result, "ClusterRoleBinding", "vault-vault-token-review")["subjects"]
+    assert {"name": "rasa-pro-services", "kind": "ServiceAccount", "namespace": "rasa"} in subjects
+    annotations = manifest(result, "Deployment", "rasa-pro-services")["spec"]["template"]["metadata"]["annotations"]
+    assert annotations[AGENT + "namespace"] == "admin"
+    assert annotations[AGENT + "agent-inject-secret-rasa-env"] == "secret/data/rasa-secrets-analytics"
+    assert AGENT + "ca-cert" not in annotations  # byo-dev's Vault has a public certificate
