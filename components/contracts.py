@@ -119,9 +119,7 @@ class VaultConnection:
     secrets_path: str = "rasa-secrets"  # one secret holding every key of the deployment
     namespace: Optional[str] = None
     ca_cert_pem: Optional[pulumi.Input[str]] = None
-    # Never set by the program: Rasa's token is the Agent's (components/rasa/vault_delivery.py). Only
-    # the test harness, which plays the Agent, hands Rasa a token through it (tests/support/pod.py).
-    token: Optional[pulumi.Input[str]] = None
+    # No token: Rasa's is the Agent's, exported by the wrapper (components/rasa/vault_delivery.py).
 
 
 @dataclass(frozen=True)
@@ -202,7 +200,7 @@ def resolve(connection: C) -> pulumi.Output[C]:
     )
 
 
-SECRET_FIELDS = ("password", "account_key", "token")
+SECRET_FIELDS = ("password", "account_key")
 SECRET_PRESENT = "[secret]"
 
 

@@ -48,7 +48,7 @@ def connections(**changes) -> PlatformConnections:
         model_storage=ModelStorageConnection(
             provider="aws", bucket="models-bucket", model_key="models/bot.tar.gz", region="eu-central-1", origin="existing"
         ),
-        vault=VaultConnection(address="https://vault.internal:8200", token=SECRETS[3], origin="existing", network=NET),
+        vault=VaultConnection(address="https://vault.internal:8200", origin="existing", network=NET),
         identity=WorkloadIdentity(),
     )
     for field, value in changes.items():

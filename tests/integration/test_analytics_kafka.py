@@ -66,7 +66,7 @@ def rasa_connections(kafka: KafkaServer, ca: str) -> PlatformConnections:
         lock_store=RedisConnection(host="redis.invalid", port=6379, origin="existing", network=unused, password="unused"),
         event_queue=broker_connection(kafka, ca),
         model_storage=ModelStorageConnection(provider="aws", bucket="models", model_key="m", origin="existing"),
-        vault=VaultConnection(address="https://vault.invalid:8200", origin="existing", network=unused, token="unused"),
+        vault=VaultConnection(address="https://vault.invalid:8200", origin="existing", network=unused),
         identity=WorkloadIdentity(),
     )
 

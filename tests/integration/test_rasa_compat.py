@@ -91,7 +91,7 @@ class Checked:
 @pytest.fixture(scope="module", params=list(VARIANTS), ids=list(VARIANTS))
 def checked(request, test_ca: TestCA, rasa: RasaRunner, tmp_path_factory) -> Checked:
     variant = VARIANTS[request.param](test_ca.cert_pem)
-    pod = render_pod(variant.connections, variant.options, tmp_path_factory.mktemp(variant.name))
+    pod = render_pod(variant.connections, variant.options, tmp_path_factory.mktemp(variant.name), variant.vault_token)
     env = {**pod.env, **(DUMMY_AWS if variant.aws_credentials else {})}
     report = rasa.run(["load", "kafka-producer", "iam"], env, endpoints=pod.endpoints_file)
     assert report["load"].get("loaded"), f"Rasa's endpoint loader refused the file: {report['load']}"
@@ -211,7 +211,7 @@ def test_vault_settings_and_ca(checked: Checked) -> None:
     manager, vault = checked.report["load"]["secrets_manager"], checked.variant.connections.vault
     assert manager["type"] == "vault"
     assert manager["url"] == vault.address
-    assert manager["token"] == fingerprint(vault.token)  # from VAULT_TOKEN, never from the file
+    assert manager["token"] == fingerprint(checked.variant.vault_token)  # from VAULT_TOKEN, never from the file
     assert (manager["mount_point"], manager["secrets_path"]) == (vault.mount_point, vault.secrets_path)
     assert manager["namespace"] == vault.namespace
     cacert = checked.pod.env.get("VAULT_CACERT")
@@ -267,7 +267,7 @@ def test_rendered_text_holds_no_secret(checked: Checked) -> None:
         assert value not in text, f"secret {name} appears in rendered, non-secret output"
     conns = checked.variant.connections
     for value in (conns.tracker_store.password, conns.lock_store.password, conns.event_queue.password,
-                  conns.vault.token, conns.model_storage.account_key):
+                  checked.variant.vault_token, conns.model_storage.account_key):
         if value:
             assert value not in text
 
@@ -285,7 +285,7 @@ def test_rasa_cli_accepts_the_rendered_arguments(test_ca: TestCA, rasa: RasaRunn
     pods = {}
     for name, make in VARIANTS.items():
         variant = make(test_ca.cert_pem)
-        pods[name] = (variant, render_pod(variant.connections, variant.options, tmp_path / name))
+        pods[name] = (variant, render_pod(variant.connections, variant.options, tmp_path / name, variant.vault_token))
     arg_lists = [pod.rendered.args for _, pod in pods.values()]
     report = rasa.run(["args"], {"AUTH_TOKEN": AUTH_TOKEN_VALUE}, extra_args=("--args", json.dumps(arg_lists)))
     assert isinstance(report["args"], list), report["args"]
@@ -351,7 +351,7 @@ class LocalPlatform:
             ),
             vault=VaultConnection(
                 address=self.vault.address, origin="existing", network=local_net(443),
-                ca_cert_pem=self.ca_pem, token=self.vault_token,
+                ca_cert_pem=self.ca_pem,
             ),
             identity=WorkloadIdentity(),
         )
@@ -361,7 +361,7 @@ class LocalPlatform:
         opts = variants.options(self.postgres.max_connections, max_replicas, surge=surge, region=self.s3.region)
         if budget_processes is not None:
             opts = dataclasses.replace(opts, budget=plan_budget(self.postgres.max_connections, budget_processes))
-        return render_pod(self.connections(model_key), opts, directory)
+        return render_pod(self.connections(model_key), opts, directory, self.vault_token)
 
 
 @pytest.fixture(scope="module")

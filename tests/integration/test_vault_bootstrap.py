@@ -336,10 +336,10 @@ def test_rasa_resolves_the_credentials_the_bootstrap_wrote_and_a_tracker_round_t
                                     network=net, security_protocol="SSL", sasl_mechanism=None),
         model_storage=ModelStorageConnection(provider="aws", bucket="b", model_key="m", origin="existing"),
         vault=VaultConnection(address=fresh_vault.address, origin="managed", network=net,
-                              ca_cert_pem=test_ca.cert_pem, token=token),
+                              ca_cert_pem=test_ca.cert_pem),
         identity=WorkloadIdentity(),
     )
-    pod = render_pod(connections, variants.options(postgres.max_connections, 1), tmp_path / "pod")
+    pod = render_pod(connections, variants.options(postgres.max_connections, 1), tmp_path / "pod", token)
     report = rasa.run(["tracker-store"], pod.env, endpoints=pod.endpoints_file)["tracker-store"]
     assert "error" not in report, report.get("traceback")
     assert report["secrets_managers"] == "vault"

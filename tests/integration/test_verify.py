@@ -104,8 +104,8 @@ class Local:
     def connections(self, *, secrets_path: str = "verify-ok", database: Optional[str] = None,
                     model_key: str = MODEL_KEY, bucket: Optional[str] = None, topic: str = TOPIC,
                     ca_pem: Optional[str] = None, redis_password: Optional[str] = None,
-                    ports: Optional[dict[str, int]] = None, kafka: Optional[KafkaConnection] = None,
-                    token: Optional[str] = None) -> PlatformConnections:
+                    ports: Optional[dict[str, int]] = None,
+                    kafka: Optional[KafkaConnection] = None) -> PlatformConnections:
         ca = ca_pem or self.ca_pem
         ports = ports or {}
         pg_port, redis_port = ports.get("postgres", self.postgres.port), ports.get("redis", self.redis.port)
@@ -127,7 +127,7 @@ class Local:
                 region=self.s3.region, endpoint_url=self.s3.endpoint_url),
             vault=VaultConnection(
                 address=f"https://localhost:{vault_port}", origin="existing", network=net(vault_port),
-                ca_cert_pem=ca, token=token or self.token, secrets_path=secrets_path),
+                ca_cert_pem=ca, secrets_path=secrets_path),
             identity=WorkloadIdentity(),
         )
 
@@ -177,9 +177,10 @@ def rasa_python() -> Path:
         pytest.fail(str(exc), pytrace=False)
 
 
-def render(local: Local, directory: Path, **changes) -> Pod:
+def render(local: Local, directory: Path, token: Optional[str] = None, **changes) -> Pod:
+    """`token`: what the Agent renders as VAULT_TOKEN (default: the one that may read the secrets)."""
     opts = variants.options(local.postgres.max_connections, 3, surge=1, region=local.s3.region)
-    return render_pod(local.connections(**changes), opts, directory)
+    return render_pod(local.connections(**changes), opts, directory, token or local.token)
 
 
 def pod_env(pod: Pod, local: Local) -> dict[str, str]:

@@ -41,19 +41,23 @@ class Pod:
         return "\n".join([r.endpoints_yml, *r.env.keys(), *r.env.values(), *r.args, *r.secret_env.values()])
 
 
-def secret_values(connections: PlatformConnections) -> dict[str, Optional[str]]:
-    """What the platform stores under each logical secret name (the Kubernetes Secret's keys)."""
+def secret_values(connections: PlatformConnections, vault_token: str) -> dict[str, Optional[str]]:
+    """What the pod's environment holds under each logical secret name: the keys the bootstrap
+    writes to Vault, and `vault_token` for the token the Agent would have rendered."""
     return {
         endpoints_module.SECRET_LICENSE: LICENSE_VALUE,
         endpoints_module.SECRET_AUTH_TOKEN: AUTH_TOKEN_VALUE,
-        endpoints_module.SECRET_VAULT_TOKEN: connections.vault.token,
+        endpoints_module.SECRET_VAULT_TOKEN: vault_token,
         endpoints_module.SECRET_LOCK_STORE_PASSWORD: connections.lock_store.password,
         endpoints_module.SECRET_KAFKA_PASSWORD: connections.event_queue.password,
         endpoints_module.SECRET_STORAGE_KEY: connections.model_storage.account_key,
     }
 
 
-def render_pod(connections: PlatformConnections, options: RenderOptions, directory: Path) -> Pod:
+def render_pod(connections: PlatformConnections, options: RenderOptions, directory: Path,
+               vault_token: str = "harness-agent-token-unused") -> Pod:
+    """The container's files and environment as the Agent and the wrapper would leave them; the
+    harness plays the Agent, so it hands over the Vault token (`vault_token`) Rasa then uses."""
     ca_dir = directory / "ca"
     ca_dir.mkdir(parents=True, exist_ok=True)
     options = dataclasses.replace(options, ca_dir=str(ca_dir))
@@ -63,7 +67,7 @@ def render_pod(connections: PlatformConnections, options: RenderOptions, directo
     endpoints_file = directory / "endpoints.yml"
     endpoints_file.write_text(rendered.endpoints_yml)
 
-    known = secret_values(connections)
+    known = secret_values(connections, vault_token)
     env = dict(rendered.env)
     for var, logical in rendered.secret_env.items():
         assert logical in known, f"renderer asks for secret {logical!r} ({var}) that the tests do not know"

@@ -8,7 +8,7 @@ so that a leak into rendered text cannot pass unnoticed.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 from components.contracts import (
@@ -46,6 +46,8 @@ class Variant:
     kafka_ca: bool
     # dummy AWS credentials: where IRSA would give real ones, Rasa's SDK calls need some
     aws_credentials: bool = False
+    # what the Agent would render as VAULT_TOKEN (the harness plays the Agent)
+    vault_token: str = field(default_factory=lambda: secret("vault"))
 
 
 def options(max_connections: int, max_replicas: int, *, sanic_workers: int = 1, surge: int = 1,
@@ -82,7 +84,7 @@ def scram_ha(ca_pem: str) -> Variant:
         ),
         vault=VaultConnection(
             address="https://vault.vault.svc:8200", origin="existing", network=net(8200),
-            ca_cert_pem=ca_pem, token=secret("vault"), namespace="team-a",
+            ca_cert_pem=ca_pem, namespace="team-a",
         ),
         identity=WorkloadIdentity(),
     )
@@ -112,8 +114,7 @@ def single_replica_public_ca() -> Variant:
         model_storage=ModelStorageConnection(
             provider="gcs", bucket="rasa-models-dev", model_key="models/latest", origin="managed",
         ),
-        vault=VaultConnection(address="https://vault.example.com", origin="existing", network=net(443),
-                              token=secret("vault")),
+        vault=VaultConnection(address="https://vault.example.com", origin="existing", network=net(443)),
         identity=WorkloadIdentity(),
     )
     return Variant("single-replica-public-ca", conns, options(100, 1, surge=0), lock_store_class="RedisLockStore",
@@ -140,7 +141,7 @@ def aws_iam(ca_pem: str) -> Variant:
             provider="aws", bucket="rasa-models", model_key="models/bot", origin="managed", region=REGION,
         ),
         vault=VaultConnection(address="https://vault.vault.svc:8200", origin="managed", network=net(8200),
-                              ca_cert_pem=ca_pem, token=secret("vault")),
+                              ca_cert_pem=ca_pem),
         identity=WorkloadIdentity(
             service_account_annotations={"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/rasa"}),
     )
@@ -172,7 +173,7 @@ def azure(ca_pem: str) -> Variant:
             account_name="rasamodels", account_key=secret("azkey"),
         ),
         vault=VaultConnection(address="https://vault.vault.svc:8200", origin="managed", network=net(8200),
-                              ca_cert_pem=ca_pem, token=secret("vault")),
+                              ca_cert_pem=ca_pem),
         identity=WorkloadIdentity(),
     )
     return Variant("azure", conns, options(859, 4), lock_store_class="ConcurrentRedisLockStore", kafka_ca=False)
