@@ -32,6 +32,7 @@ def analytics_bootstrap(settings: StackSettings, connections: PlatformConnection
     return AnalyticsBootstrap(
         credentials=AnalyticsCredentials("analytics", database, consumer, existing.secret(settings.rasa.license)),
         database=database,
+        consumer=consumer,
         read_only_username=settings.analytics.database.read_only_username,
         admin=admin,
     )
@@ -61,7 +62,7 @@ def deploy_analytics(
         consumer_count=a.consumer_count,
         dead_letter_topic=a.dead_letter_topic,
         log_level=a.log_level,
-        event_queue=_consumer(settings, connections.event_queue, services),
+        event_queue=bootstrap.consumer,
         database=bootstrap.database,
         vault_delivery=delivery,
         vault=connections.vault.network,

@@ -121,10 +121,11 @@ def deploy(plan: StackPlan) -> Platform:
         secret_values[SECRET_AUTH_TOKEN] = existing.secret(rasa.auth_token)
     # Rasa Pro Services' credentials exist before the bootstrap, which writes them to its own secret.
     analytics_inputs = analytics_bootstrap(settings, connections, services)
+    placement = _placement(rasa)  # Rasa's nodes: the bootstrap and Rasa Pro Services run there too
     bootstrap = vault_wiring.bootstrap(
         settings, vault, vault_wiring.vault_credentials(secret_values, connections), connections, services, provider, labels,
         action_server_credentials=_action_server_secret_values(settings), analytics=analytics_inputs,
-        placement=_placement(rasa))
+        placement=placement)
     api_token = secret_values.get(SECRET_AUTH_TOKEN) or bootstrap.generated[SECRET_AUTH_TOKEN]
     args = workload_args(settings, connections, rendered, budget, services, provider)
     # Every credential reaches Rasa and the action server from Vault, after the bootstrap Job wrote it there.
@@ -137,7 +138,7 @@ def deploy(plan: StackPlan) -> Platform:
     # In Rasa's namespace, once the event queue's topics and users exist and Vault holds its secret.
     analytics = deploy_analytics(
         settings, connections, services, analytics_inputs, vault_wiring.analytics_delivery(settings, vault, bootstrap),
-        vault.ca_cert_pem, on_the_same_nodes(_placement(rasa), pull_secrets=True), workload.args.provider,
+        vault.ca_cert_pem, on_the_same_nodes(placement, pull_secrets=True), workload.args.provider,
         [workload.namespace, bootstrap.job, *services.workload_depends_on, *services.analytics_depends_on])
     return Platform(settings, connections, budget, rendered, workload, dict(services.outputs), status, analytics,
                     analytics_inputs)

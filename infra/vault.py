@@ -18,7 +18,7 @@ from components import existing
 from components.analytics import workload as analytics_workload
 from components.analytics.credentials import AnalyticsCredentials, DatabaseTarget
 from components.cloud import RASA_SERVICE_ACCOUNT, CloudServices
-from components.contracts import NetworkAccess, PlatformConnections, PostgresConnection
+from components.contracts import KafkaConnection, NetworkAccess, PlatformConnections, PostgresConnection
 from components.rasa import labels as rasa_labels
 from components.rasa.action_server import ACTION_SERVER_USER_ID, SERVICE_ACCOUNT as ACTION_SERVER_ACCOUNT
 from components.rasa.endpoints import CA_DIR, SECRET_AUTH_TOKEN, VAULT_KEY_SQL_PASSWORD, VAULT_KEY_SQL_USERNAME
@@ -55,6 +55,7 @@ class AnalyticsBootstrap:
 
     credentials: AnalyticsCredentials
     database: DatabaseTarget
+    consumer: KafkaConnection  # the Kafka user its credentials are for; its Deployment renders the same
     read_only_username: str
     admin: Optional[PostgresConnection] = None
 
@@ -140,19 +141,20 @@ def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials:
         name=ACTION_SERVER_ROLE, namespace=rasa.namespace, service_account=ACTION_SERVER_ACCOUNT,
         secrets_path=action_server_secrets_path(settings), credential_keys=sorted(action_server_credentials),
     )] if action_server_uses_vault(settings) and action_server_credentials else []
-    analytics_database, analytics_egress, analytics_ca = None, [], {}
+    ca_files: dict[str, pulumi.Input[str]] = {}  # beside Vault's CA, for the steps that verify servers
+    analytics_database, analytics_egress = None, []
     if analytics is not None:
         assert not set(analytics.credentials.vault_values) & set(files), "one key, one secret"
         files.update(analytics.credentials.vault_values)
         workloads.append(WorkloadGrant(
             name=ANALYTICS_ROLE, namespace=rasa.namespace, service_account=analytics_workload.SERVICE_ACCOUNT,
             secrets_path=analytics_secrets_path(settings), credential_keys=sorted(analytics.credentials.vault_values)))
-        analytics_database, analytics_egress, analytics_ca = _analytics_database_setup(analytics, files)
+        analytics_database, analytics_egress = _analytics_database_setup(analytics, files, ca_files)
     if not in_cluster:
         files[ADMIN_TOKEN_KEY] = existing.secret(v.admin_token)  # required by infra/settings
     ns = deployment.args.namespace
     pg, admin = connections.tracker_store, services.tracker_store_admin
-    database_user, ca_files = None, {}
+    database_user = None
     if admin is not None and VAULT_KEY_SQL_PASSWORD in credentials:
         # The bootstrap logs in as the administrator and creates Rasa's role with the password in Vault.
         files[DATABASE_ADMIN_USERNAME_KEY] = pulumi.Output.secret(admin.username)
@@ -194,7 +196,7 @@ def bootstrap(settings: StackSettings, deployment: VaultDeployment, credentials:
         credentials=files,
         generated={} if SECRET_AUTH_TOKEN in credentials else {SECRET_AUTH_TOKEN: api_token_aliases()},
         ca_cert_pem=deployment.ca_cert_pem,
-        ca_files={**ca_files, **analytics_ca},
+        ca_files=ca_files,
         initialises=in_cluster,
         egress=_distinct([deployment.connection.network,
                           *([NetworkAccess(ports=(443,))] if in_cluster else []),  # the API server, for `vault-init`
@@ -248,13 +250,14 @@ def kafka_administration(settings: StackSettings, services: CloudServices) -> pu
 
 
 def _analytics_database_setup(
-    analytics: AnalyticsBootstrap, files: dict[str, pulumi.Input[str]],
-) -> tuple[Optional[pulumi.Output[AnalyticsDatabaseSetup]], list[NetworkAccess], dict[str, pulumi.Input[str]]]:
-    """The analytics-database step's plan, the files it reads and where it connects: only with the
-    server's admin login and passwords generated here (an existing database is its operator's)."""
+    analytics: AnalyticsBootstrap, files: dict[str, pulumi.Input[str]], ca_files: dict[str, pulumi.Input[str]],
+) -> tuple[Optional[pulumi.Output[AnalyticsDatabaseSetup]], list[NetworkAccess]]:
+    """The analytics-database step's plan and where it connects; adds the credentials and CA it reads
+    to `files` and `ca_files`. Only with the server's admin login and passwords generated here (an
+    existing database is its operator's)."""
     admin, db, creds = analytics.admin, analytics.database, analytics.credentials
     if admin is None or creds.read_only_password is None:
-        return None, [], {}
+        return None, []
     files[ANALYTICS_ADMIN_USERNAME_KEY] = pulumi.Output.secret(admin.username)
     files[ANALYTICS_ADMIN_PASSWORD_KEY] = pulumi.Output.secret(admin.password)
     files[ANALYTICS_PASSWORD_KEY] = pulumi.Output.secret(creds.password)
@@ -262,7 +265,9 @@ def _analytics_database_setup(
     setup = pulumi.Output.from_input(db.host).apply(lambda host: AnalyticsDatabaseSetup(
         host=host, port=db.port, admin_database=admin.database, ssl_mode=db.ssl_mode, has_ca=db.ca_cert_pem is not None,
         database=db.name, username=db.username, read_only_username=analytics.read_only_username))
-    return setup, [db.network], ({ANALYTICS_CA_FILE: db.ca_cert_pem} if db.ca_cert_pem is not None else {})
+    if db.ca_cert_pem is not None:
+        ca_files[ANALYTICS_CA_FILE] = db.ca_cert_pem
+    return setup, [db.network]
 
 
 def delivery(settings: StackSettings, deployment: VaultDeployment, job: BootstrapJob) -> VaultDelivery:

@@ -43,6 +43,10 @@ def container(result):
     return c
 
 
+def bootstrap_plan_of(result):
+    return json.loads(manifest(result, "ConfigMap", "vault-bootstrap")["data"]["plan.json"])
+
+
 def by_name(result, name):
     return next(r for r in result.resources if r.name == name)
 
@@ -113,7 +117,7 @@ def test_no_secret_of_rasa_pro_services_is_in_rasas_namespace(prod):
 def test_the_bootstrap_grants_it_a_role_reading_its_own_secret_only(prod):
     from components.vault.jobs.bootstrap import grants
 
-    plan = json.loads(manifest(prod, "ConfigMap", "vault-bootstrap")["data"]["plan.json"])
+    plan = bootstrap_plan_of(prod)
     (grant,) = [g for g in grants(plan) if g["policy"] == "rasa-pro-services"]
     assert grant["role"]["service_accounts"] == ["rasa-pro-services"] and grant["role"]["namespaces"] == ["rasa"]
     assert grant["secrets_path"] == "rasa-secrets-analytics"
@@ -146,7 +150,7 @@ def test_no_credential_outside_a_secret(prod):
 
 
 def test_the_bootstrap_creates_its_database_first_as_the_tracker_servers_admin(prod):
-    plan = json.loads(manifest(prod, "ConfigMap", "vault-bootstrap")["data"]["plan.json"])
+    plan = bootstrap_plan_of(prod)
     step = plan["analytics_database"]
     assert (step["database"], step["username"], step["read_only_username"]) == ("rasa_analytics", "rasa_analytics", "rasa_analytics_readonly")
     assert step["host"] == prod.outputs["analyticsDatabaseHost"] and step["sslmode"] == "verify-full"
@@ -214,10 +218,6 @@ def test_outputs_say_where_the_database_is_and_how_to_connect_read_only(prod):
     assert out["connectionBudget"]["reservedForAnalytics"] == analytics_connections(2, 1)
     assert out["serviceOrigins"]["analytics_database"] == "shared"  # the summary's services line names it
     assert "analytics_database=shared" in dict(summary_rows(prod))["services"]
-
-
-def bootstrap_plan_of(result):
-    return json.loads(manifest(result, "ConfigMap", "vault-bootstrap")["data"]["plan.json"])
 
 
 def test_an_existing_database_is_not_set_up_and_gets_its_own_egress(byo_dev):

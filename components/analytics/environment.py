@@ -62,10 +62,9 @@ def render_environment(kafka: KafkaConnection, database: AnalyticsDatabase, opti
     ca_files: dict[str, str] = {}
 
     def ca(name: str, pem: Optional[str]) -> str:
-        if not pem:
-            return SYSTEM_CA_BUNDLE
-        ca_files[name] = pem
-        return f"{options.ca_dir}/{name}"
+        if pem:
+            ca_files[name] = pem
+        return _ca_path(options.ca_dir, name, bool(pem))
 
     servers = kafka.bootstrap_servers
     env = {
@@ -106,7 +105,11 @@ def render_environment(kafka: KafkaConnection, database: AnalyticsDatabase, opti
 
 def database_ca_path(has_ca: bool, ca_dir: str = CA_DIR) -> str:
     """The sslrootcert the database URL names: the mounted CA, else the image's bundle."""
-    return f"{ca_dir}/{DATABASE_CA_FILE}" if has_ca else SYSTEM_CA_BUNDLE
+    return _ca_path(ca_dir, DATABASE_CA_FILE, has_ca)
+
+
+def _ca_path(ca_dir: str, name: str, mounted: bool) -> str:
+    return f"{ca_dir}/{name}" if mounted else SYSTEM_CA_BUNDLE
 
 
 def database_url(database: AnalyticsDatabase, password: str, ca_path: str) -> str:

@@ -84,13 +84,10 @@ def analytics_unset_values(s: StackSettings) -> list[tuple[tuple[str, ...], str]
     return []
 
 
-def with_placeholder_values(s: StackSettings) -> StackSettings:
-    """The offline preview's stand-ins for analytics_unset_values (the stack file may not know them yet)."""
-    paths = analytics_unset_values(s)
-    if not paths:
-        return s
+def with_placeholder_values(s: StackSettings, unset: list[tuple[tuple[str, ...], str]]) -> StackSettings:
+    """The offline preview's stand-ins for `unset` (analytics_unset_values: the stack file may not know them yet)."""
     analytics = s.analytics.model_copy(update={"command": PLACEHOLDER_COMMAND})
-    return s.model_copy(update={"analytics": analytics, "placeholder_values": tuple(".".join(p) for p, _ in paths)})
+    return s.model_copy(update={"analytics": analytics, "placeholder_values": tuple(".".join(p) for p, _ in unset)})
 
 
 def _existing_sasl_password(s: StackSettings) -> bool:

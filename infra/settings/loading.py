@@ -76,7 +76,7 @@ def load_stack(
             problems.add(".".join(path), None, secrets.missing_secret_message(path, why))
     unset = analytics_unset_values(settings)
     if unset and placeholder_for_missing_secrets:
-        settings = with_placeholder_values(settings)
+        settings = with_placeholder_values(settings, unset)
     else:
         for path, why in unset:
             problems.add(".".join(path), None, why)

@@ -22,13 +22,7 @@ ADMIN = "rds_like_admin"
 
 @pytest.fixture(scope="module")
 def rds_admin(postgres: PostgresServer) -> str:
-    """A CREATEDB CREATEROLE admin without superuser, like RDS' master user."""
-    password = random_password("admin")
-    with contextlib.closing(postgres.connect(admin=True)) as conn:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(f'CREATE ROLE "{ADMIN}" LOGIN CREATEDB CREATEROLE PASSWORD %s', (password,))
-    return password
+    return postgres.create_rds_like_admin(ADMIN)
 
 
 @pytest.fixture(scope="module")

@@ -187,6 +187,15 @@ class PostgresServer:
             sslmode="verify-full", sslrootcert=str(self.ca_file), connect_timeout=5,
         )
 
+    def create_rds_like_admin(self, name: str) -> str:
+        """A CREATEDB CREATEROLE login without superuser, like RDS' master user; returns its password."""
+        password = random_password("admin")
+        with contextlib.closing(self.connect(admin=True)) as conn:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute(f'CREATE ROLE "{name}" LOGIN CREATEDB CREATEROLE PASSWORD %s', (password,))
+        return password
+
 
 def _unprivileged_user() -> Optional[str]:
     """PostgreSQL refuses to run as root: pick the account it runs as (None: ourselves)."""
